@@ -1,0 +1,40 @@
+# One entry point for people and CI alike. `make test` works on a fresh machine: it makes the
+# virtual environment, installs syncer with its test dependencies, and runs the suite.
+
+# Python >= 3.12 is preferred: the official BeProduct SDK's async client does not import on 3.11
+# (its tests then skip with that reason). Override with `make PYTHON=/path/to/python3.x test`.
+PYTHON ?= $(shell for p in python3.12 $$(ls -d $$HOME/.pyenv/versions/3.12.*/bin/python3 2>/dev/null) \
+	python3.13 $$(ls -d $$HOME/.pyenv/versions/3.13.*/bin/python3 2>/dev/null) python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install test lint typecheck check clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "no Python >= 3.11 found; set PYTHON=..." >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)  ## make the virtual environment with syncer and its dev dependencies
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)  ## ruff
+	$(BIN)/ruff check syncer tests
+	$(BIN)/ruff format --check syncer tests
+
+typecheck: $(STAMP)  ## mypy --strict on syncer/
+	$(BIN)/mypy
+
+check: lint typecheck test  ## everything CI runs
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Emulator base, conformance helpers and test fixtures shared by every vendor."""

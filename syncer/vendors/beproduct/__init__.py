@@ -1,0 +1,1 @@
+"""beproduct vendor package."""

@@ -1,0 +1,1 @@
+"""moov vendor package."""

@@ -1,0 +1,1 @@
+"""partium vendor package."""

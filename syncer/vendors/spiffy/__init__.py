@@ -1,0 +1,1 @@
+"""spiffy vendor package."""
