@@ -30,48 +30,134 @@ def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
 
 @main.command()
 @click.argument("vendor", type=click.Choice(sorted(VENDORS), case_sensitive=False))
-@click.option("--port", type=click.IntRange(0, 65535), default=None,
-              help="Port to listen on. [default: 8101 beproduct, 8102 moov, 8103 partium, "
-                   "8104 spiffy]")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind. Keep it on loopback unless you know why not.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Persist the catalog under this directory (kept across restarts). "
-                   "Without it the catalog lives in memory.")
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
-              help="Seed this many images (only into an empty catalog).")
-@click.option("--owners", type=click.IntRange(1), default=None,
-              help="Spread seeded images over this many owners (folders, accounts, part types, "
-                   "products and collections). [default: per vendor]")
-@click.option("--seed-value", type=int, default=0, show_default=True,
-              help="Random seed: the same value gives the same catalog, byte for byte.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port to listen on. [default: 8101 beproduct, 8102 moov, 8103 partium, 8104 spiffy]",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind. Keep it on loopback unless you know why not.",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Persist the catalog under this directory (kept across restarts). "
+    "Without it the catalog lives in memory.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Seed this many images (only into an empty catalog).",
+)
+@click.option(
+    "--owners",
+    type=click.IntRange(1),
+    default=None,
+    help="Spread seeded images over this many owners (folders, accounts, part types, "
+    "products and collections). [default: per vendor]",
+)
+@click.option(
+    "--seed-value",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Random seed: the same value gives the same catalog, byte for byte.",
+)
 @click.option("--reset", is_flag=True, help="Empty a persisted catalog before seeding.")
-@click.option("--latency-ms", type=click.FloatRange(0), default=0.0, show_default=True,
-              help="Added latency per request.")
-@click.option("--jitter-ms", type=click.FloatRange(0), default=0.0, show_default=True,
-              help="Latency jitter (uniform, +/-).")
-@click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Fraction of requests answered with a random 500/502/503.")
-@click.option("--rate-limit", type=click.FloatRange(0), default=0.0, show_default=True,
-              help="Requests per second before answering 429 with Retry-After (0 = unlimited).")
-@click.option("--reset-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Fraction of requests whose connection is reset without an answer.")
-@click.option("--maintenance", is_flag=True,
-              help="Start in maintenance (503; Partium refuses writes only).")
-@click.option("--maintenance-every", type=click.FloatRange(0), default=0.0, show_default=True,
-              help="Open a maintenance window every N seconds ...")
-@click.option("--maintenance-for", type=click.FloatRange(0), default=0.0, show_default=True,
-              help="... lasting this many seconds.")
-@click.option("--fault-seed", type=int, default=0, show_default=True,
-              help="Random seed for choosing which requests fail.")
-@click.option("--set", "settings", multiple=True, metavar="KNOB=VALUE",
-              help="A vendor knob, e.g. processing_polls=3 (beproduct) or image_cap=300 (moov). "
-                   "Repeatable; GET /_emulator/knobs lists them.")
-def emulate(vendor: str, port: int | None, host: str, data_dir: Path | None, seed: int,
-            owners: int | None, seed_value: int, reset: bool, latency_ms: float,
-            jitter_ms: float, error_rate: float, rate_limit: float, reset_rate: float,
-            maintenance: bool, maintenance_every: float, maintenance_for: float,
-            fault_seed: int, settings: tuple[str, ...]) -> None:
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Added latency per request.",
+)
+@click.option(
+    "--jitter-ms",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Latency jitter (uniform, +/-).",
+)
+@click.option(
+    "--error-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Fraction of requests answered with a random 500/502/503.",
+)
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Requests per second before answering 429 with Retry-After (0 = unlimited).",
+)
+@click.option(
+    "--reset-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Fraction of requests whose connection is reset without an answer.",
+)
+@click.option(
+    "--maintenance", is_flag=True, help="Start in maintenance (503; Partium refuses writes only)."
+)
+@click.option(
+    "--maintenance-every",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Open a maintenance window every N seconds ...",
+)
+@click.option(
+    "--maintenance-for",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="... lasting this many seconds.",
+)
+@click.option(
+    "--fault-seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Random seed for choosing which requests fail.",
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KNOB=VALUE",
+    help="A vendor knob, e.g. processing_polls=3 (beproduct) or image_cap=300 (moov). "
+    "Repeatable; GET /_emulator/knobs lists them.",
+)
+def emulate(
+    vendor: str,
+    port: int | None,
+    host: str,
+    data_dir: Path | None,
+    seed: int,
+    owners: int | None,
+    seed_value: int,
+    reset: bool,
+    latency_ms: float,
+    jitter_ms: float,
+    error_rate: float,
+    rate_limit: float,
+    reset_rate: float,
+    maintenance: bool,
+    maintenance_every: float,
+    maintenance_for: float,
+    fault_seed: int,
+    settings: tuple[str, ...],
+) -> None:
     """Serve a faithful local emulator of VENDOR's image API.
 
     Prints the base URL and the credentials it accepts, then serves until interrupted.
@@ -85,10 +171,17 @@ def emulate(vendor: str, port: int | None, host: str, data_dir: Path | None, see
         cls = emulator_class(vendor)
     except UnknownVendorError as exc:
         raise click.BadParameter(str(exc), param_hint="VENDOR") from None
-    faults = FaultConfig(latency_ms=latency_ms, jitter_ms=jitter_ms, error_rate=error_rate,
-                         rate_limit=rate_limit, reset_rate=reset_rate, maintenance=maintenance,
-                         maintenance_every=maintenance_every, maintenance_for=maintenance_for,
-                         seed=fault_seed)
+    faults = FaultConfig(
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+        error_rate=error_rate,
+        rate_limit=rate_limit,
+        reset_rate=reset_rate,
+        maintenance=maintenance,
+        maintenance_every=maintenance_every,
+        maintenance_for=maintenance_for,
+        seed=fault_seed,
+    )
     try:
         faults.validate()
         store = CatalogStore(data_dir)
@@ -100,13 +193,17 @@ def emulate(vendor: str, port: int | None, host: str, data_dir: Path | None, see
     if store.is_empty():
         emulator.seed(seed, owners, seed_value)
     elif seed:
-        click.echo(f"Catalog loaded from {data_dir} ({len(store)} images); --seed ignored "
-                   "(add --reset to start over).", err=True)
+        click.echo(
+            f"Catalog loaded from {data_dir} ({len(store)} images); --seed ignored "
+            "(add --reset to start over).",
+            err=True,
+        )
     port = cls.default_port if port is None else port
     _warn_if_exposed(host)
     base_url = f"http://{host}:{port}"
-    click.echo(f"{cls.title} emulator on {base_url}  ({len(store)} images, "
-               f"{len(store.owners)} owners)")
+    click.echo(
+        f"{cls.title} emulator on {base_url}  ({len(store)} images, {len(store.owners)} owners)"
+    )
     for label, value in emulator.credentials().lines:
         click.echo(f"  {label}: {value.replace('{base_url}', base_url)}")
     click.echo(f"  admin API: {base_url}/_emulator/  (no credentials)")
@@ -119,5 +216,8 @@ def _warn_if_exposed(host: str) -> None:
     except ValueError:
         loopback = host == "localhost"
     if not loopback:
-        click.echo(f"warning: binding {host}, not loopback: the emulator accepts its fixed demo "
-                   "credentials from anyone who can reach it.", err=True)
+        click.echo(
+            f"warning: binding {host}, not loopback: the emulator accepts its fixed demo "
+            "credentials from anyone who can reach it.",
+            err=True,
+        )

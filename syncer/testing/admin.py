@@ -10,7 +10,7 @@ drive incremental syncs), to read request counters and to turn fault knobs at ru
 | ``GET /_emulator`` | vendor, faults, knobs, catalog size |
 | ``GET /_emulator/catalog`` | owners and images (with sha256 and the vendor's own view) |
 | ``GET /_emulator/images/{id}`` / ``.../bytes`` | one image / its stored bytes |
-| ``POST /_emulator/images`` | add ``{"owner"?, "filename"?, "data_base64"?, "format"?, "fields"?}`` |
+| ``POST /_emulator/images`` | add ``{owner?, filename?, data_base64?, format?, fields?}`` |
 | ``PATCH /_emulator/images/{id}`` | edit ``{"fields"?, "data_base64"?, "regenerate"?}`` |
 | ``DELETE /_emulator/images/{id}`` | delete as a vendor user would |
 | ``POST /_emulator/owners`` | add an owner ``{"fields"?}`` |
@@ -109,11 +109,17 @@ class AdminApi:
 
     async def info(self, request: web.Request) -> web.Response:
         e = self.emulator
-        return json_response({
-            "vendor": e.name, "title": e.title, "images": len(self.store),
-            "owners": len(self.store.owners), "faults": e.faults.config.to_json(),
-            "knobs": asdict(e.knobs), "credentials": dict(e.credentials().lines),
-        })
+        return json_response(
+            {
+                "vendor": e.name,
+                "title": e.title,
+                "images": len(self.store),
+                "owners": len(self.store.owners),
+                "faults": e.faults.config.to_json(),
+                "knobs": asdict(e.knobs),
+                "credentials": dict(e.credentials().lines),
+            }
+        )
 
     async def catalog(self, request: web.Request) -> web.Response:
         owners = [{"id": o.id, "kind": o.kind, "fields": o.fields} for o in self.store.owners_of()]
@@ -156,8 +162,9 @@ class AdminApi:
 
     async def add_owner(self, request: web.Request) -> web.Response:
         owner = self.emulator.admin_add_owner((await _body(request)).get("fields") or {})
-        return json_response({"id": owner.id, "kind": owner.kind, "fields": owner.fields},
-                             status=201)
+        return json_response(
+            {"id": owner.id, "kind": owner.kind, "fields": owner.fields}, status=201
+        )
 
     async def reset(self, request: web.Request) -> web.Response:
         body = await _body(request)
@@ -168,10 +175,17 @@ class AdminApi:
         return json_response({"images": len(self.store), "owners": len(self.store.owners)})
 
     async def stats(self, request: web.Request) -> web.Response:
-        rows = [{"method": m, "route": r, "status": s, "count": n}
-                for (m, r, s), n in sorted(self.emulator.requests.items())]
-        return json_response({"requests": rows, "total": sum(self.emulator.requests.values()),
-                              "injected": dict(self.emulator.injected)})
+        rows = [
+            {"method": m, "route": r, "status": s, "count": n}
+            for (m, r, s), n in sorted(self.emulator.requests.items())
+        ]
+        return json_response(
+            {
+                "requests": rows,
+                "total": sum(self.emulator.requests.values()),
+                "injected": dict(self.emulator.injected),
+            }
+        )
 
     async def clear_stats(self, request: web.Request) -> web.Response:
         self.emulator.requests.clear()

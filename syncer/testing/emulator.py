@@ -40,8 +40,9 @@ class EmulatedError(Exception):
     this case (Moov's 422 ``{"image": ...}``, say).
     """
 
-    def __init__(self, status: int, message: str, *, body: Any = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, *, body: Any = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -76,8 +77,12 @@ class VendorEmulator(ABC):
     default_owners: ClassVar[int] = 10
     knobs_type: ClassVar[type[Any]] = NoKnobs
 
-    def __init__(self, store: CatalogStore | None = None, faults: FaultConfig | None = None,
-                 knobs: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        store: CatalogStore | None = None,
+        faults: FaultConfig | None = None,
+        knobs: dict[str, Any] | None = None,
+    ) -> None:
         self.store = store if store is not None else CatalogStore()
         self.faults = FaultInjector(faults or FaultConfig())
         self.knobs: Any = with_changes(self.knobs_type(), knobs or {})
@@ -180,10 +185,11 @@ class VendorEmulator(ABC):
         return True
 
     def maintenance_error(self) -> EmulatedError:
-        return EmulatedError(503, "service under maintenance, retry later",
-                             headers={"Retry-After": "5"})
+        return EmulatedError(
+            503, "service under maintenance, retry later", headers={"Retry-After": "5"}
+        )
 
-    def decorate(self, request: web.Request, response: web.StreamResponse) -> None:
+    def decorate(self, request: web.Request, response: web.StreamResponse) -> None:  # noqa: B027
         """Add headers the vendor sends on every response (rate-limit headers, request ids)."""
 
     # -- seeding and admin mutations -----------------------------------------------------------
@@ -193,18 +199,21 @@ class VendorEmulator(ABC):
         """The ``index``-th seeded owner (not yet stored)."""
 
     @abstractmethod
-    def seed_image(self, owner: Owner, image: GeneratedImage, index: int,
-                   rng: random.Random, when: datetime) -> StoredImage:
+    def seed_image(
+        self, owner: Owner, image: GeneratedImage, index: int, rng: random.Random, when: datetime
+    ) -> StoredImage:
         """A stored image made from a generated one, for seeding (bytes already in the store)."""
 
     @abstractmethod
-    def admin_add(self, owner: Owner, filename: str, data: bytes,
-                  fields: dict[str, Any]) -> StoredImage:
+    def admin_add(
+        self, owner: Owner, filename: str, data: bytes, fields: dict[str, Any]
+    ) -> StoredImage:
         """Add an image as a user of the vendor's own UI would."""
 
     @abstractmethod
-    def admin_edit(self, image: StoredImage, fields: dict[str, Any],
-                   data: bytes | None) -> StoredImage:
+    def admin_edit(
+        self, image: StoredImage, fields: dict[str, Any], data: bytes | None
+    ) -> StoredImage:
         """Change an image's metadata and/or bytes as a vendor user would; returns the result
         (which may have a new id where the vendor cannot change bytes in place)."""
 
@@ -226,8 +235,10 @@ class VendorEmulator(ABC):
     def seed(self, count: int, owners: int | None = None, seed_value: int = 0) -> None:
         """Add ``count`` deterministic images spread over ``owners`` new owners."""
         rng = random.Random(seed_value)
-        made = [self.store.put_owner(self.seed_owner(i, rng))
-                for i in range(owners or self.default_owners)]
+        made = [
+            self.store.put_owner(self.seed_owner(i, rng))
+            for i in range(owners or self.default_owners)
+        ]
         for index in range(count):
             owner = made[index % len(made)]
             generated = generate(rng, self.accepted_formats, large=is_large(index, seed_value))
@@ -237,13 +248,31 @@ class VendorEmulator(ABC):
 
     # -- helpers for vendor handlers -----------------------------------------------------------
 
-    def new_image(self, *, id: str, owner: str, filename: str, data: bytes, mime: str,
-                  fields: dict[str, Any], when: datetime | None = None) -> StoredImage:
+    def new_image(
+        self,
+        *,
+        id: str,
+        owner: str,
+        filename: str,
+        data: bytes,
+        mime: str,
+        fields: dict[str, Any],
+        when: datetime | None = None,
+    ) -> StoredImage:
         """A StoredImage for ``data`` (stored as a blob), not yet saved to the catalog."""
         stamp = iso(when or utcnow())
         digest = self.store.put_blob(data)
-        return StoredImage(id=id, owner=owner, filename=filename, mime=mime, size=len(data),
-                           sha256=digest, created_at=stamp, updated_at=stamp, fields=fields)
+        return StoredImage(
+            id=id,
+            owner=owner,
+            filename=filename,
+            mime=mime,
+            size=len(data),
+            sha256=digest,
+            created_at=stamp,
+            updated_at=stamp,
+            fields=fields,
+        )
 
 
 _MINUTE = SEED_EPOCH.replace(minute=1) - SEED_EPOCH
@@ -266,10 +295,15 @@ def route_of(request: web.Request) -> str:
     return resource.canonical if resource is not None else "<unmatched>"
 
 
-def json_response(body: Any, status: int = 200, content_type: str = "application/json",
-                  headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(text=json.dumps(body), status=status, content_type=content_type,
-                        headers=headers)
+def json_response(
+    body: Any,
+    status: int = 200,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    return web.Response(
+        text=json.dumps(body), status=status, content_type=content_type, headers=headers
+    )
 
 
 async def read_json(request: web.Request) -> Any:

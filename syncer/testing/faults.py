@@ -36,8 +36,13 @@ class FaultConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
-        for name in ("latency_ms", "jitter_ms", "rate_limit", "maintenance_every",
-                     "maintenance_for"):
+        for name in (
+            "latency_ms",
+            "jitter_ms",
+            "rate_limit",
+            "maintenance_every",
+            "maintenance_for",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.jitter_ms > self.latency_ms:
@@ -55,7 +60,7 @@ class FaultConfig:
 
     def updated(self, changes: dict[str, Any]) -> FaultConfig:
         """A copy with ``changes`` applied; unknown keys and bad values raise ValueError."""
-        config = with_changes(self, changes)
+        config: FaultConfig = with_changes(self, changes)
         config.validate()
         return config
 
@@ -88,7 +93,8 @@ def _coerce(name: str, value: Any, current: Any) -> Any:
             return value
         return type(current)(value)
     except (TypeError, ValueError):
-        raise ValueError(f"knob {name!r}: cannot use {value!r} as {type(current).__name__}") from None
+        kind = type(current).__name__
+        raise ValueError(f"knob {name!r}: cannot use {value!r} as {kind}") from None
 
 
 def _as_bool(value: Any) -> bool:
@@ -153,7 +159,7 @@ class FaultInjector:
         return max(0.0, c.latency_ms + self.rng.uniform(-c.jitter_ms, c.jitter_ms)) / 1000.0
 
     def retry_after(self) -> int | None:
-        """Whole seconds to announce in ``Retry-After`` when the rate limit is exceeded, else None."""
+        """Whole seconds to announce in ``Retry-After`` when over the rate limit, else None."""
         if self.bucket is None:
             return None
         wait = self.bucket.take()

@@ -74,13 +74,17 @@ def render(rng: random.Random, fmt: str, width: int, height: int, noise: bool = 
     the file large and incompressible.
     """
     tint = tuple(rng.randrange(256) for _ in range(3))
-    image = Image.new("RGB", (width, height), tint)  # type: ignore[arg-type]
+    image = Image.new("RGB", (width, height), tint)
     image.paste(Image.linear_gradient("L").resize((width, height // 2 or 1)).convert("RGB"))
     for _ in range(rng.randrange(2, 6)):
         x0, y0 = rng.randrange(width), rng.randrange(height)
-        box = (x0, y0, min(width, x0 + rng.randrange(1, width + 1)),
-               min(height, y0 + rng.randrange(1, height + 1)))
-        image.paste(tuple(rng.randrange(256) for _ in range(3)), box)  # type: ignore[arg-type]
+        box = (
+            x0,
+            y0,
+            min(width, x0 + rng.randrange(1, width + 1)),
+            min(height, y0 + rng.randrange(1, height + 1)),
+        )
+        image.paste(tuple(rng.randrange(256) for _ in range(3)), box)
     grain_w, grain_h = (width, height) if noise else (min(width, 16), min(height, 16))
     grain = Image.frombytes("RGB", (grain_w, grain_h), rng.randbytes(grain_w * grain_h * 3))
     image.paste(grain, (rng.randrange(width - grain_w + 1), rng.randrange(height - grain_h + 1)))
@@ -97,7 +101,7 @@ def encode(image: Image.Image, fmt: str) -> bytes:
 
 
 def generate(rng: random.Random, formats: tuple[str, ...], large: bool = False) -> GeneratedImage:
-    """One seeded image in one of ``formats``; ``large`` makes it several MB of incompressible noise."""
+    """One seeded image in one of ``formats``; ``large`` makes it several MB of noise."""
     fmt = rng.choice(formats)
     if large:
         fmt = "jpeg" if "jpeg" in formats else fmt

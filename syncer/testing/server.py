@@ -19,13 +19,16 @@ LOOPBACK = "127.0.0.1"
 
 
 @asynccontextmanager
-async def serve(emulator: VendorEmulator, host: str = LOOPBACK, port: int = 0
-                ) -> AsyncIterator[str]:
+async def serve(
+    emulator: VendorEmulator, host: str = LOOPBACK, port: int = 0
+) -> AsyncIterator[str]:
     """Serve ``emulator`` until the block ends; yields its base URL (port 0 picks a free one)."""
-    runner = web.AppRunner(emulator.app(), access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        emulator.app(), access_log=None, handle_signals=False, shutdown_timeout=1.0
+    )
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port, shutdown_timeout=1.0)
+        site = web.TCPSite(runner, host, port)
         await site.start()
         bound_host, bound_port = runner.addresses[0][:2]
         yield f"http://{bound_host}:{bound_port}"
@@ -34,8 +37,7 @@ async def serve(emulator: VendorEmulator, host: str = LOOPBACK, port: int = 0
 
 
 @contextmanager
-def serve_in_thread(emulator: VendorEmulator, host: str = LOOPBACK, port: int = 0
-                    ) -> Iterator[str]:
+def serve_in_thread(emulator: VendorEmulator, host: str = LOOPBACK, port: int = 0) -> Iterator[str]:
     """Serve ``emulator`` from a background thread with its own event loop; yields the base URL."""
     started = threading.Event()
     failure: list[BaseException] = []
@@ -53,15 +55,20 @@ def serve_in_thread(emulator: VendorEmulator, host: str = LOOPBACK, port: int = 
             failure.append(exc)
             started.set()
 
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),),
-                              name=f"emulator-{emulator.name}", daemon=True)
+    thread = threading.Thread(
+        target=loop.run_until_complete,
+        args=(main(),),
+        name=f"emulator-{emulator.name}",
+        daemon=True,
+    )
     thread.start()
     started.wait(30)
     if failure or not base_url:
         thread.join(5)
         loop.close()
         raise RuntimeError(f"{emulator.name} emulator did not start") from (
-            failure[0] if failure else None)
+            failure[0] if failure else None
+        )
     try:
         yield base_url[0]
     finally:

@@ -181,7 +181,14 @@ class CatalogStore:
         if self.data_dir is not None:
             self._compact(self.data_dir / JOURNAL)
 
+    def __enter__(self) -> CatalogStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def close(self) -> None:
+        """Close the journal; the store stays readable, and a later write reopens nothing."""
         if self._journal is not None:
             self._journal.close()
             self._journal = None

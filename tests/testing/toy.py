@@ -12,12 +12,12 @@ from syncer.testing.emulator import (
     Credentials,
     EmulatedError,
     VendorEmulator,
+    iso,
     json_response,
     read_json,
     utcnow,
-    iso,
 )
-from syncer.testing.images import GeneratedImage, sniff_format, MIME
+from syncer.testing.images import MIME, GeneratedImage, sniff_format
 from syncer.testing.store import Owner, StoredImage
 
 
@@ -48,20 +48,36 @@ class ToyEmulator(VendorEmulator):
     def seed_owner(self, index: int, rng: random.Random) -> Owner:
         return Owner(id=f"o{index}", kind="box", fields={"name": f"Box {index}"})
 
-    def seed_image(self, owner: Owner, image: GeneratedImage, index: int,
-                   rng: random.Random, when: datetime) -> StoredImage:
-        return self.new_image(id=f"i{index}", owner=owner.id, filename=f"{index}.{image.extension}",
-                              data=image.data, mime=image.mime, fields={"alt": ""}, when=when)
+    def seed_image(
+        self, owner: Owner, image: GeneratedImage, index: int, rng: random.Random, when: datetime
+    ) -> StoredImage:
+        return self.new_image(
+            id=f"i{index}",
+            owner=owner.id,
+            filename=f"{index}.{image.extension}",
+            data=image.data,
+            mime=image.mime,
+            fields={"alt": ""},
+            when=when,
+        )
 
-    def admin_add(self, owner: Owner, filename: str, data: bytes,
-                  fields: dict[str, Any]) -> StoredImage:
+    def admin_add(
+        self, owner: Owner, filename: str, data: bytes, fields: dict[str, Any]
+    ) -> StoredImage:
         fmt = sniff_format(data) or "png"
-        image = self.new_image(id=f"i{self.store.next_seq()}", owner=owner.id, filename=filename,
-                               data=data, mime=MIME[fmt], fields=dict(fields))
+        image = self.new_image(
+            id=f"i{self.store.next_seq()}",
+            owner=owner.id,
+            filename=filename,
+            data=data,
+            mime=MIME[fmt],
+            fields=dict(fields),
+        )
         return self.store.put_image(image)
 
-    def admin_edit(self, image: StoredImage, fields: dict[str, Any],
-                   data: bytes | None) -> StoredImage:
+    def admin_edit(
+        self, image: StoredImage, fields: dict[str, Any], data: bytes | None
+    ) -> StoredImage:
         image.fields.update(fields)
         if data is not None:
             image.sha256 = self.store.put_blob(data)
