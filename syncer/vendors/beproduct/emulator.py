@@ -54,7 +54,7 @@ from syncer.vendors.beproduct.routes_headers import HeaderRoutes
 from syncer.vendors.beproduct.routes_uploads import UploadRoutes
 from syncer.vendors.beproduct.routing import api_path, ci_segments
 from syncer.vendors.beproduct.schema import HEADER_NAME, HEADER_NUMBER, clean_values
-from syncer.vendors.beproduct.uploads import UploadProcessor, identify
+from syncer.vendors.beproduct.uploads import UploadProcessor, extension_for, identify
 from syncer.vendors.beproduct.views import files_base, header_view
 
 _OAUTH_CODES = {
@@ -270,7 +270,7 @@ class BeProductEmulator(VendorEmulator):
         if fields or data is None:
             image = self.catalog.update(image, clean_values(fields), UI_USER, self.now())
         if data is not None:
-            image = self._admin_version(image, image.filename or f"{image.id}.img", data)
+            image = self._admin_version(image, image.filename, data)
         return image
 
     def admin_delete(self, image: StoredImage) -> None:
@@ -281,7 +281,9 @@ class BeProductEmulator(VendorEmulator):
         """A UI upload: processed at once (the admin API has no status to poll)."""
         now = self.now()
         mime = identify(data) or "application/octet-stream"
-        version = self._version(str(uuid.uuid4()), filename, data, mime, now)
+        version_id = str(uuid.uuid4())
+        filename = filename or f"{version_id}.{extension_for(mime)}"
+        version = self._version(version_id, filename, data, mime, now)
         return self.catalog.add_version(header, version, UI_USER, now)
 
 

@@ -13,7 +13,7 @@ from syncer.testing.store import Owner, StoredImage
 from syncer.vendors.beproduct.catalog import API_USER, HeaderCatalog
 from syncer.vendors.beproduct.filters import parse_filters
 from syncer.vendors.beproduct.routing import QueryArgs, api_path
-from syncer.vendors.beproduct.schema import FIELDS, HEADER_NAME, clean_values
+from syncer.vendors.beproduct.schema import FIELDS, HEADER_NAME, HEADER_NUMBER, clean_values
 from syncer.vendors.beproduct.views import folder_view, schema_view
 
 if TYPE_CHECKING:
@@ -48,11 +48,15 @@ def field_updates(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def require_filled(values: dict[str, str], creating: bool) -> None:
-    """Required fields may not be blanked (and header_name must be given on create)."""
-    for definition in FIELDS:
-        missing = creating and definition.id == HEADER_NAME and definition.id not in values
-        if missing or (definition.required and values.get(definition.id) == ""):
-            raise EmulatedError(400, f"Field '{definition.id}' is required.")
+    """Required fields may not be blank; on create header_name is needed and a blank (or
+    missing) header_number means "number it for me"."""
+    blank = {f.id for f in FIELDS if f.required and values.get(f.id) == ""}
+    if creating:
+        blank.discard(HEADER_NUMBER)
+        if not values.get(HEADER_NAME):
+            blank.add(HEADER_NAME)
+    if blank:
+        raise EmulatedError(400, f"Field '{sorted(blank)[0]}' is required.")
 
 
 def canonical_id(raw: str) -> str | None:

@@ -10,12 +10,11 @@ import anyio
 from aiohttp import web
 
 from syncer.testing.emulator import EmulatedError, Handler, iso, json_response
-from syncer.testing.images import EXTENSION, MIME
 from syncer.vendors.beproduct.catalog import versions_of
 from syncer.vendors.beproduct.knobs import COMPANY_DOMAIN
 from syncer.vendors.beproduct.routes_headers import canonical_id, live_header
 from syncer.vendors.beproduct.routing import QueryArgs, api_path
-from syncer.vendors.beproduct.uploads import identify, read_file_part
+from syncer.vendors.beproduct.uploads import extension_for, identify, read_file_part
 from syncer.vendors.beproduct.views import FILES_PREFIX
 
 if TYPE_CHECKING:
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
 
 #: Every route the vendor's clients poll processing status on (the Python SDK always uses Style).
 STATUS_PREFIXES = ("Style", "Image", "Block")
-_EXTENSIONS = {mime: EXTENSION[fmt] for fmt, mime in MIME.items()}
 
 
 class UploadRoutes:
@@ -54,7 +52,7 @@ class UploadRoutes:
         if mime is None:
             raise EmulatedError(400, "The uploaded file is not a supported image.")
         upload_id = str(uuid.uuid4())
-        filename = part.filename or f"{upload_id}.{_EXTENSIONS.get(mime, 'img')}"
+        filename = part.filename or f"{upload_id}.{extension_for(mime)}"
         version = {
             "id": upload_id,
             "filename": filename,

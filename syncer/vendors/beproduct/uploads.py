@@ -20,6 +20,7 @@ from aiohttp import BodyPartReader, web
 from PIL import Image, UnidentifiedImageError
 
 from syncer.testing.emulator import EmulatedError, iso
+from syncer.testing.images import EXTENSION, MIME
 from syncer.testing.store import CatalogStore
 from syncer.vendors.beproduct.catalog import API_USER, HeaderCatalog
 from syncer.vendors.beproduct.knobs import BeProductKnobs
@@ -94,6 +95,12 @@ def identify(data: bytes) -> str | None:
     if not kind:
         return None
     return Image.MIME.get(kind.upper(), f"image/{kind.lower()}")
+
+
+def extension_for(mime: str) -> str:
+    """A file extension for a MIME type (``image/jpeg`` -> ``jpg``), for unnamed uploads."""
+    known = {m: EXTENSION[fmt] for fmt, m in MIME.items()}
+    return known.get(mime) or mime.rpartition("/")[2] or "bin"
 
 
 def status_body(finished: bool, error: bool, message: str) -> dict[str, Any]:

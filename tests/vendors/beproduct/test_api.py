@@ -256,3 +256,30 @@ async def test_bearer_token_is_required(api: Api) -> None:
         assert reply.headers["WWW-Authenticate"].startswith("Bearer")
     static = await api.get("/api/demo/Image/Folders", headers={"Authorization": "Bearer demo"})
     assert static.status == 200  # the documented static token (knob static_token)
+
+
+async def test_create_keeps_given_numbers_and_numbers_blank_ones(
+    api: Api, emulator: BeProductEmulator
+) -> None:
+    folder_id = next(iter(emulator.store.owners))
+    path = f"/api/demo/image/header/create?folderId={folder_id}&preserveVersion=false"
+    given = await api.post(
+        path,
+        json={
+            "fields": [
+                {"id": "header_number", "value": "ART-1"},
+                {"id": "header_name", "value": "Given"},
+            ]
+        },
+    )
+    blank = await api.post(
+        path,
+        json={
+            "fields": [{"id": "header_number", "value": ""}, {"id": "HeaderName", "value": "Blank"}]
+        },
+    )
+
+    assert given.body["headerNumber"] == "ART-1"
+    assert blank.body["headerNumber"] == f"IMG-{SEEDED + 1:06d}"
+    assert blank.body["headerName"] == "Blank"
+    assert blank.body["createdBy"]["name"] == "Demo Integration"

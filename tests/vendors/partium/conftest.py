@@ -103,6 +103,13 @@ class Api:
         async with self.session.request(method, self.base + path, data=data) as response:
             return response.status, await response.json(content_type=None)
 
+    async def original(self, image_id: str) -> tuple[bytes, str]:
+        """The bytes and Content-Type of ``GET /1/catalog/images/{image_id}/original``."""
+        url = f"{self.base}/1/catalog/images/{image_id}/original"
+        async with self.session.get(url) as response:
+            assert response.status == 200
+            return await response.read(), response.headers["Content-Type"]
+
     async def list_all(self, limit: int, **query: Any) -> list[dict[str, Any]]:
         """Every description, following the keyset cursor until ``more_data`` is false."""
         seen: list[dict[str, Any]] = []

@@ -20,12 +20,6 @@ async def admin(api: Api, method: str, path: str, body: Any = None) -> tuple[int
         return response.status, await response.json()
 
 
-async def original(api: Api, image_id: str) -> tuple[bytes, str]:
-    async with api.session.get(f"{api.base}/1/catalog/images/{image_id}/original") as response:
-        assert response.status == 200
-        return await response.read(), response.headers["Content-Type"]
-
-
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -46,7 +40,7 @@ async def test_admin_add_shows_through_the_vendor_api(api: Api) -> None:
     described = {"image_id": "ui-pic", "part_id": "part-0002", "info": "display position=1"}
     assert added["vendor"] == described
     assert await api.call("GET", "/1/catalog/images/ui-pic") == (200, described)
-    assert await original(api, "ui-pic") == (data, "image/png")
+    assert await api.original("ui-pic") == (data, "image/png")
     assert (await api.list_all(100))[-1] == described
     assert (await api.call("GET", "/1/catalog/status"))[1]["status"] == "processing"
 
@@ -93,7 +87,7 @@ async def test_admin_edit_changes_info_part_and_bytes_in_place(api: Api) -> None
     described = {"image_id": target, "part_id": "part-0003", "info": "searchable"}
     assert edited["vendor"] == described
     assert await api.call("GET", f"/1/catalog/images/{target}") == (200, described)
-    assert await original(api, target) == (data, "image/png")
+    assert await api.original(target) == (data, "image/png")
     assert [d["image_id"] for d in await api.list_all(100)] == order
     in_part = await api.list_all(100, query={"part_ids": ["part-0003"]})
     assert described in in_part
@@ -149,7 +143,7 @@ async def snapshot(base: str) -> dict[str, Any]:
         async with session.get(base + "/_emulator/catalog") as response:
             catalog = await response.json()
         _, status = await api.call("GET", "/1/catalog/status")
-        originals = [await original(api, d["image_id"]) for d in listed]
+        originals = [await api.original(d["image_id"]) for d in listed]
     return {
         "listed": listed,
         "sha256": [i["sha256"] for i in catalog["images"]],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -39,6 +40,19 @@ async def test_pages_through_everything_with_the_keyset_cursor(api: Api) -> None
     ids = [d["image_id"] for p in pages for d in p["result"]]
     assert ids == catalog_order(api)
     assert len(set(ids)) == SEEDED_IMAGES
+
+
+async def test_a_full_last_page_says_no_more_data(api: Api) -> None:
+    calls = 0
+    body: dict[str, Any] = {"paging": {"limit": 5}}
+    while True:
+        calls += 1
+        _, page = await api.call("POST", LIST, body)
+        assert len(page["result"]) == 5
+        if not page["more_data"]:
+            break
+        body["paging"]["last_object_id"] = page["last_object_id"]
+    assert calls == SEEDED_IMAGES // 5
 
 
 async def test_cursor_is_opaque_not_an_image_id(api: Api) -> None:
@@ -104,6 +118,19 @@ async def test_projection_keeps_image_id(
 async def test_unknown_part_ids_match_nothing(api: Api) -> None:
     status, page = await api.call("POST", LIST, {"query": {"part_ids": ["nope"]}})
     assert (status, page) == (200, {"result": [], "last_object_id": None, "more_data": False})
+
+
+async def test_an_empty_part_ids_list_matches_nothing(api: Api) -> None:
+    status, page = await api.call("POST", LIST, {"query": {"part_ids": []}})
+    assert (status, page["result"], page["more_data"]) == (200, [], False)
+
+
+async def test_ids_named_like_the_post_routes_are_reachable_by_get(api: Api) -> None:
+    entry = {"image_id": "list", "part_id": "part-0001", "info": "searchable"}
+    await api.upsert([images_part([entry]), file_part(jpeg(), "list.jpg")])
+    assert await api.call("GET", "/1/catalog/images/list") == (200, entry)
+    _, page = await api.call("POST", LIST, {})
+    assert set(page) == {"result", "last_object_id", "more_data"}
 
 
 async def test_limit_of_100_is_the_maximum(api: Api) -> None:

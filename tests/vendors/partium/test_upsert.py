@@ -21,17 +21,13 @@ PART = "part-0001"
 OTHER_PART = "part-0002"
 
 
-async def original(api: Api, image_id: str) -> tuple[bytes, str]:
-    async with api.session.get(f"{api.base}/1/catalog/images/{image_id}/original") as response:
-        assert response.status == 200
-        return await response.read(), response.headers["Content-Type"]
-
-
 async def test_creates_then_updates_the_same_id(api: Api) -> None:
     entry = {"image_id": "pump-front", "part_id": PART, "info": "searchable"}
     status, body = await api.upsert([images_part([entry]), file_part(jpeg(1), "pump-front.jpg")])
     assert (status, body) == (200, {"created": ["pump-front"], "updated": [], "errors": {}})
     before = [d["image_id"] for d in await api.list_all(100)]
+    created_at = "2020-01-01T00:00:00.000Z"  # an unmistakable creation stamp
+    api.emulator.store.images["pump-front"].created_at = created_at
 
     entry = {"image_id": "pump-front", "part_id": OTHER_PART, "info": "display position=0"}
     status, body = await api.upsert([images_part([entry]), file_part(png(2), "pump-front.png")])
@@ -39,8 +35,9 @@ async def test_creates_then_updates_the_same_id(api: Api) -> None:
 
     _, described = await api.call("GET", "/1/catalog/images/pump-front")
     assert described == entry
-    assert await original(api, "pump-front") == (png(2), "image/png")
+    assert await api.original("pump-front") == (png(2), "image/png")
     assert [d["image_id"] for d in await api.list_all(100)] == before  # keeps its place
+    assert api.emulator.store.images["pump-front"].created_at == created_at
 
 
 async def test_images_may_arrive_as_a_file_part(api: Api) -> None:
@@ -68,8 +65,8 @@ async def test_unnamed_files_pair_by_position(api: Api) -> None:
         ]
     )
     assert (status, body["created"]) == (200, ["u1", "u2"])
-    assert await original(api, "u1") == (jpeg(11), "image/jpeg")
-    assert await original(api, "u2") == (png(12), "image/png")
+    assert await api.original("u1") == (jpeg(11), "image/jpeg")
+    assert await api.original("u2") == (png(12), "image/png")
 
 
 async def test_fewer_files_pair_by_filename_stem(api: Api) -> None:
@@ -83,8 +80,8 @@ async def test_fewer_files_pair_by_filename_stem(api: Api) -> None:
         "updated": [],
         "errors": {"s2": "No file was sent for this image"},
     }
-    assert (await original(api, "s1"))[0] == jpeg(21)
-    assert (await original(api, "s3"))[0] == jpeg(23)
+    assert (await api.original("s1"))[0] == jpeg(21)
+    assert (await api.original("s3"))[0] == jpeg(23)
 
 
 async def test_as_many_files_as_images_pair_by_position_even_when_named_otherwise(api: Api) -> None:
@@ -93,7 +90,7 @@ async def test_as_many_files_as_images_pair_by_position_even_when_named_otherwis
         [images_part(entries), file_part(jpeg(32), "p2.jpg"), file_part(jpeg(31), "p1.jpg")]
     )
     assert status == 200
-    assert (await original(api, "p1"))[0] == jpeg(32)  # positional: the documented rule
+    assert (await api.original("p1"))[0] == jpeg(32)  # positional: the documented rule
 
 
 async def test_fewer_unnamed_files_leave_the_trailing_images_without_a_file(api: Api) -> None:
@@ -112,8 +109,18 @@ async def test_same_bytes_under_a_new_id_are_fine(api: Api) -> None:
 
 
 def truncated_jpeg() -> bytes:
+    """Opens, and passes Pillow's verify(), but its pixels cannot be loaded."""
     data = jpeg(9, (64, 64))
     return data[: len(data) // 2]
+
+
+def png_with_bad_crc() -> bytes:
+    """Loads, but fails Pillow's verify() (a corrupt IDAT checksum)."""
+    data = bytearray(png(9))
+    idat = data.index(b"IDAT")
+    crc = idat + 4 + int.from_bytes(data[idat - 4 : idat], "big")
+    data[crc] ^= 0xFF
+    return bytes(data)
 
 
 REFUSED = [
@@ -196,6 +203,12 @@ REFUSED = [
         "The file is not a readable image",
     ),
     (
+        {"image_id": "crc", "part_id": PART, "info": "display"},
+        png_with_bad_crc(),
+        "crc",
+        "The file is not a readable image",
+    ),
+    (
         {"image_id": "gif", "part_id": PART, "info": "display"},
         gif(),
         "gif",
@@ -259,7 +272,7 @@ async def test_formats_knob_accepts_more_types(api: Api) -> None:
     entry = {"image_id": "g", "part_id": PART, "info": "display"}
     status, body = await api.upsert([images_part([entry]), file_part(gif(), "g.gif")])
     assert (status, body["created"]) == (200, ["g"])
-    assert (await original(api, "g"))[1] == "image/gif"
+    assert (await api.original("g"))[1] == "image/gif"
 
 
 async def test_oversize_file_is_an_item_error_with_max_file_bytes(api: Api) -> None:

@@ -16,15 +16,18 @@ from multidict import CIMultiDictProxy
 from PIL import Image
 
 from syncer.testing.images import render
-from syncer.testing.store import Owner
 from syncer.testing.server import serve
+from syncer.testing.store import Owner
 from syncer.vendors.spiffy.emulator import SpiffyEmulator
 
 BASIC = "Basic " + base64.b64encode(b"demo:demo").decode()
 BEARER = "Bearer demo"
 KINDS = ("products", "standard_collections", "super_collections")
-OWNER_KEY = {"products": "product_id", "standard_collections": "collection_id",
-             "super_collections": "collection_id"}
+OWNER_KEY = {
+    "products": "product_id",
+    "standard_collections": "collection_id",
+    "super_collections": "collection_id",
+}
 IMAGE_KEYS = {"id", "position", "alt", "filename", "extension", "digest", "src", "variation_ids"}
 #: With this seed value the one large seeded image is index 53, beyond the fixtures.
 FAST_SEED_VALUE = 50
@@ -67,15 +70,22 @@ class Reply:
 class SpiffyApi:
     """Calls the emulator the way a Spiffy API client would, over real HTTP."""
 
-    def __init__(self, session: aiohttp.ClientSession, base: str,
-                 emulator: SpiffyEmulator) -> None:
+    def __init__(self, session: aiohttp.ClientSession, base: str, emulator: SpiffyEmulator) -> None:
         self.session = session
         self.base = base
         self.emulator = emulator
 
-    async def call(self, method: str, path: str, body: Any = None, *, raw: bytes | None = None,
-                   params: dict[str, Any] | None = None, auth: str | None = BASIC,
-                   headers: dict[str, str] | None = None) -> Reply:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        auth: str | None = BASIC,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
         sent = {"Accept": "application/json", **(headers or {})}
         if auth is not None:
             sent["Authorization"] = auth
@@ -84,8 +94,9 @@ class SpiffyApi:
             data = json.dumps(body).encode()
             sent["Content-Type"] = "application/json"
         url = path if path.startswith("http") else self.base + path
-        async with self.session.request(method, url, data=data, params=params,
-                                        headers=sent) as response:
+        async with self.session.request(
+            method, url, data=data, params=params, headers=sent
+        ) as response:
             content = await response.read()
             parsed: Any = content.decode(errors="replace")
             if response.content_type == "application/json":
@@ -123,8 +134,9 @@ class SpiffyApi:
             page += 1
 
 
-def seeded(count: int = 20, owners: int | None = None, seed_value: int = FAST_SEED_VALUE,
-           **knobs: Any) -> SpiffyEmulator:
+def seeded(
+    count: int = 20, owners: int | None = None, seed_value: int = FAST_SEED_VALUE, **knobs: Any
+) -> SpiffyEmulator:
     emulator = SpiffyEmulator(knobs=knobs)
     emulator.seed(count, owners, seed_value)
     return emulator

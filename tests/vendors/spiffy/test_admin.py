@@ -15,20 +15,32 @@ async def test_admin_add_appears_last_and_at_a_given_position(api: SpiffyApi) ->
     owner = api.owner("products")
     before = await listed(api, "products", owner.id)
     data = image_bytes("gif", seed=11)
-    added = await api.admin("POST", "/images", {
-        "owner": owner.id, "filename": "toolbox.gif", "data_base64": b64(data),
-        "fields": {"alt": "from the Toolbox"}})
+    added = await api.admin(
+        "POST",
+        "/images",
+        {
+            "owner": owner.id,
+            "filename": "toolbox.gif",
+            "data_base64": b64(data),
+            "fields": {"alt": "from the Toolbox"},
+        },
+    )
     assert added.status == 201, added.body
     view = added.body["vendor"]
     assert (view["position"], view["alt"], view["filename"]) == (
-        len(before) + 1, "from the Toolbox", "toolbox.gif")
+        len(before) + 1,
+        "from the Toolbox",
+        "toolbox.gif",
+    )
     stored = api.emulator.store.image(str(view["id"]))
-    assert stored is not None and added.body["sha256"] == stored.sha256
+    assert stored is not None
+    assert added.body["sha256"] == stored.sha256
 
     first = await api.admin("POST", "/images", {"owner": owner.id, "fields": {"position": 1}})
     after = await listed(api, "products", owner.id)
     assert [image["id"] for image in after] == (
-        [first.body["vendor"]["id"]] + [image["id"] for image in before] + [view["id"]])
+        [first.body["vendor"]["id"]] + [image["id"] for image in before] + [view["id"]]
+    )
     got = await api.get(f"/api/products/{owner.id}/images/{view['id']}.json")
     assert got.body["image"] == {**view, "position": len(before) + 2}
     assert (await api.call("GET", view["src"], auth=None)).raw == data
@@ -38,8 +50,9 @@ async def test_admin_edit_of_alt_and_position_keeps_the_id(api: SpiffyApi) -> No
     owner = api.owner("standard_collections")
     images = await listed(api, "standard_collections", owner.id)
     target = images[-1]
-    edited = await api.admin("PATCH", f"/images/{target['id']}",
-                             {"fields": {"alt": "renamed", "position": 1}})
+    edited = await api.admin(
+        "PATCH", f"/images/{target['id']}", {"fields": {"alt": "renamed", "position": 1}}
+    )
     assert edited.status == 200
     after = await listed(api, "standard_collections", owner.id)
     assert after[0] == {**target, "alt": "renamed", "position": 1}
@@ -53,9 +66,9 @@ async def test_admin_edit_of_bytes_recreates_the_image_in_place(api: SpiffyApi) 
     data = image_bytes("jpeg", seed=5)
     edited = await api.admin("PATCH", f"/images/{old['id']}", {"data_base64": b64(data)})
     fresh = edited.body["vendor"]
-    assert fresh["id"] != old["id"] and fresh["digest"] != old["digest"]
-    assert (fresh["position"], fresh["alt"], fresh["filename"]) == (
-        1, old["alt"], old["filename"])
+    assert fresh["id"] != old["id"]
+    assert fresh["digest"] != old["digest"]
+    assert (fresh["position"], fresh["alt"], fresh["filename"]) == (1, old["alt"], old["filename"])
     assert fresh["extension"] == "jpg"
     after = await listed(api, "super_collections", owner.id)
     assert [image["id"] for image in after] == [fresh["id"]] + [i["id"] for i in images[1:]]
@@ -79,7 +92,8 @@ async def test_admin_refuses_what_spiffy_refuses(api: SpiffyApi) -> None:
     owner = api.owner("products")
     before = len(api.emulator.store)
     webp = await api.admin("POST", "/images", {"owner": owner.id, "data_base64": b64(webp_bytes())})
-    assert webp.status == 422 and "PNG, GIF and JPEG" in webp.body["error"]
+    assert webp.status == 422
+    assert "PNG, GIF and JPEG" in webp.body["error"]
     image = api.emulator.catalog.images_of(owner.id)[0]
     unknown = await api.admin("PATCH", f"/images/{image.id}", {"fields": {"title": "x"}})
     assert unknown.status == 400
@@ -88,8 +102,11 @@ async def test_admin_refuses_what_spiffy_refuses(api: SpiffyApi) -> None:
 
 async def test_admin_owners_of_each_kind_are_listed_by_the_api(api: SpiffyApi) -> None:
     supers = (await api.get("/api/super_collections/count.json")).body["count"]
-    made = await api.admin("POST", "/owners", {"fields": {
-        "kind": "super_collections", "title": "Clearance", "handle": "clearance"}})
+    made = await api.admin(
+        "POST",
+        "/owners",
+        {"fields": {"kind": "super_collections", "title": "Clearance", "handle": "clearance"}},
+    )
     assert made.status == 201, made.body
     assert made.body["kind"] == "super_collections"
     by_handle = await api.get("/api/super_collections/clearance.json")
@@ -98,9 +115,11 @@ async def test_admin_owners_of_each_kind_are_listed_by_the_api(api: SpiffyApi) -
     plain = await api.admin("POST", "/owners", {})
     assert plain.body["kind"] in ("products", "standard_collections", "super_collections")
     assert (await api.get("/api/super_collections/count.json")).body["count"] == (
-        supers + 1 + (plain.body["kind"] == "super_collections"))
-    taken = await api.admin("POST", "/owners", {"fields": {
-        "kind": "super_collections", "handle": "clearance"}})
+        supers + 1 + (plain.body["kind"] == "super_collections")
+    )
+    taken = await api.admin(
+        "POST", "/owners", {"fields": {"kind": "super_collections", "handle": "clearance"}}
+    )
     assert taken.status == 422
 
 
@@ -111,4 +130,7 @@ async def test_admin_catalog_shows_the_vendor_view(api: SpiffyApi) -> None:
     got = await api.get(f"/api/{owner.kind}/{owner.id}/images/{first['id']}.json")
     assert first["vendor"] == got.body["image"]
     assert {o["kind"] for o in catalog["owners"]} == {
-        "products", "standard_collections", "super_collections"}
+        "products",
+        "standard_collections",
+        "super_collections",
+    }

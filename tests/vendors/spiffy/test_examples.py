@@ -1,4 +1,4 @@
-"""Every example of the vendor file, over raw HTTP, for the three owner kinds, by id and by handle."""
+"""Every example of the vendor file over raw HTTP, for the three owner kinds, by id and handle."""
 
 from __future__ import annotations
 
@@ -19,8 +19,11 @@ from tests.vendors.spiffy.helpers import (
 
 pytestmark = pytest.mark.parametrize("by", ["id", "handle"])
 
-SINGULAR = {"products": "product", "standard_collections": "standard_collection",
-            "super_collections": "super_collection"}
+SINGULAR = {
+    "products": "product",
+    "standard_collections": "standard_collection",
+    "super_collections": "super_collection",
+}
 
 
 def owner_path(api: SpiffyApi, kind: str, by: str) -> tuple[str, int]:
@@ -34,9 +37,18 @@ def positions(images: list[dict[str, Any]]) -> list[int]:
 
 
 async def create_from_attachment(api: SpiffyApi, base: str, data: bytes) -> dict[str, Any]:
-    reply = await api.post(f"{base}/images.json", {"image": {
-        "attachment": b64(data), "filename": "cute-puppy.png", "alt": "A cute puppy",
-        "position": 1, "variation_ids": []}})
+    reply = await api.post(
+        f"{base}/images.json",
+        {
+            "image": {
+                "attachment": b64(data),
+                "filename": "cute-puppy.png",
+                "alt": "A cute puppy",
+                "position": 1,
+                "variation_ids": [],
+            }
+        },
+    )
     assert reply.status == 201, reply.body
     assert reply.headers["Content-Type"].startswith("application/json")
     image: dict[str, Any] = reply.body["image"]
@@ -52,7 +64,11 @@ async def test_create_from_attachment_then_src(api: SpiffyApi, kind: str, by: st
     made = await create_from_attachment(api, base, data)
     assert set(made) == IMAGE_KEYS | {OWNER_KEY[kind]}
     assert made[OWNER_KEY[kind]] == owner_id
-    assert (made["position"], made["alt"], made["filename"]) == (1, "A cute puppy", "cute-puppy.png")
+    assert (made["position"], made["alt"], made["filename"]) == (
+        1,
+        "A cute puppy",
+        "cute-puppy.png",
+    )
     assert made["extension"] == "png"
     stored = api.emulator.store.image(str(made["id"]))
     assert stored is not None
@@ -74,7 +90,8 @@ async def test_create_from_attachment_then_src(api: SpiffyApi, kind: str, by: st
 
     after = await api.all_images(f"{base}/images.json")
     assert [image["id"] for image in after] == (
-        [made["id"]] + [image["id"] for image in before] + [again["id"]])
+        [made["id"]] + [image["id"] for image in before] + [again["id"]]
+    )
     assert positions(after) == list(range(1, len(after) + 1))
 
 
@@ -86,8 +103,10 @@ async def test_list_count_get_with_paging_and_fields(api: SpiffyApi, kind: str, 
     everything = (await api.get(f"{base}/images.json")).body["images"]
     assert len(everything) >= 5
 
-    pages = [(await api.get(f"{base}/images.json", limit=2, page=page)).body["images"]
-             for page in range(1, 5)]
+    pages = [
+        (await api.get(f"{base}/images.json", limit=2, page=page)).body["images"]
+        for page in range(1, 5)
+    ]
     assert [image for page in pages for image in page] == everything
     assert [len(page) for page in pages][:2] == [2, 2]
 
@@ -117,11 +136,16 @@ async def test_update_alt_and_position_then_delete(api: SpiffyApi, kind: str, by
     listed = await api.all_images(f"{base}/images.json")
     last = len(listed)
 
-    moved = await api.put(f"{base}/images/{made['id']}.json",
-                          {"image": {"id": made["id"], "alt": "Side view", "position": last}})
+    moved = await api.put(
+        f"{base}/images/{made['id']}.json",
+        {"image": {"id": made["id"], "alt": "Side view", "position": last}},
+    )
     assert moved.status == 200, moved.body
     assert {key: moved.body["image"][key] for key in ("id", "alt", "position")} == {
-        "id": made["id"], "alt": "Side view", "position": last}
+        "id": made["id"],
+        "alt": "Side view",
+        "position": last,
+    }
     assert moved.body["image"]["digest"] == made["digest"]  # metadata only: same version
     reordered = await api.all_images(f"{base}/images.json")
     assert [image["id"] for image in reordered] == [i["id"] for i in listed[1:]] + [made["id"]]

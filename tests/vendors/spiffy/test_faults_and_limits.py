@@ -19,7 +19,8 @@ async def test_x_ratelimit_shows_the_documented_sample_budget(api: SpiffyApi) ->
     assert (sample["name"], sample["period"], sample["limit"]) == ("API", 300, 500)
     assert 0 < sample["remaining"] <= 500
     until = datetime.strptime(sample["until"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    assert until.timestamp() % 300 == 0 and until.timestamp() >= time.time() - 1
+    assert until.timestamp() % 300 == 0
+    assert until.timestamp() >= time.time() - 1
     # The header value is rack-ratelimit's compact JSON, byte for byte.
     assert reply.headers["X-Ratelimit"].startswith('{"name":"API","period":300,"limit":500,')
 
@@ -46,8 +47,9 @@ async def test_image_files_are_cdn_responses_without_the_api_budget(api: SpiffyA
 
 
 async def test_enforced_sample_budget_refuses_like_rack_ratelimit() -> None:
-    emulator = seeded(2, owners=1, ratelimit_limit=3, ratelimit_period=HUGE_PERIOD,
-                      ratelimit_enforce=True)
+    emulator = seeded(
+        2, owners=1, ratelimit_limit=3, ratelimit_period=HUGE_PERIOD, ratelimit_enforce=True
+    )
     async with running(emulator) as api:
         statuses = [(await api.get("/api/products/count.json")).status for _ in range(3)]
         refused = await api.get("/api/products/count.json")
@@ -56,8 +58,9 @@ async def test_enforced_sample_budget_refuses_like_rack_ratelimit() -> None:
     # rack-ratelimit sends the whole period, not the time left in the window.
     assert refused.headers["Retry-After"] == str(HUGE_PERIOD)
     assert refused.headers["Content-Type"].startswith("text/plain")
-    assert refused.body == (f"API rate limit exceeded. Please wait {HUGE_PERIOD} seconds then "
-                            "retry your request.")
+    assert refused.body == (
+        f"API rate limit exceeded. Please wait {HUGE_PERIOD} seconds then retry your request."
+    )
     assert refused.ratelimit["remaining"] <= 0
     assert refused.ratelimit["limit"] == 3
 
@@ -79,8 +82,10 @@ async def test_maintenance_refuses_the_api_but_not_files_or_admin(api: SpiffyApi
     path = f"/api/products/{api.owner('products').id}/images.json"
     src = (await api.get(path)).body["images"][0]["src"]
     await api.admin("PATCH", "/faults", {"maintenance": True})
-    for reply in (await api.get(path),
-                  await api.post(path, {"image": {"attachment": b64(image_bytes())}})):
+    for reply in (
+        await api.get(path),
+        await api.post(path, {"image": {"attachment": b64(image_bytes())}}),
+    ):
         assert reply.status == 503
         assert "maintenance" in reply.body["errors"]
         assert reply.headers["Retry-After"] == "5"
@@ -102,7 +107,8 @@ async def test_store_prefix_knob_moves_the_api_under_the_store_name() -> None:
     async with running(emulator) as api:
         owner = api.owner("products")
         ok = await api.get(f"/acme/api/products/{owner.id}/images.json")
-        assert ok.status == 200 and len(ok.body["images"]) == 3
+        assert ok.status == 200
+        assert len(ok.body["images"]) == 3
         assert (await api.get("/api/products.json")).status == 404
         assert (await api.get("/other/api/products.json")).status == 404
         served = await api.call("GET", ok.body["images"][0]["src"], auth=None)
@@ -113,21 +119,31 @@ async def test_store_prefix_knob_moves_the_api_under_the_store_name() -> None:
 
 
 async def test_oauth_token_exchange_on_both_documented_paths(api: SpiffyApi) -> None:
-    form = "client_id=demo&client_secret=demo&code=abc".encode()
+    form = b"client_id=demo&client_secret=demo&code=abc"
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     gem = await api.call("POST", "/admin/oauth/token", raw=form, headers=headers, auth=None)
-    readme = await api.call("POST", "/api/oauth/token", {
-        "client_id": "demo", "client_secret": "demo", "code": "xyz"}, auth=None)
+    readme = await api.call(
+        "POST",
+        "/api/oauth/token",
+        {"client_id": "demo", "client_secret": "demo", "code": "xyz"},
+        auth=None,
+    )
     for reply in (gem, readme):
         assert reply.status == 200
         assert reply.body["access_token"] == "demo"
     token = f"Bearer {gem.body['access_token']}"
     assert (await api.call("GET", "/api/products.json", auth=token)).status == 200
-    wrong = await api.call("POST", "/api/oauth/token", {
-        "client_id": "demo", "client_secret": "nope", "code": "x"}, auth=None)
-    assert wrong.status == 401 and isinstance(wrong.body["errors"], str)
-    no_code = await api.call("POST", "/api/oauth/token", {
-        "client_id": "demo", "client_secret": "demo"}, auth=None)
+    wrong = await api.call(
+        "POST",
+        "/api/oauth/token",
+        {"client_id": "demo", "client_secret": "nope", "code": "x"},
+        auth=None,
+    )
+    assert wrong.status == 401
+    assert isinstance(wrong.body["errors"], str)
+    no_code = await api.call(
+        "POST", "/api/oauth/token", {"client_id": "demo", "client_secret": "demo"}, auth=None
+    )
     assert no_code.status == 400
 
 

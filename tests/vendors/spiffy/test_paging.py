@@ -31,7 +31,8 @@ async def test_images_page_by_30_by_default_and_at_most_50() -> None:
         capped = (await api.get(path, limit=500)).body["images"]
         assert len(capped) == 50
         assert (await api.get(path, limit=500, page=2)).body["images"] == (
-            await api.get(path, limit=50, page=2)).body["images"]
+            await api.get(path, limit=50, page=2)
+        ).body["images"]
         assert len((await api.get(path, limit=50, page=2)).body["images"]) == 11
         assert (await api.get(path, page=9)).body["images"] == []
 
@@ -49,13 +50,17 @@ async def test_since_id_follows_ids_while_the_order_stays_by_position() -> None:
         path = f"/api/products/{api.owner('products').id}/images.json"
         listed = (await api.get(path)).body["images"]
         newest = listed[-1]
-        moved = await api.put(path.replace("images.json", f"images/{newest['id']}.json"),
-                              {"image": {"id": newest["id"], "position": 1}})
+        moved = await api.put(
+            path.replace("images.json", f"images/{newest['id']}.json"),
+            {"image": {"id": newest["id"], "position": 1}},
+        )
         assert moved.status == 200
         pivot = sorted(image["id"] for image in listed)[8]
         after = (await api.get(path, since_id=pivot)).body["images"]
-        assert [image["id"] for image in after] == [newest["id"]] + sorted(
-            image["id"] for image in listed if pivot < image["id"] != newest["id"])
+        assert [image["id"] for image in after] == [
+            newest["id"],
+            *sorted(image["id"] for image in listed if pivot < image["id"] != newest["id"]),
+        ]
         assert [image["position"] for image in after] == sorted(i["position"] for i in after)
         paged = (await api.get(path, since_id=pivot, limit=2, page=2)).body["images"]
         assert paged == after[2:4]
@@ -68,7 +73,8 @@ async def test_owners_page_in_id_order_with_since_id_and_count(kind: str) -> Non
         assert total == len(api.emulator.catalog.owners(kind))
         walked = await pages(api, f"/api/{kind}.json", kind, 9)
         ids = [owner["id"] for page in walked for owner in page]
-        assert ids == sorted(ids) and len(ids) == total
+        assert ids == sorted(ids)
+        assert len(ids) == total
         assert len(walked) == total // 9 + 1
         middle = ids[len(ids) // 2]
         after = (await api.get(f"/api/{kind}.json", since_id=middle, limit=50)).body[kind]

@@ -26,9 +26,16 @@ async def test_a_reopened_data_dir_serves_the_same_catalog(tmp_path: Path) -> No
     first.seed(12, owners=5, seed_value=FAST_SEED_VALUE)
     async with running(first) as api:
         owner = api.owner("products")
-        made = await api.post(f"/api/products/{owner.id}/images.json", {"image": {
-            "attachment": b64(image_bytes("gif", seed=9)), "filename": "kept.gif",
-            "position": 1}})
+        made = await api.post(
+            f"/api/products/{owner.id}/images.json",
+            {
+                "image": {
+                    "attachment": b64(image_bytes("gif", seed=9)),
+                    "filename": "kept.gif",
+                    "position": 1,
+                }
+            },
+        )
         assert made.status == 201
         gone = api.emulator.catalog.images_of(owner.id)[-1]
         assert (await api.delete(f"/api/products/{owner.id}/images/{gone.id}.json")).status == 200
@@ -41,8 +48,10 @@ async def test_a_reopened_data_dir_serves_the_same_catalog(tmp_path: Path) -> No
         owner = api.owner("products")
         listed = await api.get(f"/api/products/{owner.fields['handle']}/images.json")
         assert listed.body["images"][0]["id"] == made.body["image"]["id"]
-        again = await api.post(f"/api/products/{owner.id}/images.json", {"image": {
-            "attachment": b64(image_bytes("png", seed=10))}})
+        again = await api.post(
+            f"/api/products/{owner.id}/images.json",
+            {"image": {"attachment": b64(image_bytes("png", seed=10))}},
+        )
         used = {image["vendor"]["id"] for image in before["images"]} | {gone.id}
         assert again.body["image"]["id"] > max(int(i) for i in used)  # ids never reused
     second.store.close()
@@ -61,8 +70,10 @@ async def test_reset_and_reseed_through_the_admin_api_is_deterministic() -> None
     emulator = seeded(10, seed_value=7)
     fresh = await catalog_of(seeded(10, seed_value=7))
     async with running(emulator) as api:
-        await api.post(f"/api/products/{api.owner('products').id}/images.json",
-                       {"image": {"attachment": b64(image_bytes())}})
+        await api.post(
+            f"/api/products/{api.owner('products').id}/images.json",
+            {"image": {"attachment": b64(image_bytes())}},
+        )
         reply = await api.admin("POST", "/reset", {"seed": 10, "seed_value": 7})
         assert reply.body == {"images": 10, "owners": 10}
         listed = await api.all_images(f"/api/products/{api.owner('products').id}/images.json")
@@ -88,7 +99,6 @@ def test_seeded_positions_are_contiguous_and_variations_belong_to_the_product() 
     for kind in OWNER_KINDS:
         for owner in emulator.catalog.owners(kind):
             images = emulator.catalog.images_of(owner.id)
-            assert [image.fields["position"] for image in images] == list(
-                range(1, len(images) + 1))
+            assert [image.fields["position"] for image in images] == list(range(1, len(images) + 1))
             known = {v["id"] for v in owner.fields.get("variations", [])}
             assert all(set(image.fields["variation_ids"]) <= known for image in images)

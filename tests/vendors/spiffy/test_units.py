@@ -21,10 +21,18 @@ def test_fixed_window_counts_like_rack_ratelimit() -> None:
     window = FixedWindow()
     first = window.hit(500, 300, now=1417146001.0)
     assert json.loads(first.header()) == {
-        "name": "API", "period": 300, "limit": 500, "remaining": 500,
-        "until": "2014-11-28T03:45:00Z"}
+        "name": "API",
+        "period": 300,
+        "limit": 500,
+        "remaining": 500,
+        "until": "2014-11-28T03:45:00Z",
+    }
     assert [window.hit(500, 300, now=1417146002.0).remaining for _ in range(4)] == [
-        499, 498, 497, 496]
+        499,
+        498,
+        497,
+        496,
+    ]
     rolled = window.hit(500, 300, now=1417146301.0)
     assert (rolled.remaining, xmlschema(rolled.until)) == (500, "2014-11-28T03:50:00Z")
 
@@ -44,20 +52,32 @@ def test_ruby_encode64_attachments_decode() -> None:
     assert decode_attachment(ruby_encode64(data).replace("=", "")) == data
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("http://127.0.0.1:8104/a.png", "http://127.0.0.1:8104/a.png"),
-    ("http://localhost:9/a.png", "http://127.0.0.1:9/a.png"),
-    ("http://[::1]:9/a.png", "http://[::1]:9/a.png"),
-    ("https://127.5.6.7/a.png", "https://127.5.6.7/a.png"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1:8104/a.png", "http://127.0.0.1:8104/a.png"),
+        ("http://localhost:9/a.png", "http://127.0.0.1:9/a.png"),
+        ("http://[::1]:9/a.png", "http://[::1]:9/a.png"),
+        ("https://127.5.6.7/a.png", "https://127.5.6.7/a.png"),
+    ],
+)
 def test_loopback_urls_are_accepted(url: str, expected: str) -> None:
     assert str(loopback_url(url)) == expected
 
 
-@pytest.mark.parametrize("url", [
-    "http://example.com/a.png", "http://192.168.1.2/a.png", "http://0.0.0.0/a.png",
-    "http://127.0.0.1.nip.io/a.png", "file:///etc/passwd", "", 7, "not a url",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/a.png",
+        "http://192.168.1.2/a.png",
+        "http://0.0.0.0/a.png",
+        "http://127.0.0.1.nip.io/a.png",
+        "file:///etc/passwd",
+        "",
+        7,
+        "not a url",
+    ],
+)
 def test_other_urls_are_refused_before_any_fetch(url: object) -> None:
     with pytest.raises(EmulatedError) as caught:
         loopback_url(url)
@@ -68,8 +88,13 @@ def test_other_urls_are_refused_before_any_fetch(url: object) -> None:
 # -- positions: a model list against the catalog, over random operation sequences -----------
 
 Operation = tuple[str, int]
-operations = st.lists(st.tuples(st.sampled_from(["insert", "append", "move", "remove"]),
-                                st.integers(min_value=-2, max_value=12)), max_size=25)
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(["insert", "append", "move", "remove"]),
+        st.integers(min_value=-2, max_value=12),
+    ),
+    max_size=25,
+)
 
 
 def fresh_catalog() -> tuple[SpiffyCatalog, Owner]:
@@ -80,9 +105,17 @@ def fresh_catalog() -> tuple[SpiffyCatalog, Owner]:
 
 def new_image(catalog: SpiffyCatalog, owner: Owner) -> StoredImage:
     number = str(catalog.allocate("image"))
-    return StoredImage(id=number, owner=owner.id, filename=f"{number}.png", mime="image/png",
-                       size=1, sha256="0", created_at="", updated_at="",
-                       fields={"position": 0})
+    return StoredImage(
+        id=number,
+        owner=owner.id,
+        filename=f"{number}.png",
+        mime="image/png",
+        size=1,
+        sha256="0",
+        created_at="",
+        updated_at="",
+        fields={"position": 0},
+    )
 
 
 def apply(catalog: SpiffyCatalog, owner: Owner, model: list[str], op: Operation) -> None:
