@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -142,7 +142,7 @@ class PartiumEmulator(VendorEmulator):
         the last one, so it starts ``clean`` with a ``last_import``."""
         super().seed(count, owners, seed_value)
         if count:
-            self.lifecycle.mark_imported(SEED_EPOCH + (count + 1) * _MINUTE)
+            self.lifecycle.mark_imported(SEED_EPOCH + timedelta(minutes=count + 1))
 
     def seed_owner(self, index: int, rng: random.Random) -> Owner:
         name = f"{rng.choice(_PART_WORDS)} {rng.choice(_PART_SIZES)}"
@@ -255,9 +255,6 @@ class PartiumEmulator(VendorEmulator):
         if fmt is None or fmt not in self.knobs.formats:
             raise _admin_error(f"Partium accepts {', '.join(self.knobs.formats)} images only")
         return MIME[fmt]
-
-
-_MINUTE = SEED_EPOCH.replace(minute=1) - SEED_EPOCH
 
 
 def part_id_for(index: int) -> str:

@@ -113,12 +113,10 @@ def _entry_id(entry: Any) -> str | None:
 def _id_problem(entry: Any, image_id: str | None, counts: Counter[str]) -> str | None:
     if not isinstance(entry, dict):
         return "An image description must be a JSON object"
+    if image_id is None and entry.get("image_id") is None:
+        return "image_id is missing"
     if image_id is None:
-        return (
-            "image_id is missing"
-            if entry.get("image_id") is None
-            else ("image_id must be a non-empty string")
-        )
+        return "image_id must be a non-empty string"
     problem = image_id_problem(image_id)
     if problem is None and counts[image_id] > 1:
         problem = "image_id appears more than once in this request"

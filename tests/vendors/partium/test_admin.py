@@ -135,15 +135,12 @@ async def test_catalog_dump_shows_the_vendor_view_of_every_image(api: Api) -> No
     assert all(o["kind"] == "part_type" and o["fields"]["name"] for o in catalog["owners"])
 
 
-async def snapshot(base: str) -> dict[str, Any]:
+async def snapshot(api: Api) -> dict[str, Any]:
     """Everything a Partium user can see, plus the sha256s of the admin catalog."""
-    async with aiohttp.ClientSession(headers=AUTH) as session:
-        api = Api(base, session, PartiumEmulator())
-        listed = await api.list_all(7)
-        async with session.get(base + "/_emulator/catalog") as response:
-            catalog = await response.json()
-        _, status = await api.call("GET", "/1/catalog/status")
-        originals = [await api.original(d["image_id"]) for d in listed]
+    listed = await api.list_all(7)
+    _, catalog = await admin(api, "GET", "/catalog")
+    _, status = await api.call("GET", "/1/catalog/status")
+    originals = [await api.original(d["image_id"]) for d in listed]
     return {
         "listed": listed,
         "sha256": [i["sha256"] for i in catalog["images"]],
@@ -167,13 +164,13 @@ async def test_a_reopened_data_dir_serves_the_same_catalog(tmp_path: Path) -> No
             {"deleted": [gone], "errors": {}},
         )
         _, page = await api.call("POST", "/1/catalog/images/list", {"paging": {"limit": 4}})
-        before = await snapshot(base)
+        before = await snapshot(api)
     assert before["status"]["status"] == "processing"
 
     second = PartiumEmulator(CatalogStore(tmp_path), knobs=steady)
     async with serve(second) as base, aiohttp.ClientSession(headers=AUTH) as session:
-        after = await snapshot(base)
         api = Api(base, session, second)
+        after = await snapshot(api)
         _, rest = await api.call(
             "POST",
             "/1/catalog/images/list",
