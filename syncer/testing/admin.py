@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import random
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from syncer.testing.emulator import ADMIN_PREFIX, json_response
+from syncer.testing.emulator import ADMIN_PREFIX, AdminError, json_response
 from syncer.testing.faults import with_changes
 from syncer.testing.images import generate, sniff_format
 from syncer.testing.store import StoredImage
@@ -59,20 +58,15 @@ def add_admin_routes(app: web.Application, emulator: VendorEmulator) -> None:
     app.router.add_patch(p + "/knobs", admin.set_knobs)
 
 
-def _fail(status: int, message: str) -> web.HTTPException:
-    cls = {400: web.HTTPBadRequest, 404: web.HTTPNotFound}[status]
-    return cls(text=json.dumps({"error": message}), content_type="application/json")
-
-
 async def _body(request: web.Request) -> dict[str, Any]:
     if not request.can_read_body:
         return {}
     try:
         body = await request.json()
     except ValueError:
-        raise _fail(400, "malformed JSON body") from None
+        raise AdminError(400, "malformed JSON body") from None
     if not isinstance(body, dict):
-        raise _fail(400, "the body must be a JSON object")
+        raise AdminError(400, "the body must be a JSON object")
     return body
 
 
@@ -82,7 +76,7 @@ def _decode(body: dict[str, Any], formats: tuple[str, ...]) -> bytes | None:
         try:
             return base64.b64decode(body["data_base64"], validate=True)
         except (binascii.Error, TypeError):
-            raise _fail(400, "data_base64 is not valid Base64") from None
+            raise AdminError(400, "data_base64 is not valid Base64") from None
     if body.get("regenerate") or "format" in body:
         fmt = body.get("format")
         chosen = (fmt,) if isinstance(fmt, str) else formats
@@ -104,7 +98,7 @@ class AdminApi:
     def _image(self, request: web.Request) -> StoredImage:
         image = self.store.image(request.match_info["id"])
         if image is None:
-            raise _fail(404, f"no image {request.match_info['id']!r}")
+            raise AdminError(404, f"no image {request.match_info['id']!r}")
         return image
 
     async def info(self, request: web.Request) -> web.Response:
@@ -131,6 +125,8 @@ class AdminApi:
 
     async def get_bytes(self, request: web.Request) -> web.Response:
         image = self._image(request)
+        if not image.sha256:
+            raise AdminError(404, f"image {image.id!r} has no bytes yet")
         return web.Response(body=self.store.data(image), content_type=image.mime)
 
     async def add_image(self, request: web.Request) -> web.Response:
@@ -139,7 +135,7 @@ class AdminApi:
         owner_id = body.get("owner") or (owners[0].id if owners else None)
         owner = self.store.owners.get(str(owner_id)) if owner_id is not None else None
         if owner is None:
-            raise _fail(404, f"no owner {owner_id!r}; add one with POST {ADMIN_PREFIX}/owners")
+            raise AdminError(404, f"no owner {owner_id!r}; add one with POST {ADMIN_PREFIX}/owners")
         data = _decode(body, self.emulator.accepted_formats)
         if data is None:
             data = generate(random.Random(), self.emulator.accepted_formats).data
@@ -199,7 +195,7 @@ class AdminApi:
         try:
             config = self.emulator.faults.config.updated(await _body(request))
         except ValueError as exc:
-            raise _fail(400, str(exc)) from None
+            raise AdminError(400, str(exc)) from None
         self.emulator.faults.configure(config)
         return json_response(config.to_json())
 
@@ -210,5 +206,5 @@ class AdminApi:
         try:
             self.emulator.knobs = with_changes(self.emulator.knobs, await _body(request))
         except ValueError as exc:
-            raise _fail(400, str(exc)) from None
+            raise AdminError(400, str(exc)) from None
         return json_response(asdict(self.emulator.knobs))

@@ -50,6 +50,18 @@ class EmulatedError(Exception):
         self.headers = headers or {}
 
 
+class AdminError(Exception):
+    """Raised by an admin hook (or the admin API) to refuse a change.
+
+    Answered as ``{"error": message}`` with ``status``: the admin API's own shape, never a vendor's.
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
 @dataclass(frozen=True, slots=True)
 class Credentials:
     """What a vendor emulator accepts, printed by ``syncer emulate``."""
@@ -106,7 +118,10 @@ class VendorEmulator(ABC):
     @web.middleware
     async def _observe(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/"):
-            return await handler(request)
+            try:
+                return await handler(request)
+            except AdminError as exc:
+                return json_response({"error": exc.message}, status=exc.status)
         status = RESET
         try:
             response = await self._answer(request, handler)
@@ -125,7 +140,8 @@ class VendorEmulator(ABC):
             except web.HTTPException as exc:
                 if exc.status < 400:
                     raise
-                response = self._error(request, EmulatedError(exc.status, exc.reason))
+                refusal = EmulatedError(exc.status, exc.reason, headers=_kept_headers(exc))
+                response = self._error(request, refusal)
         if response.status != RESET:
             self.decorate(request, response)
         return response
@@ -281,6 +297,11 @@ _MINUTE = SEED_EPOCH.replace(minute=1) - SEED_EPOCH
 def is_large(index: int, seed_value: int) -> bool:
     """A few seeded images are several MB: one in every hundred, at a seed-dependent offset."""
     return index % 100 == (seed_value % 97 + 3) % 100
+
+
+def _kept_headers(exc: web.HTTPException) -> dict[str, str]:
+    """Headers of aiohttp's own error worth keeping in the vendor's answer (``Allow`` on a 405)."""
+    return {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
 
 
 def iso(moment: datetime) -> str:

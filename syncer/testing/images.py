@@ -53,11 +53,17 @@ def sniff_format(data: bytes) -> str | None:
 
 
 def decodes(data: bytes) -> bool:
-    """True when Pillow can open and verify the bytes as an image (CPU-bound: run in a thread)."""
+    """True when Pillow can open, verify and fully decode the bytes (CPU-bound: run in a thread).
+
+    ``verify`` catches checksum errors that decoding misses (PNG CRCs); decoding catches
+    truncated files that ``verify`` lets through (JPEG).
+    """
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return False
     return True
 

@@ -188,7 +188,7 @@ class CatalogStore:
         self.close()
 
     def close(self) -> None:
-        """Close the journal; the store stays readable, and a later write reopens nothing."""
+        """Close the journal; the store stays usable, and a later write reopens it."""
         if self._journal is not None:
             self._journal.close()
             self._journal = None
@@ -215,9 +215,12 @@ class CatalogStore:
         return image
 
     def _log(self, entry: dict[str, Any]) -> None:
-        if self._journal is not None:
-            self._journal.write(json.dumps(entry, separators=(",", ":")) + "\n")
-            self._journal.flush()
+        if self.data_dir is None:
+            return
+        if self._journal is None:  # closed, then written again: keep persisting
+            self._journal = (self.data_dir / JOURNAL).open("a", encoding="utf-8")
+        self._journal.write(json.dumps(entry, separators=(",", ":")) + "\n")
+        self._journal.flush()
 
     def _replay(self, path: Path) -> None:
         if not path.exists():

@@ -32,3 +32,9 @@ def test_large_images_are_several_megabytes() -> None:
 @pytest.mark.parametrize("data", [b"", b"not an image", b"\x89PNG\r\n\x1a\n truncated"])
 def test_garbage_does_not_decode(data: bytes) -> None:
     assert not decodes(data)
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp", "gif"])
+def test_a_truncated_file_does_not_decode(fmt: str) -> None:
+    data = generate(random.Random(5), (fmt,)).data
+    assert not decodes(data[: len(data) * 2 // 3])

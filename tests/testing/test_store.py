@@ -73,6 +73,15 @@ def test_a_torn_last_journal_line_is_ignored(tmp_path: Path) -> None:
         assert [i.id for i in again.iter_images()] == ["a"]
 
 
+def test_writes_after_close_are_still_persisted(tmp_path: Path) -> None:
+    store = CatalogStore(tmp_path)
+    store.close()  # an app cleanup, say, then the store is served again
+    store.put_image(_image(store, "late", b"late"))
+    store.close()
+    with CatalogStore(tmp_path) as again:
+        assert [i.id for i in again.iter_images()] == ["late"]
+
+
 def test_clear_empties_memory_and_disk(tmp_path: Path) -> None:
     store = CatalogStore(tmp_path)
     store.put_image(_image(store, "a", b"a"))

@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import BodyPartReader, web
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from syncer.testing.emulator import EmulatedError, iso
-from syncer.testing.images import EXTENSION, MIME
+from syncer.testing.images import EXTENSION, MIME, decodes
 from syncer.testing.store import CatalogStore
 from syncer.vendors.beproduct.catalog import API_USER, HeaderCatalog
 from syncer.vendors.beproduct.knobs import BeProductKnobs
@@ -85,13 +85,11 @@ def base_name(raw: str) -> str:
 
 
 def identify(data: bytes) -> str | None:
-    """The MIME type of an image Pillow can open and verify, else None (CPU-bound)."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+    """The MIME type of an image Pillow fully decodes, else None (CPU-bound)."""
+    if not decodes(data):
         return None
+    with Image.open(io.BytesIO(data)) as image:
+        kind = image.format
     if not kind:
         return None
     return Image.MIME.get(kind.upper(), f"image/{kind.lower()}")

@@ -19,7 +19,6 @@ Routes (each also with a trailing ``/``), as the official ``moovio-sdk`` calls t
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import uuid
 from datetime import datetime
@@ -29,6 +28,7 @@ import anyio
 from aiohttp import web
 
 from syncer.testing.emulator import (
+    AdminError,
     Credentials,
     EmulatedError,
     VendorEmulator,
@@ -183,7 +183,7 @@ class MoovEmulator(VendorEmulator):
         alt_text = _admin_alt_text(fields, self.moov_knobs.alt_text_max)
         fmt = _admin_format(data)
         if self.library.duplicate_of(owner, _sha256(data)) is not None:
-            raise _admin_refusal(409, DUPLICATE_MESSAGE)
+            raise AdminError(409, DUPLICATE_MESSAGE)
         return self.library.create(
             owner, data, fmt, filename, None if alt_text is UNSET else alt_text
         )
@@ -196,7 +196,7 @@ class MoovEmulator(VendorEmulator):
             fmt = _admin_format(data)
             owner = self.library.account(image.owner)
             if owner is not None and self.library.duplicate_of(owner, _sha256(data)):
-                raise _admin_refusal(409, DUPLICATE_MESSAGE)
+                raise AdminError(409, DUPLICATE_MESSAGE)
             return self.library.replace_bytes(image, data, fmt, image.filename, alt_text)
         if alt_text is not UNSET:
             return self.library.set_alt_text(image, alt_text)
@@ -355,15 +355,10 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _admin_refusal(status: int, message: str) -> web.HTTPException:
-    cls = {400: web.HTTPBadRequest, 409: web.HTTPConflict}[status]
-    return cls(text=json.dumps({"error": message}), content_type="application/json")
-
-
 def _admin_format(data: bytes) -> str:
     fmt = sniff_format(data)
     if not data or fmt not in ACCEPTED_FORMATS or not decodes(data):
-        raise _admin_refusal(400, "Moov accepts PNG, JPEG and WebP images only")
+        raise AdminError(400, "Moov accepts PNG, JPEG and WebP images only")
     return fmt
 
 
@@ -371,10 +366,10 @@ def _admin_alt_text(fields: dict[str, Any], max_length: int) -> Any:
     """The altText an admin edit sets (UNSET when it does not touch it)."""
     unknown = sorted(set(fields) - {ALT_TEXT})
     if unknown:
-        raise _admin_refusal(400, f"unknown fields {unknown}; Moov images only have altText")
+        raise AdminError(400, f"unknown fields {unknown}; Moov images only have altText")
     if ALT_TEXT not in fields:
         return UNSET
     try:
         return check_alt_text(fields[ALT_TEXT], max_length)
     except InvalidAltTextError as exc:
-        raise _admin_refusal(400, f"altText {exc}") from None
+        raise AdminError(400, f"altText {exc}") from None

@@ -8,7 +8,6 @@ Routes live in :mod:`syncer.vendors.partium.routes`; see ``docs/emulators/partiu
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
@@ -18,6 +17,7 @@ from aiohttp import web
 
 from syncer.testing.emulator import (
     SEED_EPOCH,
+    AdminError,
     Credentials,
     EmulatedError,
     VendorEmulator,
@@ -170,7 +170,7 @@ class PartiumEmulator(VendorEmulator):
         chosen = fields.pop("id", None)
         part_id = str(chosen) if chosen else self._next_part_id()
         if part_id in self.store.owners:
-            raise _admin_error(f"part type {part_id!r} already exists")
+            raise AdminError(400, f"part type {part_id!r} already exists")
         index = len(self.store.owners)
         owner = self.seed_owner(index, random.Random(f"{self.name}-owner-{index}"))
         owner.id = part_id
@@ -205,7 +205,7 @@ class PartiumEmulator(VendorEmulator):
         info = self._admin_info(fields.get("info", image.fields.get("info", "")))
         part_id = fields.get("part_id", image.owner)
         if part_id not in self.store.owners:
-            raise _admin_error(f"no part type {part_id!r}")
+            raise AdminError(400, f"no part type {part_id!r}")
         mime = image.mime if data is None else self._admin_mime(data)
         image.fields = {**image.fields, "info": info}
         image.owner = part_id
@@ -233,7 +233,7 @@ class PartiumEmulator(VendorEmulator):
                 "image already exists" if self.store.image(image_id) else None
             )
             if problem:
-                raise _admin_error(f"image_id {image_id!r}: {problem}")
+                raise AdminError(400, f"image_id {image_id!r}: {problem}")
             return image_id
         stem = PurePosixPath(filename).stem
         if image_id_problem(stem) is None and self.store.image(stem) is None:
@@ -247,13 +247,13 @@ class PartiumEmulator(VendorEmulator):
     def _admin_info(self, info: Any) -> str:
         problem = info_problem(info)
         if problem:
-            raise _admin_error(problem)
+            raise AdminError(400, problem)
         return str(info)
 
     def _admin_mime(self, data: bytes) -> str:
         fmt = sniff_format(data)
         if fmt is None or fmt not in self.knobs.formats:
-            raise _admin_error(f"Partium accepts {', '.join(self.knobs.formats)} images only")
+            raise AdminError(400, f"Partium accepts {', '.join(self.knobs.formats)} images only")
         return MIME[fmt]
 
 
@@ -276,9 +276,4 @@ def _seed_info(rng: random.Random) -> str:
 def _refuse_unknown(fields: dict[str, Any], allowed: frozenset[str]) -> None:
     unknown = sorted(set(fields) - allowed)
     if unknown:
-        raise _admin_error(f"unknown field(s) {unknown}; Partium fields: {sorted(allowed)}")
-
-
-def _admin_error(message: str) -> web.HTTPBadRequest:
-    """A 400 in the admin API's own shape (``{"error": ...}``)."""
-    return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
+        raise AdminError(400, f"unknown field(s) {unknown}; Partium fields: {sorted(allowed)}")

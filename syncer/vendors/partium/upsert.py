@@ -89,19 +89,13 @@ async def check_files(
 
 
 def image_format(data: bytes) -> str | None:
-    """The format of ``data`` when it fully decodes as an image, else None.
-
-    Pillow's ``verify`` alone lets truncated JPEGs through, so the pixels are loaded as well.
-    """
+    """The format of ``data`` when it fully decodes as an image, else None (CPU-bound)."""
     if not decodes(data):
         return None
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            pil_format = image.format
-    except Exception:  # any decoder failure means "not an image we can use"
-        return None
-    return sniff_format(data) or (pil_format or "").lower() or None
+    if fmt := sniff_format(data):
+        return fmt
+    with Image.open(io.BytesIO(data)) as image:
+        return (image.format or "").lower() or None
 
 
 def _entry_id(entry: Any) -> str | None:

@@ -7,7 +7,6 @@ for the routes, knobs and every choice made where the sources are silent or disa
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from syncer.testing.emulator import (
+    AdminError,
     Credentials,
     EmulatedError,
     VendorEmulator,
@@ -48,12 +48,6 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 RATE_STATE = web.RequestKey("spiffy_rate_state", RateState)
 OWNER_KIND = "{owner:products|standard_collections|super_collections}"
-
-
-def admin_refusal(status: int, message: str) -> web.HTTPException:
-    """An error of the private admin API (its own ``{"error": ...}`` shape, never the vendor's)."""
-    cls = web.HTTPBadRequest if status == 400 else web.HTTPUnprocessableEntity
-    return cls(text=json.dumps({"error": message}), content_type="application/json")
 
 
 class SpiffyEmulator(VendorEmulator):
@@ -300,7 +294,7 @@ class SpiffyEmulator(VendorEmulator):
             )
             return self.catalog.insert(image, inputs.parse_position(fields.get("position")))
         except EmulatedError as exc:
-            raise admin_refusal(422, exc.message) from None
+            raise AdminError(422, exc.message) from None
 
     def admin_edit(
         self, image: StoredImage, fields: dict[str, Any], data: bytes | None
@@ -309,7 +303,7 @@ class SpiffyEmulator(VendorEmulator):
         image (new id and digest) at the same position, as Spiffy cannot change them."""
         unknown = sorted(set(fields) - {"alt", "position", "filename", "variation_ids"})
         if unknown:
-            raise admin_refusal(
+            raise AdminError(
                 400,
                 f"unknown field(s) {unknown}; Spiffy images have alt, "
                 "position, filename and variation_ids",
@@ -321,7 +315,7 @@ class SpiffyEmulator(VendorEmulator):
                 return image
             return self._recreate(image, fields, data)
         except EmulatedError as exc:
-            raise admin_refusal(422, exc.message) from None
+            raise AdminError(422, exc.message) from None
 
     def _recreate(
         self, image: StoredImage, fields: dict[str, Any], data: bytes | None
@@ -354,10 +348,10 @@ class SpiffyEmulator(VendorEmulator):
         index = len(self.store.owners)
         kind = extra.pop("kind", None) or seeding.kind_for(index)
         if kind not in OWNER_KINDS:
-            raise admin_refusal(400, f"kind must be one of {list(OWNER_KINDS)}")
+            raise AdminError(400, f"kind must be one of {list(OWNER_KINDS)}")
         handle = extra.pop("handle", None)
         if handle is not None and self.catalog.by_handle(kind, handle) is not None:
-            raise admin_refusal(422, f"handle {handle!r} is already taken in {kind}")
+            raise AdminError(422, f"handle {handle!r} is already taken in {kind}")
         title = extra.pop("title", None)
         owner = self._build_owner(
             kind, index, random.Random(f"{self.name}-owner-{index}"), iso(utcnow()), handle, title
