@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,55 +9,7 @@ import requests
 from click.testing import CliRunner
 
 from syncer.cli import main
-
-SYNCER = [sys.executable, "-m", "syncer"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Emulated:
-    """A running ``syncer emulate``; ``stdout``/``stderr`` are filled in once it has stopped."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.stdout = ""
-        self.stderr = ""
-
-
-@contextmanager
-def emulate(*args: str) -> Iterator[Emulated]:
-    """Run ``syncer emulate ARGS --port <free>`` until the block ends, once it answers."""
-    port = free_port()
-    process = subprocess.Popen(
-        [*SYNCER, "emulate", *args, "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    running = Emulated(url)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"emulator exited: {process.communicate()}")
-            try:
-                requests.get(f"{url}/_emulator", timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield running
-    finally:
-        process.terminate()
-        running.stdout, running.stderr = process.communicate(timeout=10)
+from syncer.testing.process import emulator_process
 
 
 def test_help_explains_the_commands() -> None:
@@ -113,21 +58,21 @@ def test_bad_arguments_are_refused_with_a_clear_message(args: list[str], message
 
 
 def test_emulate_prints_url_and_credentials_and_serves() -> None:
-    with emulate("partium", "--seed", "3") as running:
+    with emulator_process("partium", "--seed", "3") as running:
         info = requests.get(f"{running.url}/_emulator", timeout=5).json()
         assert info["vendor"] == "partium"
         assert info["images"] == 3
-    assert running.url in running.stdout
-    assert "demo" in running.stdout
+    assert running.url in running.output
+    assert "demo" in running.output
 
 
 def test_a_restarted_emulator_keeps_its_catalog(tmp_path: Path) -> None:
     data = tmp_path / "catalog"
-    with emulate("partium", "--data", str(data), "--seed", "5") as first:
+    with emulator_process("partium", "--data", str(data), "--seed", "5") as first:
         before = requests.get(f"{first.url}/_emulator/catalog", timeout=5).json()
         gone = before["images"][0]["id"]
         requests.delete(f"{first.url}/_emulator/images/{gone}", timeout=5).raise_for_status()
-    with emulate("partium", "--data", str(data), "--seed", "5") as second:
+    with emulator_process("partium", "--data", str(data), "--seed", "5") as second:
         after = requests.get(f"{second.url}/_emulator/catalog", timeout=5).json()
     assert [i["sha256"] for i in after["images"]] == [i["sha256"] for i in before["images"][1:]]
-    assert "--seed ignored" in second.stderr
+    assert "--seed ignored" in second.output

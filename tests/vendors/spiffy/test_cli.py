@@ -3,65 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
+from syncer.testing.process import emulator_process
 from syncer.vendors.spiffy.catalog import OWNER_KINDS
 
-SYNCER = Path(sys.executable).with_name("syncer")
 AUTH = ("demo", "demo")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def cli_emulator() -> Iterator[tuple[str, str]]:
-    """``syncer emulate spiffy --seed 300`` on a free port; yields (base URL, first stdout line)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(SYNCER), "emulate", "spiffy", "--port", str(port), "--seed", "300"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(process, base)
-        assert process.stdout is not None
-        yield base, process.stdout.readline()
-    finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-
-
-def wait_until_up(process: subprocess.Popen[str], base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"emulator exited: {process.communicate()}")
-        try:
-            requests.get(f"{base}/_emulator", timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise AssertionError("emulator did not answer within 60 s")
 
 
 def paged(session: requests.Session, url: str, root: str, limit: int) -> list[dict[str, Any]]:
@@ -77,10 +26,14 @@ def paged(session: requests.Session, url: str, root: str, limit: int) -> list[di
         page += 1
 
 
-def test_cli_serves_300_images_paged_through_every_owner(cli_emulator: tuple[str, str]) -> None:
-    base, banner = cli_emulator
-    assert "Spiffy Stores emulator on" in banner
-    assert "300 images" in banner
+def test_cli_serves_300_images_paged_through_every_owner() -> None:
+    with emulator_process("spiffy", "--seed", "300") as running:
+        check_every_owner_and_image(running.url)
+    assert "Spiffy Stores emulator on" in running.output
+    assert "300 images" in running.output
+
+
+def check_every_owner_and_image(base: str) -> None:
     session = requests.Session()
     session.auth = AUTH
     images: dict[int, dict[str, Any]] = {}
