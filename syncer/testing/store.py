@@ -97,6 +97,7 @@ class CatalogStore:
         self._seq = 0
         self._order: list[int] = []  # sequence numbers of live images, ascending
         self._by_seq: dict[int, str] = {}
+        self._by_owner: dict[str, list[int]] = {}  # the same, per owner
         self._journal: Any = None
         if data_dir is not None:
             data_dir.mkdir(parents=True, exist_ok=True)
@@ -117,10 +118,14 @@ class CatalogStore:
     def data(self, image: StoredImage) -> bytes:
         return self.blobs.get(image.sha256)
 
-    def iter_images(self, after_seq: int = 0) -> Iterator[StoredImage]:
-        """Images in insertion order, starting after the given sequence number."""
-        start = bisect.bisect_right(self._order, after_seq)
-        for seq in self._order[start:]:
+    def iter_images(self, after_seq: int = 0, owner: str | None = None) -> Iterator[StoredImage]:
+        """Images in insertion order (of one owner, or all), after the given sequence number.
+
+        Safe against changes made while iterating: an image removed meanwhile is skipped.
+        """
+        order = self._order if owner is None else self._by_owner.get(owner, [])
+        start = bisect.bisect_right(order, after_seq)
+        for seq in order[start:]:
             image_id = self._by_seq.get(seq)
             if image_id is not None:
                 yield self.images[image_id]
@@ -130,7 +135,8 @@ class CatalogStore:
         return sorted(owners, key=lambda o: o.seq)
 
     def images_of(self, owner_id: str) -> list[StoredImage]:
-        return [image for image in self.iter_images() if image.owner == owner_id]
+        """One owner's images in insertion order (indexed: no scan of the catalog)."""
+        return list(self.iter_images(owner=owner_id))
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -176,6 +182,7 @@ class CatalogStore:
         self.meta.clear()
         self._order.clear()
         self._by_seq.clear()
+        self._by_owner.clear()
         self._seq = 0
         self.blobs.clear()
         if self.data_dir is not None:
@@ -200,11 +207,22 @@ class CatalogStore:
         self._seq = max(self._seq, owner.seq)
 
     def _apply_image(self, image: StoredImage) -> None:
-        if image.id not in self.images:
+        previous = self.images.get(image.id)
+        if previous is None:
             bisect.insort(self._order, image.seq)
             self._by_seq[image.seq] = image.id
+        if previous is None or previous.owner != image.owner:
+            if previous is not None:
+                self._unindex_owner(previous)
+            bisect.insort(self._by_owner.setdefault(image.owner, []), image.seq)
         self.images[image.id] = image
         self._seq = max(self._seq, image.seq)
+
+    def _unindex_owner(self, image: StoredImage) -> None:
+        seqs = self._by_owner[image.owner]
+        del seqs[bisect.bisect_left(seqs, image.seq)]
+        if not seqs:
+            del self._by_owner[image.owner]
 
     def _drop_image(self, image_id: str) -> StoredImage | None:
         image = self.images.pop(image_id, None)
@@ -212,6 +230,7 @@ class CatalogStore:
             index = bisect.bisect_left(self._order, image.seq)
             del self._order[index]
             del self._by_seq[image.seq]
+            self._unindex_owner(image)
         return image
 
     def _log(self, entry: dict[str, Any]) -> None:

@@ -37,6 +37,19 @@ def test_iter_after_a_sequence_number_resumes_after_it() -> None:
     assert [i.id for i in store.iter_images(after_seq=seqs[2])] == ["i3", "i4"]
 
 
+def test_images_of_an_owner_follow_moves_and_deletes() -> None:
+    store = CatalogStore()
+    for name, owner in (("a", "o1"), ("b", "o2"), ("c", "o1"), ("d", "o2")):
+        store.put_image(_image(store, name, name.encode(), owner=owner))
+    store.put_image(_image(store, "b", b"b", owner="o1"))  # moved to o1, keeps its place
+    store.remove_image("c")
+    assert [i.id for i in store.images_of("o1")] == ["a", "b"]
+    assert [i.id for i in store.images_of("o2")] == ["d"]
+    assert store.images_of("nobody") == []
+    first = store.images["a"].seq
+    assert [i.id for i in store.iter_images(after_seq=first, owner="o1")] == ["b"]
+
+
 def test_same_bytes_are_stored_once(tmp_path: Path) -> None:
     with CatalogStore(tmp_path) as store:
         store.put_image(_image(store, "a", b"same"))

@@ -84,10 +84,8 @@ class HeaderCatalog:
         tests = list(predicates)
         return [
             image
-            for image in self.store.iter_images()
-            if (show_deleted or not image.deleted)
-            and (folder_id is None or image.owner == folder_id)
-            and all(test(image) for test in tests)
+            for image in self.store.iter_images(owner=folder_id)
+            if (show_deleted or not image.deleted) and all(test(image) for test in tests)
         ]
 
     # -- numbering -----------------------------------------------------------------------------

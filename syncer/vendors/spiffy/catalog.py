@@ -8,7 +8,6 @@ emulator restarted on the same data directory never reuses an id.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from syncer.testing.store import CatalogStore, Owner, StoredImage
@@ -42,8 +41,6 @@ class SpiffyCatalog:
 
     def __init__(self, store: CatalogStore) -> None:
         self.store = store
-        self._members: defaultdict[str, set[str]] = defaultdict(set)
-        self.reindex()
 
     # -- ids -----------------------------------------------------------------------------------
 
@@ -88,31 +85,9 @@ class SpiffyCatalog:
 
     # -- images --------------------------------------------------------------------------------
 
-    def reindex(self) -> None:
-        """Rebuild the membership index from the store (after it was cleared, say)."""
-        self._members.clear()
-        for image in self.store.iter_images():
-            self.register(image)
-
-    def member_count(self, owner_id: str) -> int:
-        """How many images the owner has, per the index (exact right after :meth:`reindex`)."""
-        return len(self._members.get(owner_id, ()))
-
-    def register(self, image: StoredImage) -> None:
-        """Remember that ``image`` belongs to its owner (call before or after storing it)."""
-        self._members[image.owner].add(image.id)
-
     def images_of(self, owner_id: str) -> list[StoredImage]:
-        """The owner's live images by position.
-
-        The membership index may hold stale ids after ``store.clear()``; checking each id
-        against the store keeps the answer right without hooking into the store.
-        """
-        images = []
-        for image_id in self._members.get(owner_id, ()):
-            image = self.store.images.get(image_id)
-            if image is not None and image.owner == owner_id:
-                images.append(image)
+        """The owner's images by position."""
+        images = self.store.images_of(owner_id)
         return sorted(images, key=lambda image: (image.fields["position"], image.seq))
 
     def insert(self, image: StoredImage, position: int | None) -> StoredImage:
@@ -120,7 +95,6 @@ class SpiffyCatalog:
         siblings = self.images_of(image.owner)
         index = len(siblings) if position is None else min(max(position, 1), len(siblings) + 1) - 1
         siblings.insert(index, image)
-        self.register(image)
         image.fields["position"] = index + 1
         self.store.put_image(image)
         self._renumber(siblings)
@@ -137,7 +111,6 @@ class SpiffyCatalog:
     def remove(self, image: StoredImage) -> None:
         """Delete ``image`` for good; the siblings after it move up one place."""
         self.store.remove_image(image.id)
-        self._members[image.owner].discard(image.id)
         self._renumber(self.images_of(image.owner))
 
     def _renumber(self, ordered: list[StoredImage]) -> None:

@@ -233,10 +233,6 @@ class SpiffyEmulator(VendorEmulator):
 
     # -- seeding -------------------------------------------------------------------------------
 
-    def seed(self, count: int, owners: int | None = None, seed_value: int = 0) -> None:
-        self.catalog.reindex()  # the store may just have been cleared
-        super().seed(count, owners, seed_value)
-
     def seed_owner(self, index: int, rng: random.Random) -> Owner:
         kind = seeding.kind_for(index)
         return self._build_owner(kind, index, rng, seeding.seeded_created_at(index))
@@ -271,8 +267,7 @@ class SpiffyEmulator(VendorEmulator):
             variation_ids=seeding.variation_pick(owner.fields.get("variations", []), rng),
             when=when,
         )
-        stored.fields["position"] = self.catalog.member_count(owner.id) + 1
-        self.catalog.register(stored)
+        stored.fields["position"] = len(self.store.images_of(owner.id)) + 1
         return stored
 
     # -- admin mutations (as a Spiffy Toolbox user would make them) ----------------------------
