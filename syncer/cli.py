@@ -32,7 +32,7 @@ def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
 @click.argument("vendor", type=click.Choice(sorted(VENDORS), case_sensitive=False))
 @click.option(
     "--port",
-    type=click.IntRange(0, 65535),
+    type=click.IntRange(1, 65535),
     default=None,
     help="Port to listen on. [default: 8101 beproduct, 8102 moov, 8103 partium, 8104 spiffy]",
 )
