@@ -1,0 +1,296 @@
+"""One vendor connection over the run's shared aiohttp session.
+
+:meth:`HttpClient.request` is the boundary: no aiohttp exception passes it, every refusal
+becomes a typed :class:`~syncer.errors.VendorError`, transient ones are retried with backoff
+(``Retry-After`` honoured), a 401 refreshes the credentials once, and the request body is rebuilt
+from its factory for every attempt (a spent stream is never re-sent).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import anyio
+from multidict import CIMultiDictProxy
+
+from syncer.errors import NetworkError, ProtocolError, VendorError
+from syncer.http.auth import Auth
+from syncer.http.errors import error_for_status, excerpt
+from syncer.http.limits import Lane
+from syncer.http.redact import Redactor
+from syncer.http.retry import RetryPolicy
+
+log = logging.getLogger("syncer.http")
+
+#: Builds a request body for one attempt: bytes, str, aiohttp.FormData or an async iterable.
+Body = Callable[[], Any]
+#: Statuses that leave a write certainly unapplied (so a retry cannot duplicate it).
+UNAPPLIED = frozenset({401, 429, 503})
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+    url: str
+
+
+@asynccontextmanager
+async def open_session(
+    *, connections: int = 64, connect_timeout: float = 10.0
+) -> AsyncIterator[aiohttp.ClientSession]:
+    """The run's one HTTP session: bounded connection pool, no cookies kept between vendors."""
+    connector = aiohttp.TCPConnector(limit=connections, limit_per_host=connections)
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout)
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+    ) as session:
+        yield session
+
+
+class HttpClient:
+    """Requests to one vendor: limits, retries, auth and typed errors."""
+
+    def __init__(
+        self,
+        vendor: str,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        *,
+        auth: Auth | None = None,
+        lane: Lane | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 60.0,
+        headers: Mapping[str, str] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.vendor = vendor
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth or Auth()
+        self.lane = lane or Lane()
+        self.retry = retry or RetryPolicy()
+        self.timeout = aiohttp.ClientTimeout(total=None, sock_connect=10.0, sock_read=timeout)
+        self.headers = dict(headers or {})
+        self.redact = Redactor(self.auth.secrets())
+        self._rng = random.Random(seed)
+        #: Attempts made and retries taken, for reports and the conformance kit.
+        self.attempts = 0
+        self.retries = 0
+
+    def url(self, path: str) -> str:
+        return (
+            path
+            if path.startswith(("http://", "https://"))
+            else f"{self.base_url}/{path.lstrip('/')}"
+        )
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        item: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        body: Body | None = None,
+        headers: Mapping[str, str] | None = None,
+        ok: Collection[int] = (200,),
+        idempotent: bool = True,
+        authenticate: bool = True,
+    ) -> Response:
+        """Send until one of ``ok`` comes back, or raise the typed error of the last attempt.
+
+        ``idempotent=False`` (a create the vendor may have applied before the connection broke)
+        stops retrying at the first ambiguous failure: the error says ``ambiguous`` and the
+        caller looks for the item before trying again.
+        """
+        refreshed = False
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                response = await self._attempt(
+                    method, path, params, json_body, body, headers, authenticate
+                )
+            except NetworkError as exc:
+                error: VendorError = self._name(exc, operation, item)
+                error.ambiguous = not idempotent
+            else:
+                if response.status in ok:
+                    self.lane.rate.succeeded()
+                    return response
+                if response.status == 401 and authenticate and not refreshed:
+                    refreshed = await self.auth.refresh(self.session)
+                    if refreshed:
+                        continue
+                error = self._refusal(response, operation, item)
+                error.ambiguous = (
+                    not idempotent and response.status >= 500 and response.status not in UNAPPLIED
+                )
+                if response.status == 429:
+                    self.lane.rate.throttled(error.retry_after)
+            if not error.transient or error.ambiguous:
+                raise error
+            if attempt == self.retry.attempts:
+                raise error
+            await self._back_off(attempt, error)
+        raise AssertionError("unreachable")
+
+    async def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """:meth:`request`, then the body as JSON (malformed JSON is a ProtocolError)."""
+        response = await self.request(method, path, **kwargs)
+        return self.parse_json(response, kwargs["operation"], kwargs.get("item"))
+
+    def parse_json(self, response: Response, operation: str, item: str | None = None) -> Any:
+        try:
+            return json.loads(response.body)
+        except (UnicodeDecodeError, ValueError):
+            said = excerpt(response.body[:400].decode(errors="replace"))
+            raise ProtocolError(
+                self.redact(f"malformed JSON in the answer: {said!r}"),
+                vendor=self.vendor,
+                operation=operation,
+                item=item,
+                status=response.status,
+            ) from None
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        url: str,
+        *,
+        operation: str,
+        item: str | None = None,
+        authenticate: bool = False,
+        chunk: int = 256 * 1024,
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
+        """GET ``url`` and yield its body as chunks; retried until the first byte, not after.
+
+        The connection holds one of the lane's concurrency slots until the block ends.
+        """
+        async with self.lane.limiter:
+            response = await self._open(url, operation, item, authenticate)
+            try:
+                yield self._chunks(response, chunk, operation, item)
+            finally:
+                response.release()
+
+    async def _open(
+        self, url: str, operation: str, item: str | None, authenticate: bool
+    ) -> aiohttp.ClientResponse:
+        for attempt in range(1, self.retry.attempts + 1):
+            await self.lane.rate.acquire()
+            headers = await self._headers(None, authenticate)
+            self.attempts += 1
+            try:
+                response = await self.session.get(
+                    self.url(url), headers=headers, timeout=self.timeout
+                )
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                error: VendorError = self._network_error(exc, operation, item)
+            else:
+                if response.status == 200:
+                    self.lane.rate.succeeded()
+                    return response
+                text = await response.text(errors="replace")
+                response.release()
+                error = self._refusal(
+                    Response(response.status, response.headers, text.encode(), str(response.url)),
+                    operation,
+                    item,
+                )
+                if response.status == 429:
+                    self.lane.rate.throttled(error.retry_after)
+            if not error.transient or attempt == self.retry.attempts:
+                raise error
+            await self._back_off(attempt, error)
+        raise AssertionError("unreachable")
+
+    async def _chunks(
+        self, response: aiohttp.ClientResponse, size: int, operation: str, item: str | None
+    ) -> AsyncIterator[bytes]:
+        try:
+            async for piece in response.content.iter_chunked(size):
+                yield piece
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise self._network_error(exc, operation, item) from None
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        body: Body | None,
+        extra: Mapping[str, str] | None,
+        authenticate: bool,
+    ) -> Response:
+        data = body() if body is not None else None
+        async with self.lane.slot():
+            headers = await self._headers(extra, authenticate)
+            self.attempts += 1
+            try:
+                async with self.session.request(
+                    method,
+                    self.url(path),
+                    params=params,
+                    json=json_body,
+                    data=data,
+                    headers=headers,
+                    timeout=self.timeout,
+                ) as response:
+                    payload = await response.read()
+                    return Response(response.status, response.headers, payload, str(response.url))
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                raise self._network_error(exc, "", None) from None
+
+    async def _headers(self, extra: Mapping[str, str] | None, authenticate: bool) -> dict[str, str]:
+        headers = dict(self.headers)
+        if authenticate:
+            headers.update(await self.auth.headers(self.session))
+            self.redact.add(*self.auth.secrets())
+        headers.update(extra or {})
+        return headers
+
+    def _refusal(self, response: Response, operation: str, item: str | None) -> VendorError:
+        if response.status in (401, 403):
+            return self.auth.refused(self.vendor, operation, response.status)
+        text = self.redact(response.body[:2000].decode(errors="replace"))
+        return error_for_status(
+            response.status,
+            text,
+            response.headers.get("Retry-After"),
+            vendor=self.vendor,
+            operation=operation,
+            item=item,
+        )
+
+    def _network_error(self, exc: BaseException, operation: str, item: str | None) -> NetworkError:
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            what = f"cannot connect to {self.base_url}: is the vendor's base URL right?"
+        elif isinstance(exc, TimeoutError):
+            what = "timed out waiting for an answer"
+        else:
+            what = f"connection failed: {exc.__class__.__name__}: {exc}"
+        return NetworkError(self.redact(what), vendor=self.vendor, operation=operation, item=item)
+
+    def _name(self, exc: NetworkError, operation: str, item: str | None) -> NetworkError:
+        exc.operation, exc.item = operation, item
+        return exc
+
+    async def _back_off(self, attempt: int, error: VendorError) -> None:
+        delay = self.retry.delay(attempt, error.retry_after, self._rng)
+        self.retries += 1
+        log.info(
+            "%s",
+            self.redact(f"{error}; retry {attempt}/{self.retry.attempts - 1} in {delay:.2f} s"),
+        )
+        await anyio.sleep(delay)

@@ -1,0 +1,84 @@
+"""The canonical image record every vendor maps to and from, and the shapes that carry it.
+
+A source lists :class:`ImageRecord` values in :class:`Page` objects, each with the JSON cursor
+that resumes the listing after it. A target receives a record plus a :class:`Blob` (the bytes,
+spooled to a file) and answers with a :class:`TargetItem`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: A JSON-serialisable checkpoint: what a source needs to resume listing.
+Cursor = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRecord:
+    """One image as syncer sees it, whatever the vendor.
+
+    ``key`` is the stable id at the source; ``owner`` what it hangs off (part, product,
+    collection, folder, account). ``version`` is the vendor's cheap change token (None where
+    the vendor has none, as Partium). ``sha256``/``size``/``mime`` are known when the vendor says
+    them or once the bytes were read. ``extra`` keeps vendor fields for mapping.
+    """
+
+    key: str
+    owner: str
+    filename: str
+    mime: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    alt: str | None = None
+    position: int | None = None
+    roles: frozenset[str] = frozenset()
+    title: str | None = None
+    version: str | None = None
+    url: str | None = None
+    deleted: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One listed page: its records and the cursor that resumes after it."""
+
+    records: list[ImageRecord]
+    cursor: Cursor
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """Image bytes spooled to a file, named by content."""
+
+    path: Path
+    sha256: str
+    size: int
+    mime: str
+
+
+@dataclass(frozen=True, slots=True)
+class TargetItem:
+    """What a target holds for a record after a write: its id there, and its change token."""
+
+    id: str
+    version: str | None = None
+    sha256: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """The outcome of one item of a batch: the item written, or the error that refused it."""
+
+    key: str
+    item: TargetItem | None = None
+    error: Exception | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
