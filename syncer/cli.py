@@ -107,6 +107,13 @@ def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
     help="Fraction of requests whose connection is reset without an answer.",
 )
 @click.option(
+    "--garbage-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Fraction of requests answered 200 with a truncated JSON body.",
+)
+@click.option(
     "--maintenance", is_flag=True, help="Start in maintenance (503; Partium refuses writes only)."
 )
 @click.option(
@@ -152,6 +159,7 @@ def emulate(
     error_rate: float,
     rate_limit: float,
     reset_rate: float,
+    garbage_rate: float,
     maintenance: bool,
     maintenance_every: float,
     maintenance_for: float,
@@ -177,6 +185,7 @@ def emulate(
         error_rate=error_rate,
         rate_limit=rate_limit,
         reset_rate=reset_rate,
+        garbage_rate=garbage_rate,
         maintenance=maintenance,
         maintenance_every=maintenance_every,
         maintenance_for=maintenance_for,

@@ -167,6 +167,9 @@ class VendorEmulator(ABC):
         if status is not None:
             self.injected["error"] += 1
             return self._error(request, EmulatedError(status, "injected server error"))
+        if self.faults.garbage():
+            self.injected["garbage"] += 1
+            return web.Response(text='{"truncated": [1, 2', content_type="application/json")
         return None
 
     def _error(self, request: web.Request, exc: EmulatedError) -> web.Response:

@@ -25,6 +25,8 @@ class FaultConfig:
     error_statuses: tuple[int, ...] = ERROR_STATUSES
     rate_limit: float = 0.0  # requests per second; 0 = unlimited
     reset_rate: float = 0.0
+    #: Fraction of requests answered 200 with a truncated JSON body (a broken proxy, say).
+    garbage_rate: float = 0.0
     maintenance: bool = False
     #: Periodic maintenance windows: every ``maintenance_every`` s, for ``maintenance_for`` s.
     maintenance_every: float = 0.0
@@ -32,7 +34,7 @@ class FaultConfig:
     seed: int = 0
 
     def validate(self) -> None:
-        for name in ("error_rate", "reset_rate"):
+        for name in ("error_rate", "reset_rate", "garbage_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
@@ -181,3 +183,6 @@ class FaultInjector:
 
     def reset(self) -> bool:
         return self.config.reset_rate > 0 and self.rng.random() < self.config.reset_rate
+
+    def garbage(self) -> bool:
+        return self.config.garbage_rate > 0 and self.rng.random() < self.config.garbage_rate

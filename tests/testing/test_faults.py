@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -98,6 +99,17 @@ async def test_connection_reset_drops_the_connection(
     stats = await _stats(http, toy_url)
     assert stats["injected"]["reset"] >= 1
     assert any(row["status"] == 0 for row in stats["requests"])
+
+
+async def test_garbage_answers_200_with_truncated_json(
+    toy_url: str, http: aiohttp.ClientSession
+) -> None:
+    await _set_faults(http, toy_url, garbage_rate=1.0)
+    async with http.get(f"{toy_url}/items") as response:
+        assert response.status == 200
+        with pytest.raises(ValueError, match="Expecting|Unterminated|delimiter"):
+            json.loads(await response.text())
+    assert (await _stats(http, toy_url))["injected"]["garbage"] == 1
 
 
 async def test_maintenance_refuses_what_the_vendor_refuses(
