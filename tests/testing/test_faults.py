@@ -107,7 +107,7 @@ async def test_garbage_answers_200_with_truncated_json(
     await _set_faults(http, toy_url, garbage_rate=1.0)
     async with http.get(f"{toy_url}/items") as response:
         assert response.status == 200
-        with pytest.raises(ValueError, match="Expecting|Unterminated|delimiter"):
+        with pytest.raises(json.JSONDecodeError):
             json.loads(await response.text())
     assert (await _stats(http, toy_url))["injected"]["garbage"] == 1
 
