@@ -307,20 +307,23 @@ class TargetSuite(_Suite):
         assert harness.is_gone(await self.stored(connected, replaced.id))
         await client.delete(replaced.id, changed)  # already gone counts as deleted
 
-    async def test_find_adopts_what_an_interrupted_run_created(
+    async def test_an_interrupted_create_is_adopted_not_duplicated(
         self, connected: Connected, blobs: BlobMaker, owner: str
     ) -> None:
+        """What a resumed run does with a ``sent`` create: ``find``, else create again."""
         blob = blobs.make()
         record = self.harness.record(owner, 7, blob)
         created = await connected.client.create(record, blob)
-        found = await connected.client.find(record, blob)
-        assert found is not None
-        assert found.id == created.id
-        other_blob = blobs.make()
-        assert (
-            await connected.client.find(self.harness.record(owner, 8, other_blob), other_blob)
-            is None
+        again = await connected.client.find(record, blob) or await connected.client.create(
+            record, blob
         )
+        assert again.id == created.id
+        catalog = await connected.catalog()
+        same = [v for v in catalog["images"] if v["sha256"] == blob.sha256]
+        assert [str(v["id"]) for v in same if not self.harness.is_gone(v)] == [created.id]
+        other_blob = blobs.make()
+        never_created = self.harness.record(owner, 8, other_blob)
+        assert await connected.client.find(never_created, other_blob) is None
 
     async def test_batch_reports_each_item(
         self, connected: Connected, blobs: BlobMaker, owner: str
