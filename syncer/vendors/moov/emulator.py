@@ -19,7 +19,9 @@ Routes (each also with a trailing ``/``), as the official ``moovio-sdk`` calls t
 from __future__ import annotations
 
 import hashlib
+import math
 import random
+import time
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar
@@ -144,6 +146,18 @@ class MoovEmulator(VendorEmulator):
     def maintenance_applies(self, request: web.Request) -> bool:
         """Maintenance refuses the API; public image links (a CDN) keep serving."""
         return not request.path.startswith("/images/")
+
+    def maintenance_error(self) -> EmulatedError:
+        """503 with ``Retry-After``: when a periodic window ends (whole seconds, at least 1),
+        else (an open-ended ``maintenance``) 5 s. Announcing 5 s for a window that ends sooner
+        kept clients waiting, in step with windows recurring every 1 or 5 s, needlessly."""
+        error = super().maintenance_error()
+        config = self.faults.config
+        if not config.maintenance and config.maintenance_every > 0:
+            phase = (time.monotonic() - self.faults.started) % config.maintenance_every
+            left = max(1, math.ceil(config.maintenance_for - phase))
+            error.headers["Retry-After"] = str(left)
+        return error
 
     def decorate(self, request: web.Request, response: web.StreamResponse) -> None:
         response.headers["X-Request-Id"] = str(uuid.uuid4())

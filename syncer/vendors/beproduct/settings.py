@@ -1,0 +1,66 @@
+"""How to reach one BeProduct tenant, and how the client lists and writes there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from syncer.errors import ConfigError
+
+VENDOR = "beproduct"
+#: The vendor's public API and identity server.
+REAL_API_URL = "https://developers.beproduct.com"
+REAL_TOKEN_URL = "https://id.winks.io/ids/connect/token"
+TOKEN_PATH = "/ids/connect/token"
+#: "Commonly 50 MB" per tenant (unconfirmed), as the emulator's ``max_upload_bytes``.
+MAX_BYTES = 50 * 1024 * 1024
+#: Headers per listing page (the vendor's guidance for bulk reads is 100-200).
+DEFAULT_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class BeProductSettings:
+    """How to reach one BeProduct tenant, and how to list and write there.
+
+    ``base_url`` is the public API URL (``{base_url}/api/{company_domain}/...``). ``token_url``
+    defaults to the real identity server for the real API, else ``{base_url}/ids/connect/token``
+    (where the emulator serves it). As a source, ``folder_id`` scopes the listing (None: every
+    folder), ``modified_since`` lists only headers modified at or after a ``modifiedAt`` stamp
+    (incremental), ``show_deleted`` lists tombstones too (as ``deleted`` records).
+    ``poll_interval`` is the pause between processing-status polls (the vendor suggests 2-3 s)
+    and ``processing_timeout`` how long an upload may stay unfinished before the write fails.
+    """
+
+    base_url: str = REAL_API_URL
+    company_domain: str = ""
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    refresh_token: str = field(default="", repr=False)
+    token_url: str | None = None
+    folder_id: str | None = None
+    page_size: int = DEFAULT_PAGE_SIZE
+    modified_since: str | None = None
+    show_deleted: bool = False
+    poll_interval: float = 2.0
+    processing_timeout: float = 600.0
+    request_timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not self.company_domain.strip():
+            raise ConfigError("beproduct.company_domain is required (the /api/{domain}/ part)")
+        if self.page_size < 1:
+            raise ConfigError(f"beproduct.page_size must be at least 1, got {self.page_size}")
+        for name in ("poll_interval", "processing_timeout", "request_timeout"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"beproduct.{name} must be above 0, got {getattr(self, name)}")
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url.rstrip('/')}/api/{quote(self.company_domain.strip(), safe='')}"
+
+    @property
+    def token_endpoint(self) -> str:
+        if self.token_url:
+            return self.token_url
+        base = self.base_url.rstrip("/")
+        return REAL_TOKEN_URL if base == REAL_API_URL else base + TOKEN_PATH

@@ -1,0 +1,62 @@
+"""Partium in the conformance kit: the client against the in-process emulator.
+
+The target owner is a part type the harness adds through the emulator's admin side (Partium has
+no part-type route in our sources). Partium stores no alt text (an image is ``image_id``,
+``part_id``, ``info`` and bytes), so :meth:`PartiumHarness.stored_alt` is always None.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import aiohttp
+
+from syncer.http import Lane, RetryPolicy
+from syncer.testing.conformance import FAST_RETRY, VendorHarness
+from syncer.testing.emulator import VendorEmulator
+from syncer.vendors.partium.client import AUTH_SETTING, PartiumClient, PartiumSettings
+from syncer.vendors.partium.emulator import PartiumEmulator
+from syncer.vendors.partium.errors import API_KEY
+
+#: The part type the kit writes its images under.
+KIT_PART = "kit-part"
+
+
+class PartiumHarness(VendorHarness):
+    """How the kit drives Partium."""
+
+    vendor: ClassVar[str] = "partium"
+    emulator_class: ClassVar[type[VendorEmulator]] = PartiumEmulator
+    auth_setting: ClassVar[str] = AUTH_SETTING
+    formats: ClassVar[tuple[str, ...]] = ("png", "jpeg")
+    #: Quick maintenance polling for tests (the default is 10 s).
+    maintenance_poll: ClassVar[float] = 0.2
+
+    def client(
+        self,
+        url: str,
+        session: aiohttp.ClientSession,
+        *,
+        wrong_credentials: bool = False,
+        page_size: int | None = None,
+        lane: Lane | None = None,
+        retry: RetryPolicy = FAST_RETRY,
+    ) -> PartiumClient:
+        settings = PartiumSettings(
+            api_key="not-the-key" if wrong_credentials else API_KEY,
+            base_url=url,
+            page_size=page_size or 100,
+            maintenance_poll=self.maintenance_poll,
+            maintenance_wait=30.0,
+        )
+        return PartiumClient(settings, session, lane=lane, retry=retry)
+
+    def target_owner(self, emulator: VendorEmulator) -> str:
+        """A part type made through the admin hook (once per emulator)."""
+        if KIT_PART not in emulator.store.owners:
+            emulator.admin_add_owner({"id": KIT_PART, "name": "Conformance kit part"})
+        return KIT_PART
+
+    def stored_alt(self, view: dict[str, Any]) -> str | None:
+        """Always None: Partium has no field for alt text."""
+        return None

@@ -1,0 +1,448 @@
+"""The Spiffy Stores client: a Source (owners, then each owner's images) and a Target (one image
+per request; a content change is create-then-delete, so it yields a new id).
+
+Spiffy's traps and how this client handles them:
+
+- Images live under three owner kinds; the listing walks kinds, owners (``since_id``) and each
+  owner's images (``page``) with a composite JSON cursor (:mod:`.listing`).
+- ``PUT`` changes only ``alt`` and ``position`` (and must repeat the image id): new bytes are a
+  *replace*, which creates the new image at the old one's position first and then deletes the
+  old one, so the owner never goes without the image.
+- Create is not idempotent: it is sent with ``idempotent=False``, and when its outcome is unknown
+  the client looks for the image (:meth:`SpiffyClient.find`: the owner's images with the same
+  file name whose downloaded bytes have the same sha256) before creating it again.
+- ``DELETE`` of an image that is already gone (404) counts as done.
+- Spiffy accepts PNG, GIF and JPEG only; other types are refused before any request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import anyio
+
+from syncer.errors import (
+    ConfigError,
+    NotFoundError,
+    ProtocolError,
+    RepeatedCursorError,
+    ValidationError,
+    VendorError,
+)
+from syncer.http import Auth, BasicAuth, BearerAuth, HttpClient, Lane, RetryPolicy
+from syncer.paging import PageNumberPaginator, RepeatedCursor
+from syncer.records import Blob, Cursor, ImageRecord, Page, TargetItem
+from syncer.vendors.contract import Capabilities, OneByOneBatches
+from syncer.vendors.spiffy import mapping
+from syncer.vendors.spiffy.listing import Listing
+from syncer.vendors.spiffy.mapping import MappingError, OwnerRef
+from syncer.vendors.spiffy.transport import JitteredRetry, attachment_body
+
+VENDOR = "spiffy"
+#: Spiffy's largest page (``limit`` above it is silently lowered, which would end paging early).
+MAX_PAGE_LIMIT = 50
+#: How often an ambiguous create is looked for and sent again before giving up.
+AMBIGUOUS_CREATES = 3
+
+CAPABILITIES = Capabilities(
+    vendor=VENDOR,
+    paging="page_number",
+    accepted_mimes=mapping.ACCEPTED_MIMES,
+    max_bytes=None,  # undocumented
+    updatable_fields=frozenset({"alt", "position"}),
+    replace_keeps_id=False,
+    batch_size=1,
+    soft_delete=False,
+    originals_readable=True,
+    find_by="the owner's images with the same file name and sha256 (bytes downloaded from src)",
+)
+
+BASIC_SETTING = "spiffy.api_key / spiffy.password"
+TOKEN_SETTING = "spiffy.token"
+
+
+@dataclass(frozen=True, slots=True)
+class SpiffySettings:
+    """How to reach one Spiffy store.
+
+    ``base_url`` is the store root, without ``/api`` (``https://acme.spiffystores.com``; for a
+    path-prefixed store, the prefix included). Credentials: a private app's ``api_key`` and
+    ``password`` (HTTP Basic), or an OAuth ``token`` (Bearer), which wins when given.
+    ``owner_kinds`` are listed in order; ``page_limit`` (1..50) sizes both owner and image pages.
+    ``timeout`` is the seconds to wait for each read from the socket.
+    """
+
+    base_url: str
+    api_key: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    owner_kinds: tuple[str, ...] = mapping.OWNER_KINDS
+    page_limit: int = MAX_PAGE_LIMIT
+    timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"spiffy.base_url must be an http(s) URL, got {self.base_url!r}")
+        if not self.token and not (self.api_key and self.password):
+            raise ConfigError(
+                "spiffy needs spiffy.api_key and spiffy.password (a private app) or spiffy.token"
+            )
+        unknown = [kind for kind in self.owner_kinds if kind not in mapping.OWNER_KINDS]
+        if unknown or not self.owner_kinds or len(set(self.owner_kinds)) < len(self.owner_kinds):
+            raise ConfigError(
+                f"spiffy.owner_kinds must list some of {', '.join(mapping.OWNER_KINDS)} "
+                f"once each, got {list(self.owner_kinds)}"
+            )
+        if not 1 <= self.page_limit <= MAX_PAGE_LIMIT:
+            raise ConfigError(f"spiffy.page_limit must be 1..50, got {self.page_limit}")
+        if self.timeout <= 0:
+            raise ConfigError(f"spiffy.timeout must be positive, got {self.timeout}")
+
+    def auth(self) -> Auth:
+        """Bearer when a token is set, else HTTP Basic; each names the settings to fix."""
+        if self.token:
+            return BearerAuth(self.token, setting=TOKEN_SETTING)
+        return BasicAuth(self.api_key or "", self.password or "", setting=BASIC_SETTING)
+
+
+class SpiffyClient(OneByOneBatches):
+    """Spiffy Stores as a Source and a Target (no batch endpoints: batches go one by one)."""
+
+    vendor = VENDOR
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        settings: SpiffySettings,
+        session: aiohttp.ClientSession,
+        *,
+        lane: Lane | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.http = HttpClient(
+            VENDOR,
+            session,
+            settings.base_url,
+            auth=settings.auth(),
+            lane=lane,
+            retry=JitteredRetry.wrap(retry or RetryPolicy()),
+            timeout=settings.timeout,
+            headers={"Accept": "application/json"},
+        )
+        self._rng = random.Random()
+
+    # -- Source --------------------------------------------------------------------------------
+
+    async def pages(self, cursor: Cursor | None = None) -> AsyncIterator[Page]:
+        """Pages of images from ``cursor`` (None: the start) to the end of the listing.
+
+        A page is one request's worth of images; owners without images make no page. The last
+        page says ``done`` (an empty one when the end shows only after a further request).
+        """
+        kinds, limit = self.settings.owner_kinds, self.settings.page_limit
+        listing = (
+            Listing.start(kinds, limit) if cursor is None else Listing.resume(cursor, kinds, limit)
+        )
+        if listing.finished:
+            yield Page([], listing.to_cursor(), done=True)
+            return
+        while not listing.finished:
+            records = await self._step(listing)
+            if records or listing.finished:
+                yield Page(records, listing.to_cursor(), done=listing.finished)
+
+    async def _step(self, listing: Listing) -> list[ImageRecord]:
+        """One request of the walk; the records it listed (none for a page of owners)."""
+        assert listing.kind is not None
+        if listing.needs_owners:
+            ids = await self._owner_ids(listing.kind, listing.owners.request())
+            with _cursor_guard("list owners"):
+                listing.owners_listed(ids)
+            return []
+        assert listing.owner is not None
+        assert listing.images is not None
+        owner = OwnerRef(listing.kind, str(listing.owner))
+        try:
+            images = await self._image_page(owner, listing.images)
+        except NotFoundError:
+            listing.owner_gone()  # deleted since its id was listed: nothing left to list
+            return []
+        records = [self._record(image, listing.kind, listing.owner) for image in images]
+        with _cursor_guard("list images"):
+            repeated = listing.images_listed([record.key for record in records])
+        return [record for record in records if record.key not in repeated]
+
+    @asynccontextmanager
+    async def open(self, record: ImageRecord) -> AsyncIterator[AsyncIterator[bytes]]:
+        """The image bytes from ``src`` (the CDN: no credentials sent), as chunks."""
+        url = record.url or await self._src_of(record)
+        async with self.http.stream(url, operation="download image", item=record.key) as chunks:
+            yield chunks
+
+    async def _owner_ids(self, kind: str, paging: dict[str, Any]) -> list[int]:
+        params = {"limit": paging["limit"], "since_id": paging["since_id"], "fields": "id"}
+        body = await self.http.json(
+            "GET", f"/api/{kind}.json", operation="list owners", params=params
+        )
+        owners = body.get(kind) if isinstance(body, dict) else None
+        if not isinstance(owners, list):
+            raise self._protocol(f"the {kind} list has no {kind!r} array", "list owners")
+        try:
+            return [_int_id(owner) for owner in owners]
+        except MappingError as exc:
+            raise self._protocol(str(exc), "list owners") from None
+
+    async def _image_page(
+        self, owner: OwnerRef, paging: PageNumberPaginator
+    ) -> list[dict[str, Any]]:
+        request = paging.request()
+        params = {"limit": request["size"], "page": request["page"]}
+        body = await self.http.json(
+            "GET",
+            f"{owner.path}/images.json",
+            operation="list images",
+            item=str(owner),
+            params=params,
+        )
+        images = body.get("images") if isinstance(body, dict) else None
+        if not isinstance(images, list) or not all(isinstance(i, dict) for i in images):
+            raise self._protocol(f"the images of {owner} are not an 'images' array", "list images")
+        return images
+
+    async def _all_images(self, owner: OwnerRef) -> list[dict[str, Any]]:
+        """Every image of one owner, in position order."""
+        paging = PageNumberPaginator(size=MAX_PAGE_LIMIT, page=1)
+        images: list[dict[str, Any]] = []
+        while not paging.done:
+            page = await self._image_page(owner, paging)
+            with _cursor_guard("list images"):
+                paging.advance([str(image.get("id")) for image in page])
+            images.extend(page)
+        return images
+
+    async def _src_of(self, record: ImageRecord) -> str:
+        image = await self._get_image(self._owner(record, "download image"), record.key)
+        if image is None:
+            raise NotFoundError(
+                "the image is gone", vendor=VENDOR, operation="download image", item=record.key
+            )
+        return str(image["src"])
+
+    def _record(self, image: dict[str, Any], kind: str, owner_id: int) -> ImageRecord:
+        try:
+            return mapping.to_record(image, kind, owner_id)
+        except MappingError as exc:
+            raise self._protocol(str(exc), "list images") from None
+
+    # -- Target --------------------------------------------------------------------------------
+
+    async def create(self, record: ImageRecord, blob: Blob) -> TargetItem:
+        """Create the image under ``record.owner`` (``kind/id``) from the spooled bytes."""
+        owner = self._owner(record, "create image")
+        return await self._create(owner, record, blob, record.position)
+
+    async def update(self, target_id: str, record: ImageRecord) -> TargetItem:
+        """Change ``alt`` and ``position`` in place (all Spiffy can change; the id is kept)."""
+        owner = self._owner(record, "update image")
+        image_id = self._image_id(target_id, "update image")
+        body = await self.http.json(
+            "PUT",
+            f"{owner.path}/images/{image_id}.json",
+            operation="update image",
+            item=target_id,
+            json_body=mapping.update_payload(image_id, record),
+        )
+        return self._item(body, "update image", target_id)
+
+    async def replace(self, target_id: str, record: ImageRecord, blob: Blob) -> TargetItem:
+        """New bytes: create the new image where the old one is, then delete the old one.
+
+        The answer has the NEW id. When the old image is already gone, only the create is made.
+        """
+        owner = self._owner(record, "replace image")
+        self._image_id(target_id, "replace image")
+        old = await self._get_image(owner, target_id)
+        if old is None:
+            return await self._create(owner, record, blob, record.position)
+        old_position = old.get("position")
+        position = (
+            mapping.replacement_position(old_position, record.position)
+            if isinstance(old_position, int)
+            else record.position
+        )
+        created = await self._create(owner, record, blob, position)
+        await self._delete(owner, target_id)
+        return created
+
+    async def delete(self, target_id: str, record: ImageRecord) -> None:
+        """Delete an image for good; one that is already gone counts as deleted."""
+        await self._delete(self._owner(record, "delete image"), target_id)
+
+    async def find(self, record: ImageRecord, blob: Blob | None) -> TargetItem | None:
+        """The image an interrupted create left under ``record.owner``, or None; never writes.
+
+        Candidates are the owner's images with the file name a create would store; each is
+        downloaded and hashed until one has the bytes' sha256 (newest first). Without a sha256
+        (no blob, none on the record) nothing can be proven the same: None.
+        """
+        wanted = blob.sha256 if blob is not None else record.sha256
+        if wanted is None:
+            return None
+        owner = self._owner(record, "find image")
+        try:
+            images = await self._all_images(owner)
+        except NotFoundError:
+            return None
+        name = mapping.target_filename(record)
+        candidates = [
+            i for i in images if i.get("filename") == name and isinstance(i.get("src"), str)
+        ]
+        for image in sorted(candidates, key=lambda i: _int_or_zero(i.get("id")), reverse=True):
+            if await self._sha256_of(str(image["src"]), record.key) == wanted:
+                return self._item({"image": image}, "find image", record.key, sha256=wanted)
+        return None
+
+    async def _create(
+        self, owner: OwnerRef, record: ImageRecord, blob: Blob, position: int | None
+    ) -> TargetItem:
+        """POST the image; on an ambiguous failure, adopt what ``find`` sees, else send again."""
+        if blob.mime not in mapping.ACCEPTED_MIMES:
+            raise ValidationError(
+                f"{blob.mime} is not accepted (Spiffy takes PNG, GIF and JPEG only); "
+                "convert it first",
+                vendor=VENDOR,
+                operation="create image",
+                item=record.key,
+            )
+        for attempt in range(1, AMBIGUOUS_CREATES + 1):
+            try:
+                return await self._post_image(owner, record, blob, position)
+            except VendorError as error:
+                if not error.ambiguous or attempt == AMBIGUOUS_CREATES:
+                    raise
+                found = await self.find(record, blob)
+                if found is not None:
+                    return found
+                await anyio.sleep(self.http.retry.delay(attempt, error.retry_after, self._rng))
+        raise AssertionError("unreachable")
+
+    async def _post_image(
+        self, owner: OwnerRef, record: ImageRecord, blob: Blob, position: int | None
+    ) -> TargetItem:
+        head, tail = mapping.attachment_envelope(mapping.create_fields(record, position))
+        length = len(head) + mapping.encoded_size(blob.size) + len(tail)
+        response = await self.http.request(
+            "POST",
+            f"{owner.path}/images.json",
+            operation="create image",
+            item=record.key,
+            body=lambda: attachment_body(blob.path, head, tail),
+            headers={"Content-Type": "application/json", "Content-Length": str(length)},
+            ok=(200, 201),
+            idempotent=False,
+        )
+        body = self.http.parse_json(response, "create image", record.key) if response.body else None
+        if isinstance(body, dict) and isinstance(body.get("image"), dict):
+            return self._item(body, "create image", record.key, sha256=blob.sha256)
+        # Created without a usable answer (the KB shows none): look the new image up.
+        found = await self.find(record, blob)
+        if found is None:
+            raise self._protocol(
+                "created, but the answer names no image", "create image", record.key
+            )
+        return found
+
+    async def _delete(self, owner: OwnerRef, target_id: str) -> None:
+        image_id = self._image_id(target_id, "delete image")
+        try:
+            await self.http.request(
+                "DELETE",
+                f"{owner.path}/images/{image_id}.json",
+                operation="delete image",
+                item=target_id,
+                ok=(200, 204),
+            )
+        except NotFoundError:
+            return  # already gone (or its owner is): deleted either way
+
+    async def _get_image(self, owner: OwnerRef, target_id: str) -> dict[str, Any] | None:
+        """One image's JSON, or None when Spiffy says 404."""
+        image_id = self._image_id(target_id, "get image")
+        try:
+            body = await self.http.json(
+                "GET", f"{owner.path}/images/{image_id}.json", operation="get image", item=target_id
+            )
+        except NotFoundError:
+            return None
+        image = body.get("image") if isinstance(body, dict) else None
+        if not isinstance(image, dict):
+            raise self._protocol("the answer has no 'image' object", "get image", target_id)
+        return image
+
+    async def _sha256_of(self, url: str, item: str) -> str | None:
+        """The sha256 of the file at ``url``, streamed; None when it is gone (404)."""
+        digest = hashlib.sha256()
+        try:
+            async with self.http.stream(url, operation="find image", item=item) as chunks:
+                async for chunk in chunks:
+                    digest.update(chunk)
+        except NotFoundError:
+            return None
+        return digest.hexdigest()
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _owner(self, record: ImageRecord, operation: str) -> OwnerRef:
+        try:
+            return mapping.parse_owner(record.owner)
+        except MappingError as exc:
+            raise ValidationError(
+                str(exc), vendor=VENDOR, operation=operation, item=record.key
+            ) from None
+
+    def _image_id(self, target_id: str, operation: str) -> int:
+        try:
+            return mapping.image_id_of(target_id)
+        except MappingError as exc:
+            raise ValidationError(
+                str(exc), vendor=VENDOR, operation=operation, item=target_id
+            ) from None
+
+    def _item(self, body: Any, operation: str, item: str, sha256: str | None = None) -> TargetItem:
+        image = body.get("image") if isinstance(body, dict) else None
+        if not isinstance(image, dict):
+            raise self._protocol("the answer has no 'image' object", operation, item)
+        try:
+            return mapping.to_target_item(image, sha256)
+        except MappingError as exc:
+            raise self._protocol(str(exc), operation, item) from None
+
+    def _protocol(self, message: str, operation: str, item: str | None = None) -> ProtocolError:
+        return ProtocolError(message, vendor=VENDOR, operation=operation, item=item)
+
+
+@contextmanager
+def _cursor_guard(operation: str) -> Iterator[None]:
+    """Turns the paginators' RepeatedCursor into the typed RepeatedCursorError."""
+    try:
+        yield
+    except RepeatedCursor as exc:
+        raise RepeatedCursorError(str(exc), vendor=VENDOR, operation=operation) from exc
+
+
+def _int_id(owner: Any) -> int:
+    value = owner.get("id") if isinstance(owner, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise MappingError(f"an owner without an integer id: {owner!r}")
+    return value
+
+
+def _int_or_zero(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

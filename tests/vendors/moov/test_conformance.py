@@ -1,0 +1,12 @@
+"""The conformance kit, unmodified, against the Moov client and emulator."""
+
+from syncer.testing.conformance import SourceSuite, TargetSuite
+from syncer.vendors.moov.harness import MoovHarness
+
+
+class TestMoovSource(SourceSuite):
+    harness = MoovHarness()
+
+
+class TestMoovTarget(TargetSuite):
+    harness = MoovHarness()
