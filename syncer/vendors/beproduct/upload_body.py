@@ -62,6 +62,9 @@ def upload_body(path: Path, size: int, filename: str) -> aiohttp.MultipartWriter
     """A fresh ``multipart/form-data`` body with the one part ``file`` (sized, not chunked)."""
     writer = aiohttp.MultipartWriter("form-data")
     part = SpooledFilePayload(path, size, content_type=PART_TYPE)
-    part.set_content_disposition("form-data", name="file", filename=filename)
+    # The file name goes as it is (UTF-8, quotes escaped), as browsers and the vendor's blocking
+    # SDK send it; aiohttp's default would percent-encode it ("a b.png" -> "a%20b.png"), and
+    # the server keeps what it gets as the name the origin URL ends with.
+    part.set_content_disposition("form-data", quote_fields=False, name="file", filename=filename)
     writer.append_payload(part)
     return writer

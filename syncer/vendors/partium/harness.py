@@ -2,21 +2,24 @@
 
 The target owner is a part type the harness adds through the emulator's admin side (Partium has
 no part-type route in our sources). Partium stores no alt text (an image is ``image_id``,
-``part_id``, ``info`` and bytes), so :meth:`PartiumHarness.stored_alt` is always None.
+``part_id``, ``info`` and bytes), so the kit's metadata edit changes roles and position instead.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import aiohttp
 
 from syncer.http import Lane, RetryPolicy
+from syncer.records import ImageRecord
 from syncer.testing.conformance import FAST_RETRY, VendorHarness
 from syncer.testing.emulator import VendorEmulator
 from syncer.vendors.partium.client import AUTH_SETTING, PartiumClient, PartiumSettings
 from syncer.vendors.partium.emulator import PartiumEmulator
 from syncer.vendors.partium.errors import API_KEY
+from syncer.vendors.partium.mapping import info_for, same_info
 
 #: The part type the kit writes its images under.
 KIT_PART = "kit-part"
@@ -57,6 +60,12 @@ class PartiumHarness(VendorHarness):
             emulator.admin_add_owner({"id": KIT_PART, "name": "Conformance kit part"})
         return KIT_PART
 
-    def stored_alt(self, view: dict[str, Any]) -> str | None:
-        """Always None: Partium has no field for alt text."""
-        return None
+    def edit(self, record: ImageRecord, note: str) -> ImageRecord:
+        """Partium keeps no alt text: a metadata edit makes the image searchable at position 2."""
+        return replace(record, roles=record.roles | {"searchable"}, position=2)
+
+    def stored_matches(self, view: dict[str, Any], record: ImageRecord) -> bool:
+        """The stored ``info`` tokens are the record's roles and position."""
+        return same_info(
+            str(view["fields"].get("info", "")), info_for(record.roles, record.position)
+        )

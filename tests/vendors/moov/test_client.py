@@ -121,6 +121,23 @@ def test_settings_accept_later_versions_and_keep_the_secret_out_of_repr() -> Non
     assert settings.accounts == (FIRST_ACCOUNT,)
 
 
+def test_the_client_is_a_source_and_a_target_that_cannot_read_originals() -> None:
+    from syncer.vendors.contract import Source, Target
+
+    settings = MoovSettings(username="u", password="p")
+    client = MoovClient.__new__(MoovClient)
+    assert isinstance(client, Source)
+    assert isinstance(client, Target)
+    capabilities = MoovClient.capabilities
+    assert not capabilities.originals_readable
+    assert capabilities.max_read_pixels == 2048
+    assert capabilities.accepted_mimes == {"image/png", "image/jpeg", "image/webp"}
+    assert capabilities.max_bytes == 16 * 1024 * 1024
+    assert capabilities.replace_keeps_id
+    assert capabilities.soft_delete
+    assert settings.page_size <= 200
+
+
 # -- target --------------------------------------------------------------------------------------
 
 
@@ -184,6 +201,33 @@ async def test_an_upload_applied_but_unanswered_is_adopted_not_duplicated(
         assert moov.sent(*UPLOADS) == 2
         assert client.http.retries == 1
         assert await client.find(record(blob), blob) is None
+
+
+async def test_a_replace_applied_but_unanswered_succeeds_on_the_retry(tmp_path: Path) -> None:
+    emulator = with_demo_account()
+    original: Handler = emulator.replace_image
+    answered: list[int] = []
+
+    async def replace_image(request: web.Request) -> web.StreamResponse:
+        try:
+            response = await original(request)
+        except EmulatedError as refused:
+            answered.append(refused.status)
+            raise
+        answered.append(response.status)
+        if len(answered) == 1:
+            raise EmulatedError(502, "bad gateway")
+        return response
+
+    emulator.replace_image = replace_image  # type: ignore[method-assign]
+    async with running(emulator, tmp_path) as moov:
+        client, one, other = moov.client(), moov.blob(1), moov.blob(2)
+        created = await client.create(record(one), one)
+        replaced = await client.replace(created.id, record(other, alt="after"), other)
+    assert replaced.id == created.id
+    assert answered == [200, 409]  # the retry met its own bytes: a no-op, not an error
+    assert moov.stored(created.id).sha256 == other.sha256
+    assert moov.stored(created.id).fields["altText"] == "after"
 
 
 async def test_replacing_with_the_images_own_bytes_is_a_no_op(moov: Moov) -> None:

@@ -19,6 +19,8 @@ from syncer.errors import (
     AuthenticationError,
     ConfigError,
     NotFoundError,
+    ProtocolError,
+    RepeatedCursorError,
     UnavailableError,
     ValidationError,
 )
@@ -119,6 +121,28 @@ async def test_part_ids_scope_the_listing_and_its_cursor(
 async def test_a_finished_cursor_lists_nothing(client: PartiumClient) -> None:
     pages = [page async for page in client.pages()]
     assert [page async for page in client.pages(pages[-1].cursor)] == []
+
+
+async def test_a_repeated_cursor_is_an_error(
+    client: PartiumClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def same_page(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {"result": [], "last_object_id": "00aa", "more_data": True}
+
+    monkeypatch.setattr(client.http, "json", same_page)
+    with pytest.raises(RepeatedCursorError, match="partium list"):
+        [p async for p in client.pages()]
+
+
+async def test_a_broken_description_is_a_protocol_error(
+    client: PartiumClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {"result": [{"image_id": 7, "part_id": "p"}], "more_data": False}
+
+    monkeypatch.setattr(client.http, "json", broken)
+    with pytest.raises(ProtocolError, match="image_id"):
+        [p async for p in client.pages()]
 
 
 async def test_open_streams_a_large_original_in_chunks(

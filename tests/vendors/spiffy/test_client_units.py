@@ -367,8 +367,8 @@ def test_retry_after_gets_a_jitter_and_other_waits_do_not_change() -> None:
     assert JitteredRetry.wrap(policy) is policy
     assert (policy.attempts, policy.base, policy.cap) == (4, 0.1, 1.0)
     waits = [policy.delay(1, 5.0, random.Random(seed)) for seed in range(200)]
-    assert all(5.0 <= wait <= 5.0 * 1.25 for wait in waits)
-    # spread over more than a whole second, so a retry is not locked to a periodic window
-    assert max(waits) - min(waits) > 1.0
+    assert all(5.0 <= wait <= 5.0 * 1.2 for wait in waits)
+    # spread over most of a second, so retries do not stay locked to a periodic window
+    assert max(waits) - min(waits) > 0.9
     plain = RetryPolicy(attempts=4, base=0.1, cap=1.0)
     assert policy.delay(2, None, random.Random(1)) == plain.delay(2, None, random.Random(1))

@@ -1,0 +1,240 @@
+"""Pure parts of the BeProduct client: mapping, the listing cursor, settings, spread retries and
+the token endpoint's answers."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+
+from syncer.errors import AuthenticationError, ConfigError, NetworkError, ProtocolError
+from syncer.http import RetryPolicy
+from syncer.paging import RepeatedCursor
+from syncer.records import ImageRecord
+from syncer.vendors.beproduct.client_auth import BeProductAuth
+from syncer.vendors.beproduct.listing import ListingQuery, ListingState
+from syncer.vendors.beproduct.mapping import (
+    MappingError,
+    create_fields,
+    later,
+    matches_number,
+    to_record,
+    update_fields,
+    upload_filename,
+)
+from syncer.vendors.beproduct.retrying import SpreadRetryPolicy
+from syncer.vendors.beproduct.settings import REAL_TOKEN_URL, BeProductSettings
+
+FOLDER = "6f1c2a9e-3b7d-4e0a-9c55-1d2e3f405162"
+ORIGIN = "https://cdn.example/files/demo/images/h1/u2/Charcoal%20Stripe%20%231.webp?sig=x"
+
+
+def header(**overrides: Any) -> dict[str, Any]:
+    """A header as the vendor answers it (TypeScript schema), with ``overrides``."""
+    body: dict[str, Any] = {
+        "id": "h1",
+        "headerNumber": "IMG-000001",
+        "headerName": "Charcoal Stripe",
+        "folder": {"id": FOLDER, "name": "Prints"},
+        "headerData": {
+            "fields": [
+                {"id": "header_number", "value": "IMG-000001"},
+                {"id": "header_name", "value": "Charcoal Stripe"},
+                {"id": "description", "value": "stripes, charcoal"},
+                {"id": "keywords", "value": ["a", "b"]},
+            ],
+            "preview": {"preview": "https://cdn.example/p.webp", "origin": ORIGIN},
+            "variations": [{"id": "u1"}, {"id": "u2"}],
+        },
+        "isDeleted": False,
+        "createdAt": "2026-01-01T00:01:00.000Z",
+        "modifiedAt": "2026-01-02T00:00:00.000Z",
+    }
+    body.update(overrides)
+    return body
+
+
+# -- mapping -----------------------------------------------------------------------------------
+
+
+def test_a_header_becomes_a_record() -> None:
+    record = to_record(header())
+    assert (record.key, record.owner) == ("h1", FOLDER)
+    assert record.filename == "Charcoal Stripe #1.webp"
+    assert (record.title, record.alt) == ("Charcoal Stripe", "stripes, charcoal")
+    assert (record.version, record.url, record.deleted) == (
+        "2026-01-02T00:00:00.000Z",
+        ORIGIN,
+        False,
+    )
+    assert record.extra["header_number"] == "IMG-000001"
+    assert record.extra["upload_id"] == "u2"
+    assert record.extra["fields"]["keywords"] == "a,b"
+    assert record.extra["folder_name"] == "Prints"
+
+
+def test_a_bare_preview_url_and_a_missing_preview_are_understood() -> None:
+    bare = header()
+    bare["headerData"] = {**bare["headerData"], "preview": ORIGIN}
+    assert to_record(bare).url == ORIGIN
+    empty = header(isDeleted=True)
+    empty["headerData"] = {"fields": [], "preview": None, "variations": None}
+    record = to_record(empty)
+    assert (record.url, record.filename, record.alt, record.deleted) == (
+        None,
+        "IMG-000001",
+        None,
+        True,
+    )
+    assert record.extra["upload_id"] is None
+
+
+@pytest.mark.parametrize("broken", [{"id": None}, {"id": ""}, {"folder": None}, {"folder": {}}])
+def test_a_header_without_id_or_folder_is_refused(broken: dict[str, Any]) -> None:
+    with pytest.raises(MappingError):
+        to_record(header(**broken))
+
+
+def test_a_record_becomes_header_fields() -> None:
+    record = ImageRecord(key="src-9", owner=FOLDER, filename="dir/Blue Logo.png", alt="blue")
+    assert create_fields(record) == [
+        {"id": "header_number", "value": "src-9"},
+        {"id": "header_name", "value": "Blue Logo"},
+        {"id": "description", "value": "blue"},
+    ]
+    titled = ImageRecord(key="k", owner=FOLDER, filename="", title=" Named ")
+    assert update_fields(titled) == [
+        {"id": "header_name", "value": "Named"},
+        {"id": "description", "value": ""},
+    ]
+    bare = ImageRecord(key="k", owner=FOLDER, filename="")
+    assert update_fields(bare)[0] == {"id": "header_name", "value": "k"}
+
+
+def test_upload_file_names() -> None:
+    record = ImageRecord(key="k", owner=FOLDER, filename="C:\\exports\\a b.png")
+    assert upload_filename(record, "image/png") == "a b.png"
+    assert upload_filename(ImageRecord("k", FOLDER, ""), "image/jpeg") == "k.jpg"
+
+
+def test_the_match_is_exact_in_folder_and_live() -> None:
+    assert matches_number(header(), "IMG-000001", FOLDER.upper())
+    assert not matches_number(header(), "img-000001", FOLDER)  # the server ignores case; we do not
+    assert not matches_number(header(), "IMG-000001", "another-folder")
+    assert not matches_number(header(isDeleted=True), "IMG-000001", FOLDER)
+
+
+def test_later_compares_instants() -> None:
+    assert later("2026-01-01T01:00:00.000Z", "2026-01-01T02:30:00+02:00") == (
+        "2026-01-01T01:00:00.000Z"
+    )
+    assert later(None, "2026-01-01T00:00:00Z") == "2026-01-01T00:00:00Z"
+    assert later("2026-01-01T00:00:00Z", None) == "2026-01-01T00:00:00Z"
+
+
+# -- listing state and cursor ------------------------------------------------------------------
+
+
+def test_the_cursor_round_trips_through_json() -> None:
+    state = ListingState.start(ListingQuery(FOLDER, "2026-01-01T00:00:00Z", True), page_size=2)
+    state.advance(["a", "b"], 5, ["2026-01-03T00:00:00.000Z", "2026-01-02T00:00:00.000Z"])
+    cursor = json.loads(json.dumps(state.to_cursor()))
+    resumed = ListingState.from_cursor(cursor, FOLDER)
+    assert resumed.query == state.query
+    assert resumed.paginator.request() == {"page": 1, "size": 2}
+    assert resumed.watermark == "2026-01-03T00:00:00.000Z"
+    assert resumed.query.params(1, 2) == {
+        "folderId": FOLDER,
+        "pageSize": "2",
+        "pageNumber": "1",
+        "showDeleted": "true",
+    }
+    assert resumed.query.body()["filters"] == [
+        {"field": "ModifiedAt", "operator": "Gte", "value": "2026-01-01T00:00:00Z"}
+    ]
+    with pytest.raises(RepeatedCursor):  # the page before the cursor, served again
+        resumed.advance(["a", "b"], 5, [None, None])
+
+
+def test_the_next_sync_starts_at_the_watermark_from_page_zero() -> None:
+    state = ListingState.start(ListingQuery(None), page_size=3)
+    state.advance(["a"], 1, ["2026-02-01T00:00:00.000Z"])
+    following = state.next_sync()
+    assert following.query.since == "2026-02-01T00:00:00.000Z"
+    assert following.paginator.request() == {"page": 0, "size": 3}
+    assert not following.paginator.done
+    assert ListingQuery().params(0, 3)["folderId"] == ""
+
+
+@pytest.mark.parametrize(
+    ("cursor", "folder"),
+    [
+        ({"vendor": "moov", "version": 1}, None),
+        ({"vendor": "beproduct", "version": 99}, None),
+        ({"vendor": "beproduct", "version": 1, "folder_id": FOLDER}, None),
+    ],
+)
+def test_a_foreign_cursor_is_refused(cursor: dict[str, Any], folder: str | None) -> None:
+    with pytest.raises(ConfigError):
+        ListingState.from_cursor(cursor, folder)
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+
+def test_settings_defaults_and_checks() -> None:
+    real = BeProductSettings(company_domain="acme", client_secret="s3cret-value")
+    assert real.token_endpoint == REAL_TOKEN_URL
+    assert real.api_url == "https://developers.beproduct.com/api/acme"
+    assert "s3cret-value" not in repr(real)
+    local = BeProductSettings(base_url="http://127.0.0.1:8101/", company_domain="demo")
+    assert local.token_endpoint == "http://127.0.0.1:8101/ids/connect/token"
+    for bad in ({"company_domain": " "}, {"page_size": 0}, {"poll_interval": 0}):
+        with pytest.raises(ConfigError, match="beproduct"):
+            BeProductSettings(**{"company_domain": "demo", **bad})  # type: ignore[arg-type]
+
+
+# -- retries and the token endpoint ------------------------------------------------------------
+
+
+def test_retry_after_waits_are_spread_upwards_only() -> None:
+    policy = SpreadRetryPolicy.of(RetryPolicy(attempts=3, base=0.5))
+    assert (policy.attempts, policy.base) == (3, 0.5)
+    assert SpreadRetryPolicy.of(policy) is policy
+    waits = [policy.delay(1, 5.0, random.Random(i)) for i in range(50)]
+    assert all(5.0 <= w <= 6.25 for w in waits)
+    assert max(waits) - min(waits) > 0.5
+    plain = RetryPolicy(attempts=3, base=0.5)
+    assert policy.delay(2, None, random.Random(1)) == plain.delay(2, None, random.Random(1))
+
+
+def auth() -> BeProductAuth:
+    return BeProductAuth("http://127.0.0.1:1/ids/connect/token", "id", "secret", "refresh")
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+def test_a_token_endpoint_hiccup_is_transient(status: int) -> None:
+    with pytest.raises(NetworkError):
+        auth()._grant(status, '{"error": "temporarily_unavailable"}')
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "setting"),
+    [
+        (400, "invalid_grant", "check beproduct.refresh_token"),
+        (401, "invalid_client", "check beproduct.client_id / beproduct.client_secret"),
+        (400, "invalid_request", "beproduct.client_id / beproduct.client_secret / beproduct.ref"),
+    ],
+)
+def test_a_refusal_names_the_setting_to_fix(status: int, code: str, setting: str) -> None:
+    with pytest.raises(AuthenticationError, match=setting.replace(".", r"\.")) as refused:
+        auth()._grant(status, json.dumps({"error": code}))
+    assert refused.value.vendor == "beproduct"
+
+
+def test_a_grant_without_a_token_is_a_protocol_error() -> None:
+    with pytest.raises(ProtocolError):
+        auth()._grant(200, '{"truncated": [1, 2')
+    assert auth()._grant(200, '{"access_token": "t", "expires_in": 60}')["access_token"] == "t"
