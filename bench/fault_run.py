@@ -50,8 +50,15 @@ def make_blob(directory: Path, formats: tuple[str, ...], rng: random.Random) -> 
     return Blob(path=path, sha256=digest, size=len(image.data), mime=MIME[image.fmt])
 
 
-async def round_trip(client: Any, harness: Any, owner: str, index: int, directory: Path,
-                     rng: random.Random, done: list[str]) -> None:
+async def round_trip(
+    client: Any,
+    harness: Any,
+    owner: str,
+    index: int,
+    directory: Path,
+    rng: random.Random,
+    done: list[str],
+) -> None:
     blob = make_blob(directory, harness.formats, rng)
     record = harness.record(owner, index, blob)
     item = await client.create(record, blob)
@@ -72,8 +79,9 @@ async def run_vendor(vendor: str, items: int, seed_images: int, rate: float) -> 
     started = time.monotonic()
     async with serve(emulator) as url, open_session() as session:
         client = harness.client(url, session, page_size=10)
-        emulator.faults.configure(FaultConfig(error_rate=0.10, reset_rate=0.05,
-                                              rate_limit=rate, seed=42))
+        emulator.faults.configure(
+            FaultConfig(error_rate=0.10, reset_rate=0.05, rate_limit=rate, seed=42)
+        )
         listed = [r async for page in client.pages(None) for r in page.records]
         for record in listed:
             async with client.open(record) as chunks:
@@ -84,31 +92,42 @@ async def run_vendor(vendor: str, items: int, seed_images: int, rate: float) -> 
         with tempfile.TemporaryDirectory() as tmp:
             async with anyio.create_task_group() as group:
                 for index in range(items):
-                    group.start_soon(round_trip, client, harness, owner, index, Path(tmp), rng,
-                                     done)
+                    group.start_soon(
+                        round_trip, client, harness, owner, index, Path(tmp), rng, done
+                    )
         injected = dict(emulator.injected)
         return {
-            "vendor": vendor, "listed": len(listed), "round_trips": len(done),
-            "requests": sum(emulator.requests.values()), "injected": injected,
-            "faults": sum(injected.values()), "retries": client.http.retries,
+            "vendor": vendor,
+            "listed": len(listed),
+            "round_trips": len(done),
+            "requests": sum(emulator.requests.values()),
+            "injected": injected,
+            "faults": sum(injected.values()),
+            "retries": client.http.retries,
             "seconds": time.monotonic() - started,
         }
 
 
 async def main(args: argparse.Namespace) -> int:
-    print(f"faults: 10% 5xx, 5% resets, rate limit {args.rate}/s; {args.seed_images} seeded "
-          f"images listed and read, {args.items} create/update/replace/delete round trips\n")
-    header = f"{'vendor':10} {'listed':>6} {'trips':>5} {'requests':>8} {'faults':>6} " \
-             f"{'retries':>7} {'ratio':>5} {'time':>6}  injected"
+    print(
+        f"faults: 10% 5xx, 5% resets, rate limit {args.rate}/s; {args.seed_images} seeded "
+        f"images listed and read, {args.items} create/update/replace/delete round trips\n"
+    )
+    header = (
+        f"{'vendor':10} {'listed':>6} {'trips':>5} {'requests':>8} {'faults':>6} "
+        f"{'retries':>7} {'ratio':>5} {'time':>6}  injected"
+    )
     print(header)
     worst = 0.0
     for vendor in args.vendors:
         r = await run_vendor(vendor, args.items, args.seed_images, args.rate)
         ratio = r["retries"] / r["faults"] if r["faults"] else 0.0
         worst = max(worst, ratio)
-        print(f"{vendor:10} {r['listed']:>6} {r['round_trips']:>5} {r['requests']:>8} "
-              f"{r['faults']:>6} {r['retries']:>7} {ratio:>5.2f} {r['seconds']:>5.1f}s  "
-              f"{r['injected']}")
+        print(
+            f"{vendor:10} {r['listed']:>6} {r['round_trips']:>5} {r['requests']:>8} "
+            f"{r['faults']:>6} {r['retries']:>7} {ratio:>5.2f} {r['seconds']:>5.1f}s  "
+            f"{r['injected']}"
+        )
     print(f"\nworst retries/faults ratio: {worst:.2f} (goal: at most 2)")
     return 0 if worst <= 2 else 1
 

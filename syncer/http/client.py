@@ -141,7 +141,7 @@ class HttpClient:
                 raise error
             if attempt == self.retry.attempts:
                 raise error
-            await self._back_off(attempt, error)
+            await self.back_off(attempt, error)
         raise AssertionError("unreachable")
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -211,7 +211,7 @@ class HttpClient:
                     self.lane.rate.throttled(error.retry_after)
             if not error.transient or attempt == self.retry.attempts:
                 raise error
-            await self._back_off(attempt, error)
+            await self.back_off(attempt, error)
         raise AssertionError("unreachable")
 
     async def _chunks(
@@ -286,7 +286,12 @@ class HttpClient:
         exc.operation, exc.item = operation, item
         return exc
 
-    async def _back_off(self, attempt: int, error: VendorError) -> None:
+    async def back_off(self, attempt: int, error: VendorError) -> None:
+        """Wait before retry ``attempt`` of a failed request, as the policy says, and count it.
+
+        Public for clients that retry a whole operation themselves (a create re-sent after an
+        ambiguous failure, once ``find`` came back empty).
+        """
         delay = self.retry.delay(attempt, error.retry_after, self._rng)
         self.retries += 1
         log.info(

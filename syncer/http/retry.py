@@ -12,19 +12,25 @@ from email.utils import parsedate_to_datetime
 class RetryPolicy:
     """Exponential backoff with full jitter, bounded attempts; ``Retry-After`` wins when given.
 
-    ``attempts`` counts every try, the first included. A server's ``Retry-After`` is honoured up to
-    ``max_retry_after`` seconds; a longer one fails the request (better than hanging a lane).
+    ``attempts`` counts every try, the first included. A server's ``Retry-After`` is honoured (up
+    to ``max_retry_after`` seconds) and lengthened by a random share, never shortened: clients
+    told the same instant do not all come back at once, and retries do not fall in step with a
+    periodic outage (a maintenance window every second, answered ``Retry-After: 5``).
     """
 
     attempts: int = 6
     base: float = 0.25
     cap: float = 20.0
     max_retry_after: float = 120.0
+    #: A Retry-After wait grows by up to this share of itself, and at most ``max_spread`` s.
+    spread: float = 0.25
+    max_spread: float = 2.0
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds to wait before try number ``attempt + 1`` (``attempt`` starts at 1)."""
         if retry_after is not None:
-            return min(retry_after, self.max_retry_after)
+            wait = min(retry_after, self.max_retry_after)
+            return wait + rng.uniform(0.0, min(self.max_spread, wait * self.spread))
         return rng.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
 
 

@@ -9,6 +9,7 @@ private admin API under ``/_emulator/`` (see :mod:`syncer.testing.admin`).
 from __future__ import annotations
 
 import json
+import math
 import random
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -162,7 +163,11 @@ class VendorEmulator(ABC):
             return self.rate_limited_response(request, retry_after)
         if self.faults.in_maintenance() and self.maintenance_applies(request):
             self.injected["maintenance"] += 1
-            return self._error(request, self.maintenance_error())
+            refusal = self.maintenance_error()
+            left = self.faults.maintenance_left()
+            if left is not None and "Retry-After" in refusal.headers:
+                refusal.headers["Retry-After"] = str(max(1, math.ceil(left)))
+            return self._error(request, refusal)
         status = self.faults.error_status()
         if status is not None:
             self.injected["error"] += 1

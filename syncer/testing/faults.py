@@ -176,6 +176,14 @@ class FaultInjector:
         elapsed = (time.monotonic() if now is None else now) - self.started
         return elapsed % c.maintenance_every < c.maintenance_for
 
+    def maintenance_left(self, now: float | None = None) -> float | None:
+        """Seconds until a periodic maintenance window closes (None when open-ended or off)."""
+        c = self.config
+        if c.maintenance or c.maintenance_every <= 0:
+            return None
+        elapsed = (time.monotonic() if now is None else now) - self.started
+        return max(0.0, c.maintenance_for - elapsed % c.maintenance_every)
+
     def error_status(self) -> int | None:
         if self.config.error_rate > 0 and self.rng.random() < self.config.error_rate:
             return self.rng.choice(self.config.error_statuses)

@@ -127,6 +127,7 @@ def test_maintenance_windows_open_and_close_on_schedule() -> None:
     faults = FaultInjector(FaultConfig(maintenance_every=10, maintenance_for=2))
     start = faults.started
     assert faults.in_maintenance(now=start + 0.5)
+    assert faults.maintenance_left(now=start + 0.5) == pytest.approx(1.5)
     assert not faults.in_maintenance(now=start + 2.5)
     assert faults.in_maintenance(now=start + 11)
     assert not faults.in_maintenance(now=start + 19)

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import aiohttp
 
 from syncer.http import Lane, RetryPolicy
+from syncer.records import ImageRecord
 from syncer.testing.conformance import FAST_RETRY, VendorHarness
 from syncer.testing.emulator import VendorEmulator
 from syncer.vendors.beproduct.client import (
@@ -21,7 +22,7 @@ from syncer.vendors.beproduct.client import (
 )
 from syncer.vendors.beproduct.emulator import BeProductEmulator
 from syncer.vendors.beproduct.knobs import CLIENT_ID, CLIENT_SECRET, COMPANY_DOMAIN, REFRESH_TOKEN
-from syncer.vendors.beproduct.mapping import ALT_FIELD
+from syncer.vendors.beproduct.mapping import ALT_FIELD, MATCH_FIELD, TITLE_FIELD, title_of
 
 #: Processing-status poll interval for tests, in seconds.
 TEST_POLL_INTERVAL = 0.02
@@ -69,7 +70,21 @@ class BeProductHarness(VendorHarness):
 
     def stored_alt(self, view: dict[str, Any]) -> str | None:
         """The ``description`` field of the header (``""`` counts as no alt)."""
-        header = view.get("vendor") or {}
-        fields = (header.get("headerData") or {}).get("fields") or []
-        value = next((f.get("value") for f in fields if f.get("id") == ALT_FIELD), None)
-        return str(value) if value else None
+        return _field(view, ALT_FIELD) or None
+
+    def stored_matches(self, view: dict[str, Any], record: ImageRecord) -> bool:
+        """Alt text in ``description``, title in ``header_name``, source key in
+        ``header_number``: everything the client writes."""
+        return (
+            self.stored_alt(view) == record.alt
+            and _field(view, TITLE_FIELD) == title_of(record)
+            and _field(view, MATCH_FIELD) == record.key
+        )
+
+
+def _field(view: dict[str, Any], field_id: str) -> str:
+    """A header field's value in a catalog entry (``/_emulator/catalog``), "" when absent."""
+    header = view.get("vendor") or {}
+    fields = (header.get("headerData") or {}).get("fields") or []
+    value = next((f.get("value") for f in fields if f.get("id") == field_id), None)
+    return str(value) if value else ""

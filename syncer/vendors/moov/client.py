@@ -18,6 +18,8 @@
   side-effect-free way to look up bytes) returns None. replace = multipart PUT in place; the same
   bytes again (409 naming the same image) are a no-op. update = metadata PUT, always with
   ``altText``. delete = DELETE (disables; 404 counts as done).
+- **Retries**: the caller's :class:`RetryPolicy`, with ``Retry-After`` waits spread a little
+  (:class:`~syncer.vendors.moov.transport.SpreadRetryPolicy`) so retries do not fall in step.
 """
 
 from __future__ import annotations

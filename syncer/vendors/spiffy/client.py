@@ -17,36 +17,24 @@ Spiffy's traps and how this client handles them:
 
 from __future__ import annotations
 
-import hashlib
 import random
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 import anyio
 
-from syncer.errors import (
-    ConfigError,
-    NotFoundError,
-    ProtocolError,
-    RepeatedCursorError,
-    ValidationError,
-    VendorError,
-)
+from syncer.errors import ConfigError, NotFoundError, ValidationError, VendorError
 from syncer.http import Auth, BasicAuth, BearerAuth, HttpClient, Lane, RetryPolicy
-from syncer.paging import PageNumberPaginator, RepeatedCursor
-from syncer.records import Blob, Cursor, ImageRecord, Page, TargetItem
+from syncer.records import Blob, ImageRecord, TargetItem
 from syncer.vendors.contract import Capabilities, OneByOneBatches
 from syncer.vendors.spiffy import mapping
-from syncer.vendors.spiffy.listing import Listing
 from syncer.vendors.spiffy.mapping import MappingError, OwnerRef
+from syncer.vendors.spiffy.reads import MAX_PAGE_LIMIT, VENDOR, SpiffyReads
 from syncer.vendors.spiffy.transport import JitteredRetry, attachment_body
 
-VENDOR = "spiffy"
-#: Spiffy's largest page (``limit`` above it is silently lowered, which would end paging early).
-MAX_PAGE_LIMIT = 50
+__all__ = ["CAPABILITIES", "SpiffyClient", "SpiffySettings"]
+
 #: How often an ambiguous create is looked for and sent again before giving up.
 AMBIGUOUS_CREATES = 3
 
@@ -111,8 +99,11 @@ class SpiffySettings:
         return BasicAuth(self.api_key or "", self.password or "", setting=BASIC_SETTING)
 
 
-class SpiffyClient(OneByOneBatches):
-    """Spiffy Stores as a Source and a Target (no batch endpoints: batches go one by one)."""
+class SpiffyClient(SpiffyReads, OneByOneBatches):
+    """Spiffy Stores as a Source and a Target (no batch endpoints: batches go one by one).
+
+    The Source half (``pages``, ``open``) lives in :class:`~.reads.SpiffyReads`.
+    """
 
     vendor = VENDOR
     capabilities = CAPABILITIES
@@ -137,109 +128,6 @@ class SpiffyClient(OneByOneBatches):
             headers={"Accept": "application/json"},
         )
         self._rng = random.Random()
-
-    # -- Source --------------------------------------------------------------------------------
-
-    async def pages(self, cursor: Cursor | None = None) -> AsyncIterator[Page]:
-        """Pages of images from ``cursor`` (None: the start) to the end of the listing.
-
-        A page is one request's worth of images; owners without images make no page. The last
-        page says ``done`` (an empty one when the end shows only after a further request).
-        """
-        kinds, limit = self.settings.owner_kinds, self.settings.page_limit
-        listing = (
-            Listing.start(kinds, limit) if cursor is None else Listing.resume(cursor, kinds, limit)
-        )
-        if listing.finished:
-            yield Page([], listing.to_cursor(), done=True)
-            return
-        while not listing.finished:
-            records = await self._step(listing)
-            if records or listing.finished:
-                yield Page(records, listing.to_cursor(), done=listing.finished)
-
-    async def _step(self, listing: Listing) -> list[ImageRecord]:
-        """One request of the walk; the records it listed (none for a page of owners)."""
-        assert listing.kind is not None
-        if listing.needs_owners:
-            ids = await self._owner_ids(listing.kind, listing.owners.request())
-            with _cursor_guard("list owners"):
-                listing.owners_listed(ids)
-            return []
-        assert listing.owner is not None
-        assert listing.images is not None
-        owner = OwnerRef(listing.kind, str(listing.owner))
-        try:
-            images = await self._image_page(owner, listing.images)
-        except NotFoundError:
-            listing.owner_gone()  # deleted since its id was listed: nothing left to list
-            return []
-        records = [self._record(image, listing.kind, listing.owner) for image in images]
-        with _cursor_guard("list images"):
-            repeated = listing.images_listed([record.key for record in records])
-        return [record for record in records if record.key not in repeated]
-
-    @asynccontextmanager
-    async def open(self, record: ImageRecord) -> AsyncIterator[AsyncIterator[bytes]]:
-        """The image bytes from ``src`` (the CDN: no credentials sent), as chunks."""
-        url = record.url or await self._src_of(record)
-        async with self.http.stream(url, operation="download image", item=record.key) as chunks:
-            yield chunks
-
-    async def _owner_ids(self, kind: str, paging: dict[str, Any]) -> list[int]:
-        params = {"limit": paging["limit"], "since_id": paging["since_id"], "fields": "id"}
-        body = await self.http.json(
-            "GET", f"/api/{kind}.json", operation="list owners", params=params
-        )
-        owners = body.get(kind) if isinstance(body, dict) else None
-        if not isinstance(owners, list):
-            raise self._protocol(f"the {kind} list has no {kind!r} array", "list owners")
-        try:
-            return [_int_id(owner) for owner in owners]
-        except MappingError as exc:
-            raise self._protocol(str(exc), "list owners") from None
-
-    async def _image_page(
-        self, owner: OwnerRef, paging: PageNumberPaginator
-    ) -> list[dict[str, Any]]:
-        request = paging.request()
-        params = {"limit": request["size"], "page": request["page"]}
-        body = await self.http.json(
-            "GET",
-            f"{owner.path}/images.json",
-            operation="list images",
-            item=str(owner),
-            params=params,
-        )
-        images = body.get("images") if isinstance(body, dict) else None
-        if not isinstance(images, list) or not all(isinstance(i, dict) for i in images):
-            raise self._protocol(f"the images of {owner} are not an 'images' array", "list images")
-        return images
-
-    async def _all_images(self, owner: OwnerRef) -> list[dict[str, Any]]:
-        """Every image of one owner, in position order."""
-        paging = PageNumberPaginator(size=MAX_PAGE_LIMIT, page=1)
-        images: list[dict[str, Any]] = []
-        while not paging.done:
-            page = await self._image_page(owner, paging)
-            with _cursor_guard("list images"):
-                paging.advance([str(image.get("id")) for image in page])
-            images.extend(page)
-        return images
-
-    async def _src_of(self, record: ImageRecord) -> str:
-        image = await self._get_image(self._owner(record, "download image"), record.key)
-        if image is None:
-            raise NotFoundError(
-                "the image is gone", vendor=VENDOR, operation="download image", item=record.key
-            )
-        return str(image["src"])
-
-    def _record(self, image: dict[str, Any], kind: str, owner_id: int) -> ImageRecord:
-        try:
-            return mapping.to_record(image, kind, owner_id)
-        except MappingError as exc:
-            raise self._protocol(str(exc), "list images") from None
 
     # -- Target --------------------------------------------------------------------------------
 
@@ -277,7 +165,7 @@ class SpiffyClient(OneByOneBatches):
             if isinstance(old_position, int)
             else record.position
         )
-        created = await self._create(owner, record, blob, position)
+        created = await self._create(owner, record, blob, position, skip=frozenset({target_id}))
         await self._delete(owner, target_id)
         return created
 
@@ -295,24 +183,43 @@ class SpiffyClient(OneByOneBatches):
         wanted = blob.sha256 if blob is not None else record.sha256
         if wanted is None:
             return None
-        owner = self._owner(record, "find image")
+        return await self._find(self._owner(record, "find image"), record, wanted)
+
+    async def _find(
+        self, owner: OwnerRef, record: ImageRecord, sha256: str, skip: frozenset[str] = frozenset()
+    ) -> TargetItem | None:
+        """:meth:`find` under ``owner``; ``skip`` names images known not to be it (the image a
+        replace is replacing has the same file name: no need to download it)."""
         try:
             images = await self._all_images(owner)
         except NotFoundError:
             return None
         name = mapping.target_filename(record)
         candidates = [
-            i for i in images if i.get("filename") == name and isinstance(i.get("src"), str)
+            image
+            for image in images
+            if image.get("filename") == name
+            and isinstance(image.get("src"), str)
+            and str(image.get("id")) not in skip
         ]
         for image in sorted(candidates, key=lambda i: _int_or_zero(i.get("id")), reverse=True):
-            if await self._sha256_of(str(image["src"]), record.key) == wanted:
-                return self._item({"image": image}, "find image", record.key, sha256=wanted)
+            if await self._sha256_of(str(image["src"]), record.key) == sha256:
+                return self._item({"image": image}, "find image", record.key, sha256=sha256)
         return None
 
     async def _create(
-        self, owner: OwnerRef, record: ImageRecord, blob: Blob, position: int | None
+        self,
+        owner: OwnerRef,
+        record: ImageRecord,
+        blob: Blob,
+        position: int | None,
+        skip: frozenset[str] = frozenset(),
     ) -> TargetItem:
-        """POST the image; on an ambiguous failure, adopt what ``find`` sees, else send again."""
+        """POST the image; on an ambiguous failure, adopt what ``find`` sees, else send again.
+
+        When even the look-up fails, the create's own (ambiguous) error is raised: its outcome
+        is still unknown, and whoever retries must look again first.
+        """
         if blob.mime not in mapping.ACCEPTED_MIMES:
             raise ValidationError(
                 f"{blob.mime} is not accepted (Spiffy takes PNG, GIF and JPEG only); "
@@ -323,18 +230,26 @@ class SpiffyClient(OneByOneBatches):
             )
         for attempt in range(1, AMBIGUOUS_CREATES + 1):
             try:
-                return await self._post_image(owner, record, blob, position)
+                return await self._post_image(owner, record, blob, position, skip)
             except VendorError as error:
                 if not error.ambiguous or attempt == AMBIGUOUS_CREATES:
                     raise
-                found = await self.find(record, blob)
+                try:
+                    found = await self._find(owner, record, blob.sha256, skip)
+                except VendorError as lookup:
+                    raise error from lookup
                 if found is not None:
                     return found
                 await anyio.sleep(self.http.retry.delay(attempt, error.retry_after, self._rng))
         raise AssertionError("unreachable")
 
     async def _post_image(
-        self, owner: OwnerRef, record: ImageRecord, blob: Blob, position: int | None
+        self,
+        owner: OwnerRef,
+        record: ImageRecord,
+        blob: Blob,
+        position: int | None,
+        skip: frozenset[str],
     ) -> TargetItem:
         head, tail = mapping.attachment_envelope(mapping.create_fields(record, position))
         length = len(head) + mapping.encoded_size(blob.size) + len(tail)
@@ -352,7 +267,7 @@ class SpiffyClient(OneByOneBatches):
         if isinstance(body, dict) and isinstance(body.get("image"), dict):
             return self._item(body, "create image", record.key, sha256=blob.sha256)
         # Created without a usable answer (the KB shows none): look the new image up.
-        found = await self.find(record, blob)
+        found = await self._find(owner, record, blob.sha256, skip)
         if found is None:
             raise self._protocol(
                 "created, but the answer names no image", "create image", record.key
@@ -372,48 +287,7 @@ class SpiffyClient(OneByOneBatches):
         except NotFoundError:
             return  # already gone (or its owner is): deleted either way
 
-    async def _get_image(self, owner: OwnerRef, target_id: str) -> dict[str, Any] | None:
-        """One image's JSON, or None when Spiffy says 404."""
-        image_id = self._image_id(target_id, "get image")
-        try:
-            body = await self.http.json(
-                "GET", f"{owner.path}/images/{image_id}.json", operation="get image", item=target_id
-            )
-        except NotFoundError:
-            return None
-        image = body.get("image") if isinstance(body, dict) else None
-        if not isinstance(image, dict):
-            raise self._protocol("the answer has no 'image' object", "get image", target_id)
-        return image
-
-    async def _sha256_of(self, url: str, item: str) -> str | None:
-        """The sha256 of the file at ``url``, streamed; None when it is gone (404)."""
-        digest = hashlib.sha256()
-        try:
-            async with self.http.stream(url, operation="find image", item=item) as chunks:
-                async for chunk in chunks:
-                    digest.update(chunk)
-        except NotFoundError:
-            return None
-        return digest.hexdigest()
-
     # -- helpers -------------------------------------------------------------------------------
-
-    def _owner(self, record: ImageRecord, operation: str) -> OwnerRef:
-        try:
-            return mapping.parse_owner(record.owner)
-        except MappingError as exc:
-            raise ValidationError(
-                str(exc), vendor=VENDOR, operation=operation, item=record.key
-            ) from None
-
-    def _image_id(self, target_id: str, operation: str) -> int:
-        try:
-            return mapping.image_id_of(target_id)
-        except MappingError as exc:
-            raise ValidationError(
-                str(exc), vendor=VENDOR, operation=operation, item=target_id
-            ) from None
 
     def _item(self, body: Any, operation: str, item: str, sha256: str | None = None) -> TargetItem:
         image = body.get("image") if isinstance(body, dict) else None
@@ -423,25 +297,6 @@ class SpiffyClient(OneByOneBatches):
             return mapping.to_target_item(image, sha256)
         except MappingError as exc:
             raise self._protocol(str(exc), operation, item) from None
-
-    def _protocol(self, message: str, operation: str, item: str | None = None) -> ProtocolError:
-        return ProtocolError(message, vendor=VENDOR, operation=operation, item=item)
-
-
-@contextmanager
-def _cursor_guard(operation: str) -> Iterator[None]:
-    """Turns the paginators' RepeatedCursor into the typed RepeatedCursorError."""
-    try:
-        yield
-    except RepeatedCursor as exc:
-        raise RepeatedCursorError(str(exc), vendor=VENDOR, operation=operation) from exc
-
-
-def _int_id(owner: Any) -> int:
-    value = owner.get("id") if isinstance(owner, dict) else None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise MappingError(f"an owner without an integer id: {owner!r}")
-    return value
 
 
 def _int_or_zero(value: Any) -> int:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
+import anyio
 import pytest
 from aiohttp import web
 
 from syncer.errors import NetworkError, NotFoundError, UnavailableError, ValidationError
 from syncer.records import Blob, ImageRecord
+from syncer.testing.conformance import list_all, read_all
+from syncer.testing.faults import FaultConfig
 from syncer.testing.images import render
 from syncer.testing.store import Owner
 from syncer.vendors.spiffy.client import AMBIGUOUS_CREATES
@@ -289,3 +293,53 @@ async def test_find_pages_through_an_owner_with_many_images(r: Rig) -> None:
     found = await r.client.find(record_for(owner, blob, filename="f53.png"), blob)
     assert found is not None
     assert r.emulator.store.images[found.id].filename == "f53.png"
+
+
+# -- a whole run under faults ------------------------------------------------------------------
+
+
+async def workload(r: Rig, blobs: list[Blob]) -> list[str]:
+    """List and read the seeded catalog, then create, update, replace and delete one image per
+    blob (concurrently); the keys listed."""
+    pages = await list_all(r.client)
+    listed = [record for page in pages for record in page.records]
+    for record in listed[:4]:
+        await read_all(r.client, record)
+    owner = product(r)
+
+    async def round_trip(index: int, blob: Blob, new: Blob) -> None:
+        record = record_for(owner, blob, key=f"k{index}", filename=f"run-{index}.png")
+        item = await r.client.create(record, blob)
+        item = await r.client.update(item.id, replace(record, alt=f"alt {index}"))
+        item = await r.client.replace(item.id, replace(record, sha256=new.sha256), new)
+        await r.client.delete(item.id, record)
+
+    async with anyio.create_task_group() as group:
+        for index, blob in enumerate(blobs):
+            group.start_soon(round_trip, index, blob, r.blob(image_bytes("png", 500 + index)))
+    assert r.images_of(owner.id) == []
+    return sorted(record.key for record in listed)
+
+
+async def test_a_run_under_faults_completes_with_retries_bounded_by_the_faults(
+    tmp_path: Path,
+) -> None:
+    """The issue's bar: every operation completes, and the emulator's request counters show no
+    more than two extra requests per injected fault (ambiguous creates' look-ups included)."""
+    counts: list[int] = []
+    for faulty in (False, True):
+        emulator = HookedEmulator()
+        emulator.seed(12, 3, 50)
+        async with rig(emulator, tmp_path, page_limit=5) as r:
+            blobs = [r.blob(image_bytes("png", 400 + n)) for n in range(6)]
+            if faulty:
+                emulator.faults.configure(
+                    FaultConfig(error_rate=0.1, reset_rate=0.05, rate_limit=20, seed=4)
+                )
+            listed = await workload(r, blobs)
+            assert listed == sorted(emulator.store.images)
+            counts.append(sum(emulator.requests.values()))
+            injected = sum(emulator.injected.values())
+    assert injected > 0
+    assert r.client.http.retries <= 2 * injected
+    assert counts[1] - counts[0] <= 2 * injected
