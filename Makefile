@@ -28,8 +28,8 @@ test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff
-	$(BIN)/ruff check syncer tests
-	$(BIN)/ruff format --check syncer tests
+	$(BIN)/ruff check syncer tests bench
+	$(BIN)/ruff format --check syncer tests bench
 
 typecheck: $(STAMP)  ## mypy --strict on syncer/
 	$(BIN)/mypy

@@ -23,11 +23,11 @@ from typing import Any
 
 import anyio
 
+from syncer.http import open_session
 from syncer.records import Blob
 from syncer.testing.faults import FaultConfig
 from syncer.testing.images import MIME, generate
 from syncer.testing.server import serve
-from syncer.http import open_session
 
 HARNESSES = {
     "beproduct": "BeProductHarness",
