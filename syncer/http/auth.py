@@ -4,14 +4,22 @@ the setting a user must fix when the vendor refuses it."""
 from __future__ import annotations
 
 import base64
-import json
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
 import anyio
 
-from syncer.errors import AuthenticationError, NetworkError, ProtocolError
+from syncer.errors import (
+    AuthenticationError,
+    NetworkError,
+    ProtocolError,
+    RateLimitedError,
+    UnavailableError,
+)
+from syncer.http.errors import parse_body
+from syncer.http.retry import parse_retry_after
 
 
 class Auth:
@@ -72,7 +80,12 @@ class BearerAuth(Auth):
 
 class OAuthRefreshAuth(Auth):
     """OAuth2 refresh-token grant (BeProduct): a cached access token, renewed before it expires
-    and once more on a 401. A rotated refresh token is adopted."""
+    and once more on a 401. A rotated refresh token is adopted.
+
+    A refusal names the setting to fix from the OAuth2 error code (``setting_for_code``, e.g.
+    ``invalid_grant`` -> the refresh token), else ``setting``. A 429 or 5xx from the token endpoint
+    is transient, like any other.
+    """
 
     #: Renew this long before the announced expiry.
     MARGIN = 300.0
@@ -86,6 +99,7 @@ class OAuthRefreshAuth(Auth):
         *,
         vendor: str,
         setting: str,
+        setting_for_code: Mapping[str, str] | None = None,
         timeout: float = 30.0,
     ) -> None:
         self.token_url = token_url
@@ -94,6 +108,7 @@ class OAuthRefreshAuth(Auth):
         self.refresh_token = refresh_token
         self.vendor = vendor
         self.setting = setting
+        self.setting_for_code = dict(setting_for_code or {})
         self.timeout = timeout
         self.access_token: str | None = None
         self.expires_at = 0.0
@@ -133,24 +148,41 @@ class OAuthRefreshAuth(Auth):
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         try:
             async with session.post(self.token_url, data=form, timeout=timeout) as response:
-                status, text = response.status, await response.text()
+                status = response.status
+                text = await response.text(errors="replace")
+                retry_after = response.headers.get("Retry-After")
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise NetworkError(
-                f"cannot reach the token endpoint {self.token_url}: {exc!r}",
+                f"cannot reach the token endpoint {self.token_url}: {exc.__class__.__name__}",
                 vendor=self.vendor,
                 operation="token",
             ) from None
-        if status in (400, 401, 403):
-            raise self.refused(self.vendor, "token", status)
-        try:
-            grant = json.loads(text)
-        except ValueError:
-            grant = None
-        if not isinstance(grant, dict) or not grant.get("access_token"):
-            raise ProtocolError(
-                f"the token endpoint answered HTTP {status} without an access token",
-                vendor=self.vendor,
-                operation="token",
-                status=status,
+        return self._grant(status, text, retry_after)
+
+    def _grant(self, status: int, text: str, retry_after: str | None) -> dict[str, Any]:
+        """The token endpoint's answer as a grant, or the typed error it amounts to."""
+        body = parse_body(text)
+        context: dict[str, Any] = {"vendor": self.vendor, "operation": "token", "status": status}
+        if status == 429:
+            raise RateLimitedError(
+                "the token endpoint is rate limiting us",
+                retry_after=parse_retry_after(retry_after),
+                **context,
             )
-        return grant
+        if status >= 500:
+            raise UnavailableError(
+                f"the token endpoint {self.token_url} failed",
+                retry_after=parse_retry_after(retry_after),
+                **context,
+            )
+        if status in (400, 401, 403):
+            code = body.get("error") if isinstance(body, dict) else None
+            setting = self.setting_for_code.get(str(code), self.setting)
+            raise AuthenticationError(
+                f"credentials refused ({code or 'no reason given'}); check {setting}", **context
+            )
+        if status != 200 or not isinstance(body, dict) or not body.get("access_token"):
+            raise ProtocolError(
+                f"the token endpoint answered HTTP {status} without an access token", **context
+            )
+        return body

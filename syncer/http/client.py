@@ -118,17 +118,16 @@ class HttpClient:
         for attempt in range(1, self.retry.attempts + 1):
             try:
                 response = await self._attempt(
-                    method, path, params, json_body, body, headers, authenticate
+                    method, path, params, json_body, body, headers, authenticate, idempotent
                 )
-            except NetworkError as exc:
-                error: VendorError = self._name(exc, operation, item)
-                error.ambiguous = not idempotent
+            except VendorError as exc:  # no usable answer, or the credentials failed first
+                error = self._name(exc, operation, item)
             else:
                 if response.status in ok:
                     self.lane.rate.succeeded()
                     return response
                 if response.status == 401 and authenticate and not refreshed:
-                    refreshed = await self.auth.refresh(self.session)
+                    refreshed = await self._refresh(operation, item)
                     if refreshed:
                         continue
                 error = self._refusal(response, operation, item)
@@ -223,6 +222,17 @@ class HttpClient:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise self._network_error(exc, operation, item) from None
 
+    async def _refresh(self, operation: str, item: str | None) -> bool:
+        """Renew the credentials after a 401, retrying transient failures of the renewal."""
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                return await self.auth.refresh(self.session)
+            except VendorError as exc:
+                if not exc.transient or attempt == self.retry.attempts:
+                    raise self._name(exc, operation, item) from None
+                await self.back_off(attempt, exc)
+        return False
+
     async def _attempt(
         self,
         method: str,
@@ -232,6 +242,7 @@ class HttpClient:
         body: Body | None,
         extra: Mapping[str, str] | None,
         authenticate: bool,
+        idempotent: bool,
     ) -> Response:
         data = body() if body is not None else None
         async with self.lane.slot():
@@ -250,7 +261,11 @@ class HttpClient:
                     payload = await response.read()
                     return Response(response.status, response.headers, payload, str(response.url))
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                raise self._network_error(exc, "", None) from None
+                error = self._network_error(exc, "", None)
+                # A connection that never opened carried nothing: certainly not applied.
+                sent = not isinstance(exc, aiohttp.ClientConnectorError)
+                error.ambiguous = sent and not idempotent
+                raise error from None
 
     async def _headers(self, extra: Mapping[str, str] | None, authenticate: bool) -> dict[str, str]:
         headers = dict(self.headers)
@@ -282,8 +297,11 @@ class HttpClient:
             what = f"connection failed: {exc.__class__.__name__}: {exc}"
         return NetworkError(self.redact(what), vendor=self.vendor, operation=operation, item=item)
 
-    def _name(self, exc: NetworkError, operation: str, item: str | None) -> NetworkError:
-        exc.operation, exc.item = operation, item
+    def _name(self, exc: VendorError, operation: str, item: str | None) -> VendorError:
+        """Name the operation and item on an error raised below them (token, connection)."""
+        if not exc.operation:
+            exc.operation = operation
+        exc.item = exc.item or item
         return exc
 
     async def back_off(self, attempt: int, error: VendorError) -> None:

@@ -4,13 +4,12 @@ answer checks, the two-stage upload (upload, then processing polled to the end) 
 
 Every call goes through :class:`~syncer.http.HttpClient` (retries, ``Retry-After``, adaptive
 rate, one token refresh on 401, typed errors), authenticated with the OAuth2 refresh-token
-grant (:mod:`.client_auth`), with ``Retry-After`` waits spread (:mod:`.retrying`).
+grant (:mod:`.client_auth`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import random
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -25,20 +24,17 @@ from syncer.errors import (
     RepeatedCursorError,
     UnavailableError,
     ValidationError,
-    VendorError,
 )
 from syncer.http import HttpClient, Lane, Response, RetryPolicy
 from syncer.paging import PageNumberPaginator, RepeatedCursor
 from syncer.records import Blob, ImageRecord
-from syncer.vendors.beproduct.client_auth import BeProductAuth
+from syncer.vendors.beproduct.client_auth import beproduct_auth
 from syncer.vendors.beproduct.listing import ListingQuery
 from syncer.vendors.beproduct.mapping import (
     matches_number,
     number_filter,
-    origin_of,
     upload_filename,
 )
-from syncer.vendors.beproduct.retrying import SpreadRetryPolicy
 from syncer.vendors.beproduct.settings import VENDOR, BeProductSettings
 from syncer.vendors.beproduct.upload_body import upload_body
 
@@ -58,7 +54,7 @@ class BeProductApi:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
-        auth = BeProductAuth(
+        auth = beproduct_auth(
             settings.token_endpoint,
             settings.client_id,
             settings.client_secret,
@@ -70,11 +66,10 @@ class BeProductApi:
             settings.api_url,
             auth=auth,
             lane=lane,
-            retry=SpreadRetryPolicy.of(retry),
+            retry=retry,
             timeout=settings.request_timeout,
             headers={"Accept": "application/json"},
         )
-        self._rng = random.Random()
 
     async def upload(self, header_id: str, record: ImageRecord, blob: Blob) -> str:
         """Upload ``blob`` as a new version of a header; returns the upload id to poll.
@@ -148,11 +143,9 @@ class BeProductApi:
             found += [h for h in headers if matches_number(h, record.key, record.owner)]
         return found
 
-    async def _digest(self, header: Mapping[str, Any], key: str) -> str:
-        """The sha256 of a header's current original, streamed."""
+    async def _digest(self, url: str, key: str) -> str:
+        """The sha256 of the file at ``url`` (a header's original), streamed."""
         hasher = hashlib.sha256()
-        url = origin_of(header)
-        assert url is not None
         async with self.http.stream(url, operation="find", item=key) as chunks:
             async for chunk in chunks:
                 hasher.update(chunk)
@@ -182,11 +175,6 @@ class BeProductApi:
     ) -> Any:
         response = await self._request(method, path, operation=operation, item=item, **kwargs)
         return self.http.parse_json(response, operation, item)
-
-    async def _back_off(self, attempt: int, error: VendorError) -> None:
-        """Wait before trying a non-idempotent write again; counted as a retry."""
-        self.http.retries += 1
-        await anyio.sleep(self.http.retry.delay(attempt, error.retry_after, self._rng))
 
     def _result(self, body: Any, operation: str) -> tuple[list[dict[str, Any]], int]:
         """``{"result": [header...], "total": n}``, checked."""

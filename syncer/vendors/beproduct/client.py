@@ -197,8 +197,11 @@ class BeProductClient(BeProductApi, OneByOneBatches):
         headers.sort(key=lambda h: (not has_image(h), str(h.get("createdAt") or "")))
         chosen, digest = headers[0], None
         if blob is not None:
-            for header in [h for h in headers if has_image(h)][:FIND_HASHED]:
-                found = await self._digest(header, record.key)
+            for header in headers[:FIND_HASHED]:
+                url = origin_of(header)
+                if url is None:
+                    break  # sorted: the rest have no image either
+                found = await self._digest(url, record.key)
                 if found == blob.sha256:
                     chosen, digest = header, found
                     break
@@ -230,7 +233,7 @@ class BeProductClient(BeProductApi, OneByOneBatches):
             except VendorError as exc:
                 if not exc.ambiguous or attempt == attempts:
                     raise
-                await self._back_off(attempt, exc)
+                await self.http.back_off(attempt, exc)  # counted as a retry
                 found = await self._search_number(record)
                 if found:
                     log.info("beproduct adopted header %s for %s", found[0]["id"], record.key)

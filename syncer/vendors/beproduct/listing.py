@@ -82,7 +82,12 @@ class ListingState:
     def from_cursor(cls, cursor: Cursor, expected_folder: str | None) -> ListingState:
         """Resume from :meth:`to_cursor`. A cursor of another vendor or version, or of another
         folder than the settings name, is a ConfigError: resuming it would list the wrong set."""
-        if cursor.get("vendor") != "beproduct" or cursor.get("version") != CURSOR_VERSION:
+        paging = cursor.get("paging")
+        if (
+            cursor.get("vendor") != "beproduct"
+            or cursor.get("version") != CURSOR_VERSION
+            or not isinstance(paging, dict)
+        ):
             raise ConfigError(
                 f"not a BeProduct listing cursor (version {CURSOR_VERSION}): {cursor!r:.200}"
             )
@@ -93,7 +98,7 @@ class ListingState:
                 f"{expected_folder!r}; start the listing again"
             )
         query = ListingQuery(folder, cursor.get("since"), bool(cursor.get("show_deleted")))
-        paginator = PageNumberPaginator.from_json(dict(cursor["paging"]))
+        paginator = PageNumberPaginator.from_json(paging)
         return cls(query, paginator, watermark=cursor.get("watermark"))
 
     def next_sync(self) -> ListingState:

@@ -7,7 +7,8 @@ Spiffy's traps and how this client handles them:
   owner's images (``page``) with a composite JSON cursor (:mod:`.listing`).
 - ``PUT`` changes only ``alt`` and ``position`` (and must repeat the image id): new bytes are a
   *replace*, which creates the new image at the old one's position first and then deletes the
-  old one, so the owner never goes without the image.
+  old one, so the owner never goes without the image; a retried replace adopts the new image an
+  interrupted one already made.
 - Create is not idempotent: it is sent with ``idempotent=False``, and when its outcome is unknown
   the client looks for the image (:meth:`SpiffyClient.find`: the owner's images with the same
   file name whose downloaded bytes have the same sha256) before creating it again.
@@ -24,7 +25,7 @@ from typing import Any
 import aiohttp
 import anyio
 
-from syncer.errors import ConfigError, NotFoundError, ValidationError, VendorError
+from syncer.errors import ConfigError, NotFoundError, ProtocolError, ValidationError, VendorError
 from syncer.http import Auth, BasicAuth, BearerAuth, HttpClient, Lane, RetryPolicy
 from syncer.records import Blob, ImageRecord, TargetItem
 from syncer.vendors.contract import Capabilities, OneByOneBatches
@@ -35,8 +36,6 @@ from syncer.vendors.spiffy.transport import JitteredRetry, attachment_body
 
 __all__ = ["CAPABILITIES", "SpiffyClient", "SpiffySettings"]
 
-#: How often an ambiguous create is looked for and sent again before giving up.
-AMBIGUOUS_CREATES = 3
 
 CAPABILITIES = Capabilities(
     vendor=VENDOR,
@@ -152,21 +151,27 @@ class SpiffyClient(SpiffyReads, OneByOneBatches):
     async def replace(self, target_id: str, record: ImageRecord, blob: Blob) -> TargetItem:
         """New bytes: create the new image where the old one is, then delete the old one.
 
-        The answer has the NEW id. When the old image is already gone, only the create is made.
+        The answer has the NEW id. The owner's images are read first (for the old one's
+        position); a new image that an earlier, interrupted replace already created (same file
+        name and sha256) is adopted instead of created twice, so a replace can be retried. When
+        the old image is already gone, nothing is deleted.
         """
         owner = self._owner(record, "replace image")
         self._image_id(target_id, "replace image")
-        old = await self._get_image(owner, target_id)
-        if old is None:
-            return await self._create(owner, record, blob, record.position)
-        old_position = old.get("position")
-        position = (
-            mapping.replacement_position(old_position, record.position)
-            if isinstance(old_position, int)
-            else record.position
-        )
-        created = await self._create(owner, record, blob, position, skip=frozenset({target_id}))
-        await self._delete(owner, target_id)
+        images = await self._all_images(owner)
+        old = next((image for image in images if str(image.get("id")) == target_id), None)
+        skip = frozenset({target_id})
+        created = await self._match(images, record, blob.sha256, skip)
+        if created is None:
+            old_position = old.get("position") if old is not None else None
+            position = (
+                mapping.replacement_position(old_position, record.position)
+                if isinstance(old_position, int)
+                else record.position
+            )
+            created = await self._create(owner, record, blob, position, skip)
+        if old is not None:
+            await self._delete(owner, target_id)
         return created
 
     async def delete(self, target_id: str, record: ImageRecord) -> None:
@@ -194,6 +199,16 @@ class SpiffyClient(SpiffyReads, OneByOneBatches):
             images = await self._all_images(owner)
         except NotFoundError:
             return None
+        return await self._match(images, record, sha256, skip)
+
+    async def _match(
+        self,
+        images: list[dict[str, Any]],
+        record: ImageRecord,
+        sha256: str,
+        skip: frozenset[str],
+    ) -> TargetItem | None:
+        """The newest of ``images`` with the record's stored file name and bytes of ``sha256``."""
         name = mapping.target_filename(record)
         candidates = [
             image
@@ -228,11 +243,12 @@ class SpiffyClient(SpiffyReads, OneByOneBatches):
                 operation="create image",
                 item=record.key,
             )
-        for attempt in range(1, AMBIGUOUS_CREATES + 1):
+        attempts = self.http.retry.attempts  # an ambiguous create is sent as often as any request
+        for attempt in range(1, attempts + 1):
             try:
                 return await self._post_image(owner, record, blob, position, skip)
             except VendorError as error:
-                if not error.ambiguous or attempt == AMBIGUOUS_CREATES:
+                if not error.ambiguous or attempt == attempts:
                     raise
                 try:
                     found = await self._find(owner, record, blob.sha256, skip)
@@ -263,7 +279,10 @@ class SpiffyClient(SpiffyReads, OneByOneBatches):
             ok=(200, 201),
             idempotent=False,
         )
-        body = self.http.parse_json(response, "create image", record.key) if response.body else None
+        try:
+            body = self.http.parse_json(response, "create image", record.key)
+        except ProtocolError:
+            body = None  # a 2xx says it was created; the answer just cannot tell us its id
         if isinstance(body, dict) and isinstance(body.get("image"), dict):
             return self._item(body, "create image", record.key, sha256=blob.sha256)
         # Created without a usable answer (the KB shows none): look the new image up.

@@ -131,7 +131,10 @@ class SpiffyReads:
             raise NotFoundError(
                 "the image is gone", vendor=VENDOR, operation="download image", item=record.key
             )
-        return str(image["src"])
+        src = image.get("src")
+        if not isinstance(src, str):
+            raise self._protocol("the image has no 'src'", "download image", record.key)
+        return src
 
     def _record(self, image: dict[str, Any], kind: str, owner_id: int) -> ImageRecord:
         try:
@@ -139,7 +142,7 @@ class SpiffyReads:
         except MappingError as exc:
             raise self._protocol(str(exc), "list images") from None
 
-    # -- single images ---------------------------------------------------------------------------
+    # -- single images -----------------------------------------------------------------------------
 
     async def _get_image(self, owner: OwnerRef, target_id: str) -> dict[str, Any] | None:
         """One image's JSON, or None when Spiffy says 404."""

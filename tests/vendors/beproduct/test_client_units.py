@@ -1,19 +1,18 @@
-"""Pure parts of the BeProduct client: mapping, the listing cursor, settings, spread retries and
-the token endpoint's answers."""
+"""Pure parts of the BeProduct client: mapping, the listing cursor, settings and the token
+endpoint's answers."""
 
 from __future__ import annotations
 
 import json
-import random
 from typing import Any
 
 import pytest
 
-from syncer.errors import AuthenticationError, ConfigError, NetworkError, ProtocolError
-from syncer.http import RetryPolicy
+from syncer.errors import AuthenticationError, ConfigError, ProtocolError, VendorError
+from syncer.http import OAuthRefreshAuth
 from syncer.paging import RepeatedCursor
 from syncer.records import ImageRecord
-from syncer.vendors.beproduct.client_auth import BeProductAuth
+from syncer.vendors.beproduct.client_auth import beproduct_auth
 from syncer.vendors.beproduct.listing import ListingQuery, ListingState
 from syncer.vendors.beproduct.mapping import (
     MappingError,
@@ -24,7 +23,6 @@ from syncer.vendors.beproduct.mapping import (
     update_fields,
     upload_filename,
 )
-from syncer.vendors.beproduct.retrying import SpreadRetryPolicy
 from syncer.vendors.beproduct.settings import REAL_TOKEN_URL, BeProductSettings
 
 FOLDER = "6f1c2a9e-3b7d-4e0a-9c55-1d2e3f405162"
@@ -173,7 +171,9 @@ def test_the_next_sync_starts_at_the_watermark_from_page_zero() -> None:
     [
         ({"vendor": "moov", "version": 1}, None),
         ({"vendor": "beproduct", "version": 99}, None),
-        ({"vendor": "beproduct", "version": 1, "folder_id": FOLDER}, None),
+        ({"vendor": "beproduct", "version": 1}, None),
+        ({"vendor": "beproduct", "version": 1, "folder_id": FOLDER, "paging": {}}, None),
+        ({"vendor": "beproduct", "version": 1, "paging": {"scheme": "offset"}}, None),
     ],
 )
 def test_a_foreign_cursor_is_refused(cursor: dict[str, Any], folder: str | None) -> None:
@@ -199,25 +199,16 @@ def test_settings_defaults_and_checks() -> None:
 # -- retries and the token endpoint ------------------------------------------------------------
 
 
-def test_retry_after_waits_are_spread_upwards_only() -> None:
-    policy = SpreadRetryPolicy.of(RetryPolicy(attempts=3, base=0.5))
-    assert (policy.attempts, policy.base) == (3, 0.5)
-    assert SpreadRetryPolicy.of(policy) is policy
-    waits = [policy.delay(1, 5.0, random.Random(i)) for i in range(50)]
-    assert all(5.0 <= w <= 6.25 for w in waits)
-    assert max(waits) - min(waits) > 0.5
-    plain = RetryPolicy(attempts=3, base=0.5)
-    assert policy.delay(2, None, random.Random(1)) == plain.delay(2, None, random.Random(1))
-
-
-def auth() -> BeProductAuth:
-    return BeProductAuth("http://127.0.0.1:1/ids/connect/token", "id", "secret", "refresh")
+def auth() -> OAuthRefreshAuth:
+    return beproduct_auth("http://127.0.0.1:1/ids/connect/token", "id", "secret", "refresh")
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503])
 def test_a_token_endpoint_hiccup_is_transient(status: int) -> None:
-    with pytest.raises(NetworkError):
-        auth()._grant(status, '{"error": "temporarily_unavailable"}')
+    with pytest.raises(VendorError) as failed:
+        auth()._grant(status, '{"error": "temporarily_unavailable"}', "3")
+    assert failed.value.transient
+    assert failed.value.retry_after == 3.0
 
 
 @pytest.mark.parametrize(
@@ -230,11 +221,13 @@ def test_a_token_endpoint_hiccup_is_transient(status: int) -> None:
 )
 def test_a_refusal_names_the_setting_to_fix(status: int, code: str, setting: str) -> None:
     with pytest.raises(AuthenticationError, match=setting.replace(".", r"\.")) as refused:
-        auth()._grant(status, json.dumps({"error": code}))
+        auth()._grant(status, json.dumps({"error": code}), None)
     assert refused.value.vendor == "beproduct"
 
 
 def test_a_grant_without_a_token_is_a_protocol_error() -> None:
     with pytest.raises(ProtocolError):
-        auth()._grant(200, '{"truncated": [1, 2')
-    assert auth()._grant(200, '{"access_token": "t", "expires_in": 60}')["access_token"] == "t"
+        auth()._grant(200, '{"truncated": [1, 2', None)
+    assert (
+        auth()._grant(200, '{"access_token": "t", "expires_in": 60}', None)["access_token"] == "t"
+    )

@@ -20,6 +20,7 @@ from syncer.errors import (
     RepeatedCursorError,
 )
 from syncer.records import ImageRecord, Page
+from syncer.vendors.contract import Source, Target
 from syncer.vendors.spiffy.client import SpiffyClient, SpiffySettings
 from tests.vendors.spiffy.client_support import Handler, HookedEmulator, json_answer, rig
 from tests.vendors.spiffy.helpers import FAST_SEED_VALUE, image_bytes
@@ -242,3 +243,16 @@ def test_settings_never_show_secrets() -> None:
     )
     assert "hunter22" not in repr(settings)
     assert "tok-123" not in repr(settings)
+
+
+async def test_the_client_is_a_source_and_a_target_with_spiffys_capabilities(
+    tmp_path: Path,
+) -> None:
+    async with rig(seeded(count=1, owners=1), tmp_path) as r:
+        assert isinstance(r.client, Source)
+        assert isinstance(r.client, Target)
+        capabilities = r.client.capabilities
+    assert capabilities.accepted_mimes == frozenset({"image/png", "image/gif", "image/jpeg"})
+    assert capabilities.updatable_fields == {"alt", "position"}
+    assert not capabilities.replace_keeps_id
+    assert capabilities.batch_size == 1

@@ -12,17 +12,23 @@ import anyio
 import pytest
 from aiohttp import web
 
-from syncer.errors import NetworkError, NotFoundError, UnavailableError, ValidationError
+from syncer.errors import (
+    NetworkError,
+    NotFoundError,
+    ProtocolError,
+    UnavailableError,
+    ValidationError,
+)
 from syncer.records import Blob, ImageRecord
 from syncer.testing.conformance import list_all, read_all
 from syncer.testing.faults import FaultConfig
 from syncer.testing.images import render
 from syncer.testing.store import Owner
-from syncer.vendors.spiffy.client import AMBIGUOUS_CREATES
 from syncer.vendors.spiffy.mapping import owner_ref
 from syncer.vendors.spiffy.transport import READ_CHUNK
 from tests.vendors.spiffy.client_support import (
     Handler,
+    Hook,
     HookedEmulator,
     Rig,
     is_create,
@@ -177,7 +183,7 @@ async def test_delete_is_done_when_the_image_is_gone_and_refuses_a_bad_id(r: Rig
 # -- ambiguous creates ---------------------------------------------------------------------------
 
 
-def lose_first_answer(after_applying: bool, status: int | None = None) -> object:
+def lose_first_answer(after_applying: bool, status: int | None = None) -> Hook:
     """A hook that breaks the first create: before or after Spiffy applied it, by a dropped
     connection or (``status``) a 5xx answer."""
     broken: list[bool] = []
@@ -205,7 +211,7 @@ async def test_an_ambiguous_create_is_adopted_or_sent_again_never_duplicated(
     r: Rig, after_applying: bool, status: int | None, posts: int
 ) -> None:
     owner = product(r, images=1)
-    r.emulator.hook = lose_first_answer(after_applying, status)  # type: ignore[assignment]
+    r.emulator.hook = lose_first_answer(after_applying, status)
     blob = r.blob(image_bytes("jpeg", 6), "jpeg")
     item = await r.client.create(record_for(owner, blob, filename="new.jpg"), blob)
     same = [i for i in r.images_of(owner.id) if i["sha256"] == blob.sha256]
@@ -228,7 +234,7 @@ async def test_creates_that_never_get_through_give_up_ambiguous(r: Rig) -> None:
     with pytest.raises(NetworkError) as error:
         await r.client.create(record_for(owner, blob), blob)
     assert error.value.ambiguous
-    assert r.posts() == AMBIGUOUS_CREATES
+    assert r.posts() == r.client.http.retry.attempts  # as many tries as any request gets
     assert r.images_of(owner.id) == []
 
 
@@ -244,18 +250,57 @@ async def test_a_maintenance_503_on_create_is_retried_as_unapplied(r: Rig) -> No
     assert r.images_of(owner.id) == []
 
 
-async def test_a_create_answered_without_a_body_is_looked_up(r: Rig) -> None:
+@pytest.mark.parametrize("answer", [b"", b'{"image": {"id": 10'])
+async def test_a_create_answered_without_a_usable_body_is_looked_up(r: Rig, answer: bytes) -> None:
     owner = product(r, images=1)
 
     async def no_body(request: web.Request, handler: Handler) -> web.StreamResponse:
-        answer = await handler(request)
-        return web.Response(status=201) if is_create(request) else answer
+        applied = await handler(request)
+        return web.Response(status=201, body=answer) if is_create(request) else applied
 
     r.emulator.hook = no_body
     blob = r.blob(image_bytes("png", 9))
     item = await r.client.create(record_for(owner, blob), blob)
     assert item.id == r.images_of(owner.id)[1]["id"]
     assert item.sha256 == blob.sha256
+
+
+async def test_a_create_answered_with_garbage_before_applying_is_a_protocol_error(r: Rig) -> None:
+    owner = product(r)
+
+    async def garbage(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if is_create(request):  # a broken proxy: 200 and a torn body, nothing created
+            return web.Response(text='{"truncated": [1, 2', content_type="application/json")
+        return await handler(request)
+
+    r.emulator.hook = garbage
+    blob = r.blob(image_bytes("png", 10))
+    with pytest.raises(ProtocolError, match="names no image"):
+        await r.client.create(record_for(owner, blob), blob)
+
+
+async def test_a_replace_cut_short_after_its_create_is_finished_not_doubled(r: Rig) -> None:
+    owner = product(r, images=2)
+    old = r.images_of(owner.id)[0]
+
+    async def refuse_deletes(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method == "DELETE":
+            return json_answer({"errors": "down"}, status=503)
+        return await handler(request)
+
+    r.emulator.hook = refuse_deletes
+    blob = r.blob(image_bytes("jpeg", 12), "jpeg")
+    record = record_for(owner, blob, filename="new.jpg")
+    with pytest.raises(UnavailableError):
+        await r.client.replace(old["id"], record, blob)
+    assert len(r.images_of(owner.id)) == 3  # created, the old one still there
+    r.emulator.hook = None
+    posts = r.posts()
+    item = await r.client.replace(old["id"], record, blob)
+    assert r.posts() == posts  # adopted, not created again
+    after = r.images_of(owner.id)
+    assert [i["id"] for i in after] == [item.id, r.images_of(owner.id)[1]["id"]]
+    assert (after[0]["sha256"], len(after)) == (blob.sha256, 2)
 
 
 # -- find --------------------------------------------------------------------------------------
