@@ -18,14 +18,13 @@
   side-effect-free way to look up bytes) returns None. replace = multipart PUT in place; the same
   bytes again (409 naming the same image) are a no-op. update = metadata PUT, always with
   ``altText``. delete = DELETE (disables; 404 counts as done).
-- **Retries**: the caller's :class:`RetryPolicy`, with ``Retry-After`` waits spread a little
-  (:class:`~syncer.vendors.moov.transport.SpreadRetryPolicy`) so retries do not fall in step.
+- **Retries**: the caller's :class:`RetryPolicy` (its ``Retry-After`` waits are spread, so
+  retries do not fall in step with a periodic maintenance window).
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -33,7 +32,6 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-import anyio
 
 from syncer.errors import (
     ConfigError,
@@ -71,7 +69,7 @@ from syncer.vendors.moov.settings import (
     ImageLimitError,
     MoovSettings,
 )
-from syncer.vendors.moov.transport import MultipartImage, SpreadRetryPolicy
+from syncer.vendors.moov.transport import MultipartImage
 
 log = logging.getLogger("syncer.vendors.moov")
 #: How the (undocumented) full-library refusal of an upload reads; a guess beyond the emulator.
@@ -106,11 +104,10 @@ class MoovClient(OneByOneBatches):
             settings.base_url,
             auth=BasicAuth(settings.username, settings.password, setting=AUTH_SETTING),
             lane=lane or Lane(settings.concurrency, settings.requests_per_second),
-            retry=SpreadRetryPolicy.of(retry or RetryPolicy()),
+            retry=retry,
             timeout=settings.timeout,
             headers={VERSION_HEADER: settings.api_version},
         )
-        self._rng = random.Random()
 
     # -- Source --------------------------------------------------------------------------------
 
@@ -223,7 +220,7 @@ class MoovClient(OneByOneBatches):
             except VendorError as error:
                 if not error.ambiguous or attempt >= self.http.retry.attempts:
                     raise
-                await self._pause(attempt, error)
+                await self.http.back_off(attempt, error)
                 continue
             return to_item(meta, blob.sha256)
 
@@ -361,13 +358,6 @@ class MoovClient(OneByOneBatches):
             problem = f"{blob.size} bytes is over Moov's 16 MB upload limit"
         if problem:
             raise ValidationError(problem, vendor=VENDOR, operation=operation, item=record.key)
-
-    async def _pause(self, attempt: int, error: VendorError) -> None:
-        """Back off before sending a write again, counted with the HTTP layer's retries."""
-        delay = self.http.retry.delay(attempt, error.retry_after, self._rng)
-        self.http.retries += 1
-        log.info("%s", self.http.redact(f"{error}; sending again in {delay:.2f} s"))
-        await anyio.sleep(delay)
 
     def _metadata(self, response: Response, operation: str, item: str) -> Mapping[str, Any]:
         try:

@@ -1,23 +1,14 @@
-"""Moov's upload body, and a retry policy that spreads ``Retry-After`` waits.
-
-Both work around things the shared HTTP layer leaves to the caller; see each docstring.
-"""
+"""Moov's upload body: multipart, rebuilt for every attempt, streamed from the spooled file."""
 
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from typing import IO, Any
 
 import aiohttp
 
-from syncer.http import RetryPolicy
 from syncer.records import Blob
-
-#: The most a ``Retry-After`` wait is lengthened by, in seconds.
-MAX_SPREAD = 1.0
 
 
 class MultipartImage:
@@ -43,29 +34,3 @@ class MultipartImage:
         for handle in self._files:
             handle.close()
         self._files.clear()
-
-
-@dataclass(frozen=True, slots=True)
-class SpreadRetryPolicy(RetryPolicy):
-    """:class:`RetryPolicy`, but a ``Retry-After`` wait is lengthened by a random share of up
-    to half of it (at most :data:`MAX_SPREAD` s).
-
-    Waiting exactly ``Retry-After`` makes every client retry at the same instant, and it can
-    keep a client in step with a periodic outage: Moov's maintenance answer says
-    ``Retry-After: 5``, so against windows recurring every second (or any divisor of 5 s)
-    each retry lands at the same phase of the cycle, inside the window again, until the
-    attempts run out. The spread never retries earlier than the server asked.
-    """
-
-    @classmethod
-    def of(cls, policy: RetryPolicy) -> SpreadRetryPolicy:
-        """The same policy (attempts, backoff, caps) with spread ``Retry-After`` waits."""
-        if isinstance(policy, SpreadRetryPolicy):
-            return policy
-        return cls(**{f.name: getattr(policy, f.name) for f in fields(policy)})
-
-    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
-        delay = RetryPolicy.delay(self, attempt, retry_after, rng)
-        if retry_after is None:
-            return delay
-        return delay + rng.uniform(0.0, min(MAX_SPREAD, delay / 2))

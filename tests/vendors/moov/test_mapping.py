@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ from syncer.vendors.moov.mapping import (
     to_record,
     upload_filename,
 )
-from syncer.vendors.moov.transport import SpreadRetryPolicy
 
 ACCOUNT = "11111111-1111-4111-8111-111111111111"
 IMAGE_ID = "0c5c3a2e-4b1f-4d8e-9a51-3f2d8b7e6a10"
@@ -136,23 +134,3 @@ def test_the_rendition_asked_for_is_the_largest_with_the_aspect_kept() -> None:
     assert url.query["size"] == "2048x0"
     assert URL(rendition_url("http://127.0.0.1:9/images/abc?v=2")).query["v"] == "2"
     assert public_link("http://127.0.0.1:9/", "abc") == "http://127.0.0.1:9/images/abc"
-
-
-def test_spread_retry_waits_never_undercut_retry_after() -> None:
-    policy = SpreadRetryPolicy(attempts=3, base=0.5, cap=4.0, max_retry_after=30.0)
-    rng = random.Random(9)
-    waits = [policy.delay(1, 5.0, rng) for _ in range(200)]
-    assert all(5.0 <= wait <= 6.0 for wait in waits)
-    assert max(waits) - min(waits) > 0.5  # spread, not in step
-    short = [policy.delay(1, 1.0, rng) for _ in range(200)]
-    assert all(1.0 <= wait <= 1.5 for wait in short)
-    assert all(0.0 <= policy.delay(2, None, rng) <= 1.0 for _ in range(50))
-    assert 30.0 <= policy.delay(1, 999.0, rng) <= 31.0
-
-
-def test_spread_retry_keeps_the_callers_policy() -> None:
-    from syncer.http import RetryPolicy
-
-    spread = SpreadRetryPolicy.of(RetryPolicy(attempts=4, base=0.1, cap=2.0, max_retry_after=9))
-    assert (spread.attempts, spread.base, spread.cap, spread.max_retry_after) == (4, 0.1, 2.0, 9)
-    assert SpreadRetryPolicy.of(spread) is spread
