@@ -18,12 +18,10 @@ Spiffy's traps and how this client handles them:
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import anyio
 
 from syncer.errors import ConfigError, NotFoundError, ProtocolError, ValidationError, VendorError
 from syncer.http import Auth, BasicAuth, BearerAuth, HttpClient, Lane, RetryPolicy
@@ -32,7 +30,7 @@ from syncer.vendors.contract import Capabilities, OneByOneBatches
 from syncer.vendors.spiffy import mapping
 from syncer.vendors.spiffy.mapping import MappingError, OwnerRef
 from syncer.vendors.spiffy.reads import MAX_PAGE_LIMIT, VENDOR, SpiffyReads
-from syncer.vendors.spiffy.transport import JitteredRetry, attachment_body
+from syncer.vendors.spiffy.transport import attachment_body
 
 __all__ = ["CAPABILITIES", "SpiffyClient", "SpiffySettings"]
 
@@ -122,11 +120,10 @@ class SpiffyClient(SpiffyReads, OneByOneBatches):
             settings.base_url,
             auth=settings.auth(),
             lane=lane,
-            retry=JitteredRetry.wrap(retry or RetryPolicy()),
+            retry=retry,
             timeout=settings.timeout,
             headers={"Accept": "application/json"},
         )
-        self._rng = random.Random()
 
     # -- Target --------------------------------------------------------------------------------
 
@@ -256,7 +253,7 @@ class SpiffyClient(SpiffyReads, OneByOneBatches):
                     raise error from lookup
                 if found is not None:
                     return found
-                await anyio.sleep(self.http.retry.delay(attempt, error.retry_after, self._rng))
+                await self.http.back_off(attempt, error)
         raise AssertionError("unreachable")
 
     async def _post_image(

@@ -1,5 +1,4 @@
-"""The client's pure parts: mapping both ways, the listing state machine, the upload body and
-the jittered Retry-After."""
+"""The client's pure parts: mapping both ways, the listing state machine, the upload body."""
 
 from __future__ import annotations
 
@@ -14,13 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from syncer.errors import ConfigError
-from syncer.http import RetryPolicy
 from syncer.paging import RepeatedCursor
 from syncer.records import ImageRecord
 from syncer.vendors.spiffy import mapping, transport
 from syncer.vendors.spiffy.listing import Listing
 from syncer.vendors.spiffy.mapping import MappingError
-from syncer.vendors.spiffy.transport import JitteredRetry, attachment_body
+from syncer.vendors.spiffy.transport import attachment_body
 
 IMAGE: dict[str, Any] = {
     "id": 1000007,
@@ -347,7 +345,7 @@ def test_a_cursor_for_a_kind_no_longer_listed_is_a_config_error() -> None:
         Listing.resume(cursor, ("products",), 10)
 
 
-# -- the upload body and the retry waits -------------------------------------------------------
+# -- the upload body ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 3, 4, 5, 10, 11])
@@ -360,15 +358,3 @@ async def test_the_streamed_attachment_is_the_base64_of_the_file(
     path.write_bytes(data)
     chunks = [chunk async for chunk in attachment_body(path, b"<", b">")]
     assert b"".join(chunks) == b"<" + base64.b64encode(data) + b">"
-
-
-def test_retry_after_gets_a_jitter_and_other_waits_do_not_change() -> None:
-    policy = JitteredRetry.wrap(RetryPolicy(attempts=4, base=0.1, cap=1.0))
-    assert JitteredRetry.wrap(policy) is policy
-    assert (policy.attempts, policy.base, policy.cap) == (4, 0.1, 1.0)
-    waits = [policy.delay(1, 5.0, random.Random(seed)) for seed in range(200)]
-    assert all(5.0 <= wait <= 5.0 * 1.2 for wait in waits)
-    # spread over most of a second, so retries do not stay locked to a periodic window
-    assert max(waits) - min(waits) > 0.9
-    plain = RetryPolicy(attempts=4, base=0.1, cap=1.0)
-    assert policy.delay(2, None, random.Random(1)) == plain.delay(2, None, random.Random(1))
