@@ -134,8 +134,7 @@ class HttpClient:
                 error.ambiguous = (
                     not idempotent and response.status >= 500 and response.status not in UNAPPLIED
                 )
-                if response.status == 429:
-                    self.lane.rate.throttled(error.retry_after)
+                self._slow_down(error)
             if not error.transient or error.ambiguous:
                 raise error
             if attempt == self.retry.attempts:
@@ -206,8 +205,7 @@ class HttpClient:
                     operation,
                     item,
                 )
-                if response.status == 429:
-                    self.lane.rate.throttled(error.retry_after)
+                self._slow_down(error)
             if not error.transient or attempt == self.retry.attempts:
                 raise error
             await self.back_off(attempt, error)
@@ -303,6 +301,14 @@ class HttpClient:
             exc.operation = operation
         exc.item = exc.item or item
         return exc
+
+    def _slow_down(self, error: VendorError) -> None:
+        """A 429 halves the lane's rate; a 503 with Retry-After (maintenance) pauses the lane
+        without cutting its rate: the whole lane waits, not just this request."""
+        if error.status == 429:
+            self.lane.rate.throttled(error.retry_after)
+        elif error.status == 503 and error.retry_after:
+            self.lane.rate.pause(error.retry_after)
 
     async def back_off(self, attempt: int, error: VendorError) -> None:
         """Wait before retry ``attempt`` of a failed request, as the policy says, and count it.

@@ -63,7 +63,7 @@ class AdaptiveRateLimiter:
         """A 429 came back: halve the rate (once per cut interval) and pause for Retry-After."""
         now = self._clock()
         if retry_after:
-            self._paused_until = max(self._paused_until, now + retry_after)
+            self.pause(retry_after)
         current = self.rate if self.rate is not None else max(self._observed(now), self.min_rate)
         if now - self._last_cut < self._cut_interval(current):
             return
@@ -71,6 +71,10 @@ class AdaptiveRateLimiter:
         self.ceiling = current
         self.rate = max(self.min_rate, current / 2)
         self._next = max(self._next, now)
+
+    def pause(self, seconds: float) -> None:
+        """Start no request for ``seconds`` (a maintenance window), the rate unchanged."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     def succeeded(self) -> None:
         """A request went through: climb back toward, then past, the last 429's rate."""

@@ -305,6 +305,25 @@ async def test_rate_limiter_spaces_requests_and_halves_on_429() -> None:
     assert clock.now == pytest.approx(2.9)  # paused for Retry-After
 
 
+async def test_a_pause_holds_every_request_but_keeps_the_rate() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(4.0, clock=clock, sleep=clock.sleep)
+    limiter.pause(3.0)
+    await limiter.acquire()
+    await limiter.acquire()
+    assert clock.now == pytest.approx(3.25)
+    assert limiter.rate == 4.0
+
+
+async def test_maintenance_pauses_the_lane(toy: Any) -> None:
+    emulator, url, session = toy
+    emulator.faults.configure(FaultConfig(maintenance_every=60, maintenance_for=1))
+    http = client(url, session)
+    await http.request("POST", "/items", operation="create", body=lambda: b"{}", ok=(201,))
+    assert http.retries >= 1
+    assert http.lane.rate.rate is None  # paused, not slowed
+
+
 async def test_rate_limiter_settles_near_the_real_limit() -> None:
     """A simulated vendor allowing 20 requests/s: the lane ends between 70% and 110% of it."""
     clock = FakeClock()
