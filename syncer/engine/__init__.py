@@ -1,0 +1,1 @@
+"""The sync engine: planning, the run pipeline and its stages."""

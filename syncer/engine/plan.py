@@ -1,0 +1,266 @@
+"""The planner: pure functions from what the source shows and what the state remembers to the one
+operation each target needs. No I/O, so every rule is tested with plain values.
+
+Per target and item the outcome is one :class:`Planned`: ``create``, ``update`` (metadata),
+``replace`` (bytes), ``delete``, or ``skip`` with a reason. Constraints become plan entries, not
+surprises: a type the target refuses is converted (or skipped), a file over its byte limit is
+shrunk (or skipped), an owner with no mapping is skipped, a field the target cannot change is
+reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from syncer.records import ImageRecord
+from syncer.vendors.contract import Capabilities
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    SKIP = "skip"
+
+
+class OnOversize(StrEnum):
+    SKIP = "skip"
+    SHRINK = "shrink"
+
+
+class PriorItem(Protocol):
+    """What the state remembers of a source item (``ItemRow`` has these)."""
+
+    @property
+    def version(self) -> str | None: ...
+
+    @property
+    def sha256(self) -> str | None: ...
+
+
+class PriorLink(Protocol):
+    """What the state remembers of a target item syncer created or adopted (``LinkRow``)."""
+
+    @property
+    def target_id(self) -> str: ...
+
+    @property
+    def sha256(self) -> str | None: ...
+
+    @property
+    def meta_hash(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TargetPolicy:
+    """How one target of a job takes records: its capabilities and the job's choices for it."""
+
+    name: str
+    capabilities: Capabilities
+    on_oversize: OnOversize = OnOversize.SKIP
+    #: Convert a type the target refuses into one it takes (None: skip such items).
+    convert_to: str | None = "image/png"
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One planned operation for one target and one source item."""
+
+    target: str
+    key: str
+    action: Action
+    reason: str
+    target_id: str | None = None
+    #: The record as the target should hold it (owner and fields already mapped).
+    record: ImageRecord | None = None
+    meta_hash: str | None = None
+    convert_to: str | None = None
+    shrink_to: int | None = None
+    changed: tuple[str, ...] = field(default_factory=tuple)
+
+
+#: Record fields whose change is a metadata update (bytes are compared by sha256).
+METADATA_FIELDS = ("owner", "filename", "alt", "title", "position", "roles")
+
+
+def metadata_of(record: ImageRecord) -> dict[str, Any]:
+    """The target-facing metadata of a mapped record, in a stable JSON-able form."""
+    values = {name: getattr(record, name) for name in METADATA_FIELDS}
+    values["roles"] = sorted(record.roles)
+    return values
+
+
+def meta_hash(record: ImageRecord) -> str:
+    """A short stable hash of :func:`metadata_of`, kept on links to detect metadata changes."""
+    text = json.dumps(metadata_of(record), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def needs_bytes(record: ImageRecord, prior: PriorItem | None) -> bool:
+    """Whether the bytes must be read to know the item's sha256.
+
+    The vendor's version token decides first: unchanged token and a known hash mean unchanged
+    bytes. A changed token, no token at all (Partium) or no hash yet means: read and hash.
+    """
+    if record.sha256:
+        return False
+    if prior is None or prior.sha256 is None:
+        return True
+    return record.version is None or record.version != prior.version
+
+
+def plan_item(
+    record: ImageRecord,
+    link: PriorLink | None,
+    policy: TargetPolicy,
+    previous_meta: Mapping[str, Any] | None = None,
+) -> Planned:
+    """The operation that brings ``policy``'s target in line with ``record``.
+
+    ``record`` is already mapped for this target (owner and field templates applied; an empty
+    owner means the mapping had none) and fingerprinted (``sha256``, ``size``, ``mime`` known).
+    ``previous_meta`` is the metadata last pushed (to name what changed), when the caller has it.
+    """
+    if not record.owner:
+        return _skip(policy, record.key, "no target owner mapped for this item")
+    refusal = _refusal(record, policy)
+    if refusal is not None:
+        return _skip(policy, record.key, refusal)
+    if link is None:
+        return _write(policy, record, Action.CREATE, "new item", None)
+    if record.sha256 is not None and record.sha256 != link.sha256:
+        return _write(policy, record, Action.REPLACE, "bytes changed", link.target_id)
+    if meta_hash(record) == link.meta_hash:
+        return _skip(policy, record.key, "unchanged", link.target_id)
+    return _metadata_change(record, link, policy, previous_meta)
+
+
+def plan_delete(key: str, link: PriorLink | None, policy: TargetPolicy) -> Planned:
+    """A source item gone for good (seen missing by a complete listing)."""
+    if link is None:
+        return _skip(policy, key, "gone at the source, never on this target")
+    return Planned(policy.name, key, Action.DELETE, "gone at the source", target_id=link.target_id)
+
+
+def delete_guard(
+    deletes: int, linked: int, *, max_count: int | None, max_percent: float | None
+) -> str | None:
+    """Why a run's deletes for one target must stop (None: within the guard), like rclone's
+    ``--max-delete``: more than ``max_count`` items, or more than ``max_percent`` of what syncer
+    holds on that target."""
+    if max_count is not None and deletes > max_count:
+        return f"{deletes} deletes exceed the limit of {max_count} per run"
+    if max_percent is not None and linked and deletes * 100.0 / linked > max_percent:
+        share = deletes * 100.0 / linked
+        return (
+            f"{deletes} deletes are {share:.1f}% of {linked} items, over the {max_percent}% limit"
+        )
+    return None
+
+
+def _skip(
+    policy: TargetPolicy,
+    key: str,
+    reason: str,
+    target_id: str | None = None,
+    changed: tuple[str, ...] = (),
+) -> Planned:
+    return Planned(policy.name, key, Action.SKIP, reason, target_id=target_id, changed=changed)
+
+
+def _write(
+    policy: TargetPolicy,
+    record: ImageRecord,
+    action: Action,
+    reason: str,
+    target_id: str | None,
+    changed: tuple[str, ...] = (),
+) -> Planned:
+    """A write, with the conversion and shrinking the target's limits call for."""
+    caps = policy.capabilities
+    convert_to = None
+    if caps.accepted_mimes is not None and record.mime not in caps.accepted_mimes:
+        convert_to = policy.convert_to
+    shrink_to = None
+    if caps.max_bytes is not None and record.size is not None and record.size > caps.max_bytes:
+        shrink_to = caps.max_bytes
+    return Planned(
+        policy.name,
+        record.key,
+        action,
+        reason,
+        target_id=target_id,
+        record=record,
+        meta_hash=meta_hash(record),
+        convert_to=convert_to,
+        shrink_to=shrink_to,
+        changed=changed,
+    )
+
+
+def _refusal(record: ImageRecord, policy: TargetPolicy) -> str | None:
+    """Why the target cannot take the record under the job's policy, or None."""
+    caps = policy.capabilities
+    accepted = caps.accepted_mimes
+    if accepted is not None and record.mime not in accepted and policy.convert_to not in accepted:
+        return f"{policy.name} does not take {record.mime}"
+    too_big = (
+        caps.max_bytes is not None and record.size is not None and (record.size > caps.max_bytes)
+    )
+    if too_big and policy.on_oversize is OnOversize.SKIP:
+        return f"{record.size} bytes is over {policy.name}'s limit of {caps.max_bytes}"
+    return None
+
+
+def _metadata_change(
+    record: ImageRecord,
+    link: PriorLink,
+    policy: TargetPolicy,
+    previous_meta: Mapping[str, Any] | None,
+) -> Planned:
+    """Metadata differs from what was pushed: update what the target can change in place, move
+    an item whose owner changed by re-creating it, and report what cannot change."""
+    if previous_meta is None:  # what changed is unknown: update what can be updated
+        return _write(policy, record, Action.UPDATE, "metadata changed", link.target_id)
+    changed = _changed_fields(record, previous_meta)
+    updatable = policy.capabilities.updatable_fields
+    if "owner" in changed and "owner" not in updatable:
+        return _write(
+            policy,
+            record,
+            Action.REPLACE,
+            "owner changed: moved by re-creating it",
+            link.target_id,
+            tuple(changed),
+        )
+    movable = tuple(name for name in changed if name in updatable)
+    fixed = [name for name in changed if name not in updatable]
+    if movable:
+        note = f" ({', '.join(fixed)} cannot change there)" if fixed else ""
+        return _write(
+            policy,
+            record,
+            Action.UPDATE,
+            f"{', '.join(movable)} changed{note}",
+            link.target_id,
+            movable,
+        )
+    what = ", ".join(fixed) or "metadata"
+    return _skip(
+        policy,
+        record.key,
+        f"{what} changed, which {policy.name} cannot update",
+        link.target_id,
+        tuple(fixed),
+    )
+
+
+def _changed_fields(record: ImageRecord, previous: Mapping[str, Any]) -> list[str]:
+    now = metadata_of(record)
+    return [name for name in METADATA_FIELDS if now.get(name) != previous.get(name)]

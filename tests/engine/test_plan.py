@@ -1,0 +1,187 @@
+"""The planner, on plain values: every rule of DESIGN §8, and the max-delete guard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from syncer.engine.plan import (
+    Action,
+    OnOversize,
+    TargetPolicy,
+    delete_guard,
+    meta_hash,
+    metadata_of,
+    needs_bytes,
+    plan_delete,
+    plan_item,
+)
+from syncer.records import ImageRecord
+from syncer.vendors.contract import Capabilities
+
+SPIFFY_LIKE = Capabilities(
+    vendor="spiffy",
+    paging="page_number",
+    accepted_mimes=frozenset({"image/png", "image/jpeg"}),
+    max_bytes=1000,
+    updatable_fields=frozenset({"alt", "position"}),
+    replace_keeps_id=False,
+)
+PARTIUM_LIKE = Capabilities(
+    vendor="partium",
+    paging="keyset",
+    accepted_mimes=None,
+    max_bytes=None,
+    updatable_fields=frozenset({"owner", "roles", "position"}),
+    replace_keeps_id=True,
+)
+SHOP = TargetPolicy("shop", SPIFFY_LIKE)
+
+
+@dataclass(frozen=True)
+class Link:
+    target_id: str
+    sha256: str | None
+    meta_hash: str
+
+
+@dataclass(frozen=True)
+class Item:
+    version: str | None
+    sha256: str | None
+
+
+def record(**changes: object) -> ImageRecord:
+    base = ImageRecord(
+        key="k1",
+        owner="products/1",
+        filename="a.png",
+        mime="image/png",
+        size=500,
+        sha256="aa",
+        alt="front",
+        version="v1",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def link_for(rec: ImageRecord, target_id: str = "t1") -> Link:
+    return Link(target_id, rec.sha256, meta_hash(rec))
+
+
+def test_a_new_item_is_created() -> None:
+    planned = plan_item(record(), None, SHOP)
+    assert (planned.action, planned.reason) == (Action.CREATE, "new item")
+    assert planned.meta_hash == meta_hash(record())
+
+
+def test_an_unchanged_item_is_skipped_as_unchanged() -> None:
+    rec = record()
+    planned = plan_item(rec, link_for(rec), SHOP)
+    assert (planned.action, planned.reason, planned.target_id) == (Action.SKIP, "unchanged", "t1")
+
+
+def test_new_bytes_are_a_replace_of_the_linked_item() -> None:
+    old = record()
+    planned = plan_item(record(sha256="bb"), link_for(old), SHOP)
+    assert (planned.action, planned.target_id) == (Action.REPLACE, "t1")
+
+
+def test_an_updatable_field_change_is_an_update_naming_it() -> None:
+    old = record()
+    planned = plan_item(record(alt="back"), link_for(old), SHOP, metadata_of(old))
+    assert planned.action is Action.UPDATE
+    assert planned.changed == ("alt",)
+
+
+def test_a_field_the_target_cannot_update_is_reported_not_pushed() -> None:
+    old = record()
+    planned = plan_item(record(title="New title"), link_for(old), SHOP, metadata_of(old))
+    assert planned.action is Action.SKIP
+    assert planned.reason == "title changed, which shop cannot update"
+
+
+def test_an_owner_change_moves_the_item_where_owner_is_fixed() -> None:
+    old = record()
+    planned = plan_item(record(owner="products/2"), link_for(old), SHOP, metadata_of(old))
+    assert planned.action is Action.REPLACE
+    assert "owner changed" in planned.reason
+    partium = TargetPolicy("parts", PARTIUM_LIKE)
+    assert (
+        plan_item(record(owner="p2"), link_for(old), partium, metadata_of(old)).action
+        is Action.UPDATE
+    )
+
+
+def test_a_refused_type_is_converted_or_skipped_by_policy() -> None:
+    webp = record(mime="image/webp")
+    assert plan_item(webp, None, SHOP).convert_to == "image/png"
+    no_convert = TargetPolicy("shop", SPIFFY_LIKE, convert_to=None)
+    skipped = plan_item(webp, None, no_convert)
+    assert (skipped.action, skipped.reason) == (Action.SKIP, "shop does not take image/webp")
+
+
+def test_an_oversize_file_is_skipped_or_shrunk_by_policy() -> None:
+    big = record(size=5000)
+    skipped = plan_item(big, None, SHOP)
+    assert skipped.action is Action.SKIP
+    assert "5000 bytes is over shop's limit of 1000" in skipped.reason
+    shrink = TargetPolicy("shop", SPIFFY_LIKE, on_oversize=OnOversize.SHRINK)
+    assert plan_item(big, None, shrink).shrink_to == 1000
+
+
+def test_an_unmapped_owner_is_skipped_with_a_reason() -> None:
+    planned = plan_item(record(owner=""), None, SHOP)
+    assert (planned.action, planned.reason) == (Action.SKIP, "no target owner mapped for this item")
+
+
+def test_deletes_only_touch_linked_items() -> None:
+    assert plan_delete("k1", None, SHOP).action is Action.SKIP
+    planned = plan_delete("k1", Link("t9", "aa", "m"), SHOP)
+    assert (planned.action, planned.target_id) == (Action.DELETE, "t9")
+
+
+@pytest.mark.parametrize(
+    ("version", "prior", "expected"),
+    [
+        ("v1", Item("v1", "aa"), False),  # same token, hash known: no download
+        ("v2", Item("v1", "aa"), True),  # token moved: read and hash
+        (None, Item(None, "aa"), True),  # no token (Partium): always hash
+        ("v1", Item("v1", None), True),  # never hashed
+        ("v1", None, True),  # never seen
+    ],
+)
+def test_bytes_are_read_only_when_the_token_cannot_vouch(
+    version: str | None, prior: Item | None, expected: bool
+) -> None:
+    assert needs_bytes(record(sha256=None, version=version), prior) is expected
+
+
+def test_a_record_whose_hash_the_vendor_gives_needs_no_read() -> None:
+    assert not needs_bytes(record(sha256="cc"), None)
+
+
+def test_delete_guard_by_count_and_by_percent() -> None:
+    assert delete_guard(5, 100, max_count=10, max_percent=None) is None
+    assert delete_guard(11, 100, max_count=10, max_percent=None) == (
+        "11 deletes exceed the limit of 10 per run"
+    )
+    reason = delete_guard(30, 100, max_count=None, max_percent=20.0)
+    assert reason == "30 deletes are 30.0% of 100 items, over the 20.0% limit"
+    assert delete_guard(100, 0, max_count=None, max_percent=1.0) is None
+
+
+@given(
+    alt=st.text(max_size=20),
+    title=st.none() | st.text(max_size=20),
+    roles=st.frozensets(st.sampled_from(["display", "searchable"])),
+)
+def test_meta_hash_changes_exactly_when_metadata_does(
+    alt: str, title: str | None, roles: frozenset[str]
+) -> None:
+    rec = record(alt=alt, title=title, roles=roles)
+    assert meta_hash(rec) == meta_hash(replace(rec, sha256="other", version="v9"))
+    assert (meta_hash(rec) == meta_hash(record())) == (metadata_of(rec) == metadata_of(record()))
