@@ -1,0 +1,128 @@
+"""The values the state store hands out and takes in: frozen, JSON-able dataclasses.
+
+The engine never sees a database row or a session, only these. Timestamps are ISO 8601
+strings in UTC (``2025-01-31T12:00:00+00:00``) so every row can go straight into a JSON
+report. Callers must not put secrets in any field: the store keeps what it is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+#: What a run is doing or how it ended.
+RunStatus = Literal["running", "succeeded", "partial", "failed", "interrupted", "cancelled"]
+RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
+#: The statuses a run may finish with.
+FINAL_STATUSES: frozenset[str] = RUN_STATUSES - {"running"}
+
+Action = Literal["create", "update", "replace", "delete"]
+ACTIONS: frozenset[str] = frozenset(get_args(Action))
+
+OpState = Literal["planned", "sent", "done", "failed_retryable", "failed_terminal", "skipped"]
+OP_STATES: tuple[str, ...] = get_args(OpState)
+
+Origin = Literal["created", "adopted"]
+ORIGINS: frozenset[str] = frozenset(get_args(Origin))
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """One run of a job; ``counts`` is whatever summary the engine finished it with."""
+
+    id: int
+    job: str
+    mode: str
+    status: str
+    started_at: str
+    finished_at: str | None
+    counts: dict[str, Any]
+    heartbeat_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class CursorRow:
+    """Where a source listing resumes, and whether the listing it belongs to finished."""
+
+    job: str
+    source: str
+    cursor: dict[str, Any]
+    complete: bool
+    run_id: int | None
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """What syncer last saw of one source item; ``record`` is the canonical record as JSON.
+
+    ``last_seen_run`` and ``gone`` are kept by the store: ``commit_page`` sets them.
+    """
+
+    job: str
+    key: str
+    owner: str | None
+    version: str | None
+    sha256: str | None
+    size: int | None
+    mime: str | None
+    meta_hash: str | None
+    record: dict[str, Any]
+    last_seen_run: int | None = None
+    gone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRow:
+    """A source item's counterpart on one target, and what was last pushed there.
+
+    Only linked items (``origin`` created or adopted) may ever be updated or deleted.
+    """
+
+    job: str
+    target: str
+    key: str
+    target_id: str
+    sha256: str | None
+    meta_hash: str | None
+    target_version: str | None
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class NewOp:
+    """A planned action for ``commit_page`` to journal."""
+
+    target: str
+    key: str
+    action: Action
+    target_id: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OpRow:
+    """One journalled action: ``planned → sent → done | failed_* | skipped``."""
+
+    id: int
+    job: str
+    run_id: int
+    target: str
+    key: str
+    action: Action
+    state: OpState
+    target_id: str | None
+    payload: dict[str, Any]
+    attempts: int
+    error: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlobRow:
+    """A spooled file, addressed by the sha256 of its bytes."""
+
+    sha256: str
+    size: int
+    mime: str | None
+    path: str

@@ -1,0 +1,86 @@
+"""Bulk statements that work on every backend: upserts and inserts that return their rows.
+
+SQLite and PostgreSQL get native ``INSERT ... ON CONFLICT DO UPDATE``; any other backend a
+delete-then-insert inside the caller's transaction, which has the same effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+#: Rows per statement: well under SQLite's and asyncpg's bound-parameter limits.
+CHUNK = 500
+
+T = TypeVar("T")
+
+
+def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most ``size`` values."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+async def upsert(
+    conn: AsyncConnection,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    *,
+    keep: Sequence[str] = (),
+    native: bool = True,
+) -> None:
+    """Insert ``rows``, replacing rows with the same ``keys``; ``keep`` columns keep old values.
+
+    All rows must have the same columns. ``native=False`` forces the portable path (tests).
+    """
+    if not rows:
+        return
+    dialect = conn.dialect.name
+    if native and dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+        changed = [c for c in rows[0] if c not in keys and c not in keep]
+        stmt = insert.on_conflict_do_update(
+            index_elements=list(keys), set_={c: insert.excluded[c] for c in changed}
+        )
+        for chunk in chunks(rows):
+            await conn.execute(stmt, list(chunk))
+        return
+    await _replace(conn, table, rows, keys)
+
+
+async def _replace(
+    conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Portable upsert: delete the rows' keys, then insert the rows (``keep`` is not honoured)."""
+    match = sa.and_(*(table.c[k] == sa.bindparam(f"key_{k}") for k in keys))
+    deletes = [{f"key_{k}": row[k] for k in keys} for row in rows]
+    await conn.execute(table.delete().where(match), deletes)
+    await conn.execute(table.insert(), list(rows))
+
+
+async def insert_returning(
+    conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]
+) -> list[sa.Row[Any]]:
+    """Insert ``rows`` and return the stored rows (with generated ids) in the same order."""
+    if not rows:
+        return []
+    if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        stmt = table.insert().returning(*table.c, sort_by_parameter_order=True)
+        stored: list[sa.Row[Any]] = []
+        for chunk in chunks(rows):
+            stored.extend((await conn.execute(stmt, list(chunk))).all())
+        return stored
+    return [await _insert_one(conn, table, row) for row in rows]
+
+
+async def _insert_one(conn: AsyncConnection, table: sa.Table, row: dict[str, Any]) -> sa.Row[Any]:
+    result = await conn.execute(table.insert().values(**row))
+    key = result.inserted_primary_key
+    assert key is not None
+    where = sa.and_(*(col == value for col, value in zip(table.primary_key, key, strict=True)))
+    return (await conn.execute(sa.select(table).where(where))).one()

@@ -1,0 +1,151 @@
+"""Pages, cursors, items and the sweep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from syncer.state import ItemRow, NewOp, RunRow, StateStore
+from syncer.state import store as store_module
+
+
+def item(key: str, job: str = "shop", **fields: Any) -> ItemRow:
+    values: dict[str, Any] = {
+        "owner": "p1",
+        "version": "v1",
+        "sha256": "a" * 64,
+        "size": 10,
+        "mime": "image/png",
+        "meta_hash": "m1",
+        "record": {"key": key, "alt": "ünïcode ✓"},
+    }
+    values.update(fields)
+    return ItemRow(job=job, key=key, **values)
+
+
+async def page(
+    store: StateStore, run: RunRow, items: list[ItemRow], ops: list[NewOp] | None = None, **kw: Any
+) -> list[Any]:
+    cursor = kw.pop("cursor", {"page": 2})
+    complete = kw.pop("complete", False)
+    return await store.commit_page(run.id, run.job, "src", items, cursor, complete, ops or [])
+
+
+async def test_commit_page_stores_items_cursor_and_planned_ops(store: StateStore) -> None:
+    run = await store.start_run("shop", "sync")
+    ops = [NewOp("moov", "k1", "create"), NewOp("moov", "k2", "update", "T2", {"alt": "x"})]
+    stored = await page(store, run, [item("k1"), item("k2")], ops, cursor={"skip": 2})
+
+    assert [(o.key, o.action, o.state, o.run_id, o.attempts) for o in stored] == [
+        ("k1", "create", "planned", run.id, 0),
+        ("k2", "update", "planned", run.id, 0),
+    ]
+    assert stored[0].id < stored[1].id
+    assert stored[1].payload == {"alt": "x"}
+    assert stored[1].target_id == "T2"
+    got = await store.items("shop", ["k1", "k2", "nope"])
+    assert got == {
+        "k1": item("k1", last_seen_run=run.id),
+        "k2": item("k2", last_seen_run=run.id),
+    }
+    cursor = await store.cursor("shop", "src")
+    assert cursor is not None
+    assert (cursor.cursor, cursor.complete, cursor.run_id) == ({"skip": 2}, False, run.id)
+    assert await store.open_ops("shop") == stored
+
+
+async def test_commit_page_is_one_transaction(
+    store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = await store.start_run("shop", "sync")
+    await page(store, run, [item("k1")], cursor={"page": 1})
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("disk gone while journalling")
+
+    monkeypatch.setattr(store_module, "insert_returning", broken)
+    changed = item("k1", version="v2")
+    with pytest.raises(RuntimeError, match="disk gone"):
+        await page(store, run, [changed, item("k2")], [NewOp("t", "k2", "create")])
+    monkeypatch.undo()
+
+    assert await store.items("shop", ["k1", "k2"]) == {"k1": item("k1", last_seen_run=run.id)}
+    cursor = await store.cursor("shop", "src")
+    assert cursor is not None
+    assert cursor.cursor == {"page": 1}
+    assert await store.open_ops("shop") == []
+
+
+async def test_commit_page_updates_known_items_and_revives_gone_ones(store: StateStore) -> None:
+    first = await store.start_run("shop", "sync")
+    await page(store, first, [item("k1"), item("k2")])
+    await store.mark_gone("shop", ["k2"])
+    await store.finish_run(first.id, "succeeded", {})
+
+    second = await store.start_run("shop", "sync")
+    await page(store, second, [item("k1", version="v2", record={"new": True}), item("k2")])
+    got = await store.items("shop", ["k1", "k2"])
+    assert got["k1"] == item("k1", version="v2", record={"new": True}, last_seen_run=second.id)
+    assert got["k2"].gone is False
+
+
+async def test_a_key_repeated_in_one_page_keeps_the_last(store: StateStore) -> None:
+    run = await store.start_run("shop", "sync")
+    await page(store, run, [item("k1", version="old"), item("k1", version="new")])
+    assert (await store.items("shop", ["k1"]))["k1"].version == "new"
+
+
+async def test_commit_page_refuses_items_of_another_job(store: StateStore) -> None:
+    run = await store.start_run("shop", "sync")
+    with pytest.raises(ValueError, match="items of job"):
+        await page(store, run, [item("k1"), item("k2", job="other")])
+    assert await store.items("shop", ["k1"]) == {}
+
+
+async def test_large_pages_round_trip(store: StateStore) -> None:
+    run = await store.start_run("shop", "migrate")
+    keys = [f"key-{i:05d}" for i in range(1200)]
+    ops = [NewOp("t", k, "create") for k in keys]
+    stored = await page(store, run, [item(k) for k in keys], ops)
+    assert [o.key for o in stored] == keys
+    assert len({o.id for o in stored}) == len(keys)
+    assert sorted(await store.items("shop", keys)) == keys
+
+
+async def test_jobs_do_not_see_each_others_items(store: StateStore) -> None:
+    a = await store.start_run("a", "sync")
+    b = await store.start_run("b", "sync")
+    await store.commit_page(a.id, "a", "src", [item("k", job="a")], {}, True, [])
+    await store.commit_page(b.id, "b", "src", [item("k", job="b", owner="x")], {}, True, [])
+    assert (await store.items("a", ["k"]))["k"].owner == "p1"
+    assert (await store.items("b", ["k"]))["k"].owner == "x"
+
+
+async def test_cursor_is_per_source_and_can_be_reset(store: StateStore) -> None:
+    run = await store.start_run("shop", "sync")
+    assert await store.cursor("shop", "src") is None
+    await page(store, run, [], cursor={"page": 9}, complete=True)
+    await store.commit_page(run.id, "shop", "other", [], {"since_id": 4}, False, [])
+    saved = await store.cursor("shop", "src")
+    assert saved is not None
+    assert (saved.cursor, saved.complete) == ({"page": 9}, True)
+    await store.reset_cursor("shop", "src")
+    assert await store.cursor("shop", "src") is None
+    other = await store.cursor("shop", "other")
+    assert other is not None
+    assert other.cursor == {"since_id": 4}
+
+
+async def test_unseen_items_are_the_live_items_a_run_did_not_see(store: StateStore) -> None:
+    first = await store.start_run("shop", "sync")
+    await page(store, first, [item("keep"), item("drop"), item("was-gone")])
+    await store.mark_gone("shop", ["was-gone"])
+    await store.finish_run(first.id, "succeeded", {})
+    second = await store.start_run("shop", "sync")
+    await page(store, second, [item("keep")], complete=True)
+
+    assert [i.key for i in await store.unseen_items("shop", second.id)] == ["drop"]
+    assert await store.mark_gone("shop", ["drop", "was-gone"]) == 1
+    assert await store.unseen_items("shop", second.id) == []
+    assert (await store.items("shop", ["drop"]))["drop"].gone is True

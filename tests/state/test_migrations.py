@@ -1,0 +1,167 @@
+"""Opening the store: the schema comes from the migrations, and bad URLs fail clearly."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import alembic.command
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from syncer.errors import StateError
+from syncer.state import DEFAULT_URL, StateStore, migrate, redact
+from syncer.state.models import metadata
+
+
+async def db_scalar(url: str, query: str) -> object:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.scalar(sa.text(query))
+    finally:
+        await engine.dispose()
+
+
+async def schema_diff(url: str) -> list[object]:
+    def compare(conn: sa.Connection) -> list[object]:
+        return list(compare_metadata(MigrationContext.configure(conn), metadata))
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(compare)
+    finally:
+        await engine.dispose()
+
+
+async def test_open_migrates_a_new_database_to_head(fresh_url: str) -> None:
+    async with StateStore.open(fresh_url):
+        pass
+    assert await db_scalar(fresh_url, "SELECT version_num FROM alembic_version") == (
+        migrate.head_revision()
+    )
+
+
+async def test_migrated_schema_matches_the_models(fresh_url: str) -> None:
+    async with StateStore.open(fresh_url):
+        pass
+    assert await schema_diff(fresh_url) == []
+
+
+async def test_second_open_keeps_data_and_runs_no_migration(
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with StateStore.open(fresh_url) as store:
+        run = await store.start_run("job", "sync")
+        await store.finish_run(run.id, "succeeded", {"n": 1})
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("upgrade ran on an up-to-date database")
+
+    monkeypatch.setattr(alembic.command, "upgrade", refuse)
+    async with StateStore.open(fresh_url) as store:
+        assert [r.counts for r in await store.runs("job")] == [{"n": 1}]
+
+
+async def test_a_failed_migration_leaves_the_database_untouched(
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_upgrade = alembic.command.upgrade
+
+    def upgrade_then_crash(*args: object, **kwargs: object) -> None:
+        real_upgrade(*args, **kwargs)  # type: ignore[arg-type]
+        raise OSError("power cut after the DDL")
+
+    monkeypatch.setattr(alembic.command, "upgrade", upgrade_then_crash)
+    with pytest.raises(StateError, match="power cut"):
+        await StateStore.open(fresh_url)
+    assert (
+        await db_scalar(
+            fresh_url,
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'"
+            if "postgresql" in fresh_url
+            else "SELECT count(*) FROM sqlite_master WHERE name = 'runs'",
+        )
+        == 0
+    )
+    monkeypatch.undo()
+    async with StateStore.open(fresh_url) as store:
+        assert (await store.start_run("job", "sync")).status == "running"
+
+
+async def test_database_from_a_newer_syncer_is_refused(fresh_url: str) -> None:
+    async with StateStore.open(fresh_url):
+        pass
+    engine = create_async_engine(fresh_url)
+    async with engine.begin() as conn:
+        await conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999_future'"))
+    await engine.dispose()
+    with pytest.raises(StateError, match=r"revision '9999_future'.*newer syncer") as caught:
+        await StateStore.open(fresh_url)
+    assert redact(fresh_url) in str(caught.value)
+
+
+async def test_sqlite_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    async with (
+        StateStore.open(f"sqlite+aiosqlite:///{path}") as store,
+        store._db.connect() as conn,  # a look inside: pragmas are per connection
+    ):
+        assert await conn.scalar(sa.text("PRAGMA foreign_keys")) == 1
+        assert int(await conn.scalar(sa.text("PRAGMA busy_timeout")) or 0) > 0
+    with sqlite3.connect(path) as plain:  # WAL is a property of the file
+        assert plain.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    plain.close()
+
+
+async def test_default_url_is_sqlite_under_dot_syncer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    async with StateStore.open() as store:
+        assert store.url == DEFAULT_URL
+    assert (tmp_path / ".syncer" / "state.db").is_file()
+
+
+async def test_driverless_sqlite_url_gets_the_async_driver(tmp_path: Path) -> None:
+    async with StateStore.open(f"sqlite:///{tmp_path}/x.db") as store:
+        assert store.url.startswith("sqlite+aiosqlite:///")
+        assert (await store.start_run("j", "sync")).status == "running"
+
+
+async def test_unreachable_database_names_the_url_without_its_password() -> None:
+    url = "postgresql+asyncpg://syncer:s3cret-pw@127.0.0.1:1/state"
+    with pytest.raises(StateError) as caught:
+        await StateStore.open(url)
+    message = str(caught.value)
+    assert "postgresql+asyncpg://syncer:***@127.0.0.1:1/state" in message
+    assert "s3cret-pw" not in message
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url", "not a database URL"),
+        ("nosuchdb+driver://u:pw@h/db", "cannot open state store nosuchdb"),
+    ],
+)
+async def test_malformed_or_unknown_urls_are_refused(url: str, expected: str) -> None:
+    with pytest.raises(StateError, match=expected) as caught:
+        await StateStore.open(url)
+    assert ":pw@" not in str(caught.value)
+
+
+async def test_sqlite_path_that_cannot_be_created_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("in the way")
+    with pytest.raises(StateError, match="cannot open state store sqlite"):
+        await StateStore.open(f"sqlite+aiosqlite:///{tmp_path}/file/sub/state.db")
+
+
+def test_redact_hides_passwords_in_parsable_and_broken_urls() -> None:
+    assert redact("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
+    assert "pw" not in redact("weird://u:pw@h:notaport/db")
+    assert redact("sqlite:///a.db") == "sqlite:///a.db"
