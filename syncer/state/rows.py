@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 #: What a run is doing or how it ended.
-RunStatus = Literal["running", "succeeded", "partial", "failed", "interrupted", "cancelled"]
+#: ``stopped``: a guard (the max-delete guard) stopped the run before it finished its work.
+RunStatus = Literal[
+    "running", "succeeded", "partial", "stopped", "failed", "interrupted", "cancelled"
+]
 RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 #: The statuses a run may finish with.
 FINAL_STATUSES: frozenset[str] = RUN_STATUSES - {"running"}

@@ -6,7 +6,7 @@ Adding a vendor means adding its package and one line to :data:`VENDORS`.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from syncer.testing.emulator import VendorEmulator
@@ -20,17 +20,35 @@ VENDORS: dict[str, str] = {
 }
 
 
+#: vendor name -> "module:ClientClass" (both Source and Target)
+CLIENTS: dict[str, str] = {
+    "beproduct": "syncer.vendors.beproduct.client:BeProductClient",
+    "moov": "syncer.vendors.moov.client:MoovClient",
+    "partium": "syncer.vendors.partium.client:PartiumClient",
+    "spiffy": "syncer.vendors.spiffy.client:SpiffyClient",
+}
+
+
 class UnknownVendorError(LookupError):
     def __init__(self, name: str) -> None:
         super().__init__(f"unknown vendor {name!r}; known vendors: {', '.join(sorted(VENDORS))}")
 
 
-def emulator_class(name: str) -> type[VendorEmulator]:
-    """The emulator class of a vendor, by its registry name."""
+def _resolve(table: dict[str, str], name: str) -> Any:
     try:
-        target = VENDORS[name.lower()]
+        target = table[name.lower()]
     except KeyError:
         raise UnknownVendorError(name) from None
     module, _, attr = target.partition(":")
-    cls: type[VendorEmulator] = getattr(importlib.import_module(module), attr)
+    return getattr(importlib.import_module(module), attr)
+
+
+def emulator_class(name: str) -> type[VendorEmulator]:
+    """The emulator class of a vendor, by its registry name."""
+    cls: type[VendorEmulator] = _resolve(VENDORS, name)
     return cls
+
+
+def client_class(name: str) -> Any:
+    """The client class (Source and Target) of a vendor, by its registry name."""
+    return _resolve(CLIENTS, name)

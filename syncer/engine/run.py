@@ -1,0 +1,456 @@
+"""One run of a job: list, fingerprint, plan, journal, push, sweep (DESIGN §1, §5, §6).
+
+The lister pages through the source from the saved cursor. Each page is fingerprinted (bytes read
+into the spool only when the version token cannot vouch for them), mapped and planned for every
+target, then committed to the state store with its cursor and its planned ops in one transaction.
+Ops go to one bounded stream per target, so a slow target slows the lister instead of filling
+memory; each target's pusher applies them under the target's concurrency limit, with ``sent``
+committed before every request. Ops left open by a killed run are finished first: a ``sent``
+create is looked up with ``find`` and adopted before anything is sent again. Deletes are planned
+only after a listing that ran complete within this run, and under each target's max-delete guard.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+import aiohttp
+import anyio
+from anyio.abc import ObjectReceiveStream, ObjectSendStream
+
+from syncer.engine.mapping import map_record
+from syncer.engine.plan import (
+    Action,
+    OnOversize,
+    Planned,
+    TargetPolicy,
+    delete_guard,
+    needs_bytes,
+    plan_delete,
+    plan_item,
+)
+from syncer.engine.records_json import record_from_json, record_to_json
+from syncer.errors import AuthenticationError, VendorError
+from syncer.http import Lane
+from syncer.records import Blob, ImageRecord, TargetItem
+from syncer.spool import Spool, convert, shrink
+from syncer.state import ItemRow, LinkRow, NewOp, OpRow, StateStore
+from syncer.state.rows import Origin
+from syncer.vendors import client_class
+
+log = logging.getLogger("syncer.engine")
+
+#: Ops buffered per target between the lister and its pusher.
+STREAM_BUFFER = 256
+#: Pages fingerprinted at once: the downloads of one page run concurrently.
+DOWNLOADS_PER_PAGE = 8
+
+
+class Mode(StrEnum):
+    MIGRATE = "migrate"
+    SYNC = "sync"
+    PLAN = "plan"
+
+
+@dataclass
+class RunSummary:
+    """What a run did, per target and action; the CLI prints it and the store keeps it."""
+
+    run_id: int | None = None
+    listed: int = 0
+    downloaded: int = 0
+    planned: Counter[str] = field(default_factory=Counter)
+    done: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    guard: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    plan: list[Planned] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.guard:
+            return "stopped"
+        return "partial" if sum(self.failed.values()) else "succeeded"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "listed": self.listed,
+            "downloaded": self.downloaded,
+            "planned": dict(self.planned),
+            "done": dict(self.done),
+            "failed": dict(self.failed),
+            "skipped": dict(self.skipped),
+            "guard": self.guard,
+            "errors": self.errors[:20],
+        }
+
+
+@dataclass
+class TargetLane:
+    """One target of the job: its policy, client and op stream."""
+
+    name: str
+    config: Any
+    policy: TargetPolicy
+    client: Any
+    send: ObjectSendStream[OpRow]
+    receive: ObjectReceiveStream[OpRow]
+
+
+class JobRun:
+    """Runs one job once; build with :meth:`open`, then ``await run()``."""
+
+    def __init__(
+        self, job: Any, store: StateStore, spool: Spool, session: aiohttp.ClientSession, mode: Mode
+    ) -> None:
+        self.job = job
+        self.store = store
+        self.spool = spool
+        self.session = session
+        self.mode = mode
+        self.summary = RunSummary()
+        self.source = _client(job.source, session)
+        self.source_name = job.source.vendor
+        self.targets: dict[str, TargetLane] = {}
+        self.converting = anyio.CapacityLimiter(2)
+
+    async def run(self) -> RunSummary:
+        if self.mode is Mode.PLAN:
+            await self._list(commit=False)
+            return self.summary
+        run = await self.store.start_run(self.job.name, self.mode.value)
+        self.summary.run_id = run.id
+        status = "failed"
+        try:
+            async with anyio.create_task_group() as group:
+                self._open_lanes(group)
+                await self._resume_open_ops()
+                complete_in_this_run = await self._list(commit=True)
+                if complete_in_this_run:
+                    await self._sweep()
+                for lane in self.targets.values():
+                    await lane.send.aclose()
+            status = self.summary.status
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.store.finish_run(run.id, status, self.summary.to_json())
+        return self.summary
+
+    # -- targets ---------------------------------------------------------------------------------
+
+    def _open_lanes(self, group: anyio.abc.TaskGroup) -> None:
+        for config in self.job.targets:
+            send, receive = anyio.create_memory_object_stream[OpRow](STREAM_BUFFER)
+            policy = TargetPolicy(
+                config.name,
+                client_class(config.vendor).capabilities,
+                on_oversize=OnOversize(config.on_oversize),
+                convert_to="image/png" if config.convert == "auto" else None,
+            )
+            lane = TargetLane(
+                config.name, config, policy, _client(config, self.session), send, receive
+            )
+            self.targets[config.name] = lane
+            group.start_soon(self._push_lane, lane)
+
+    async def _push_lane(self, lane: TargetLane) -> None:
+        # A semaphore, not a CapacityLimiter: the dispatcher takes the slot and the worker frees
+        # it, so no more ops leave the stream than can run (backpressure to the lister).
+        slots = anyio.Semaphore(max(1, lane.config.concurrency))
+        async with anyio.create_task_group() as group, lane.receive:
+            async for op in lane.receive:
+                await slots.acquire()
+                group.start_soon(self._apply_and_release, lane, op, slots)
+
+    async def _apply_and_release(self, lane: TargetLane, op: OpRow, slots: anyio.Semaphore) -> None:
+        try:
+            await self._apply(lane, op)
+        finally:
+            slots.release()
+
+    # -- listing ---------------------------------------------------------------------------------
+
+    async def _list(self, *, commit: bool) -> bool:
+        """Page through the source; True when a listing started in this run reached its end."""
+        saved = await self.store.cursor(self.job.name, self.source_name)
+        resuming = saved is not None and not saved.complete and commit
+        cursor = saved.cursor if resuming and saved is not None else None
+        async for page in self.source.pages(cursor):
+            records = await self._fingerprint(page.records)
+            self.summary.listed += len(records)
+            if not commit:
+                await self._plan_only(records)
+                continue
+            ops = await self._plan_page(records)
+            # Tombstones are not "seen": the sweep deletes them under the guard.
+            rows = [_item_row(self.job.name, r) for r in records if not r.deleted]
+            opened = await self.store.commit_page(
+                self.summary.run_id or 0,
+                self.job.name,
+                self.source_name,
+                rows,
+                page.cursor,
+                page.done,
+                ops,
+            )
+            for op in opened:
+                await self.targets[op.target].send.send(op)
+            await self.store.heartbeat(self.summary.run_id or 0)
+        return not resuming
+
+    async def _fingerprint(self, records: list[ImageRecord]) -> list[ImageRecord]:
+        """Records with sha256/size/mime known: from the state when the token vouches, else
+        from the bytes, spooled once for every target."""
+        known = await self.store.items(self.job.name, [r.key for r in records])
+        done: dict[str, ImageRecord] = {}
+        limiter = anyio.CapacityLimiter(DOWNLOADS_PER_PAGE)
+
+        async def one(record: ImageRecord) -> None:
+            async with limiter:
+                done[record.key] = await self._fingerprint_one(record, known.get(record.key))
+
+        async with anyio.create_task_group() as group:
+            for record in records:
+                group.start_soon(one, record)
+        return [done[r.key] for r in records]
+
+    async def _fingerprint_one(self, record: ImageRecord, prior: ItemRow | None) -> ImageRecord:
+        if record.deleted:
+            return record
+        if not needs_bytes(record, prior) and prior is not None:
+            return replace(
+                record,
+                sha256=prior.sha256,
+                size=record.size or prior.size,
+                mime=record.mime or prior.mime,
+            )
+        blob = await self._download(record)
+        return replace(record, sha256=blob.sha256, size=blob.size, mime=blob.mime)
+
+    async def _download(self, record: ImageRecord) -> Blob:
+        async with self.source.open(record) as chunks:
+            blob = await self.spool.write(chunks, mime_hint=record.mime, item=record.key)
+        self.summary.downloaded += 1
+        return blob
+
+    # -- planning --------------------------------------------------------------------------------
+
+    async def _plan_page(self, records: list[ImageRecord]) -> list[NewOp]:
+        live = [r for r in records if not r.deleted]
+        ops: list[NewOp] = []
+        for lane in self.targets.values():
+            links = await self.store.links(self.job.name, lane.name, [r.key for r in live])
+            for record in live:
+                planned = plan_item(
+                    map_record(record, lane.config.mapping), links.get(record.key), lane.policy
+                )
+                self._count_plan(planned)
+                if planned.action is not Action.SKIP:
+                    ops.append(_new_op(planned))
+        return ops
+
+    async def _plan_only(self, records: list[ImageRecord]) -> None:
+        for config in self.job.targets:
+            policy = TargetPolicy(
+                config.name,
+                client_class(config.vendor).capabilities,
+                on_oversize=OnOversize(config.on_oversize),
+                convert_to="image/png" if config.convert == "auto" else None,
+            )
+            links = await self.store.links(self.job.name, config.name, [r.key for r in records])
+            for record in records:
+                if record.deleted:
+                    continue
+                planned = plan_item(
+                    map_record(record, config.mapping), links.get(record.key), policy
+                )
+                self._count_plan(planned)
+                self.summary.plan.append(planned)
+
+    def _count_plan(self, planned: Planned) -> None:
+        if planned.action is Action.SKIP:
+            self.summary.skipped[f"{planned.target}: {planned.reason}"] += 1
+        else:
+            self.summary.planned[f"{planned.target}.{planned.action.value}"] += 1
+
+    # -- deletes ---------------------------------------------------------------------------------
+
+    async def _sweep(self) -> None:
+        """Plan deletes for items a complete listing no longer showed, under the guard."""
+        gone = await self.store.unseen_items(self.job.name, self.summary.run_id or 0)
+        keys = [item.key for item in gone]
+        records = {item.key: item.record for item in gone}
+        ops: list[NewOp] = []
+        for lane in self.targets.values():
+            links = await self.store.links(self.job.name, lane.name, keys)
+            planned = [plan_delete(key, links.get(key), lane.policy) for key in keys]
+            deletes = [p for p in planned if p.action is Action.DELETE]
+            if not deletes:
+                continue
+            if not lane.config.delete.enabled:
+                self.summary.skipped[f"{lane.name}: deletes are off for this target"] += len(
+                    deletes
+                )
+                continue
+            linked = await self.store.count_links(self.job.name, lane.name)
+            tripped = delete_guard(
+                len(deletes),
+                linked,
+                max_count=lane.config.delete.max_count,
+                max_percent=lane.config.delete.max_percent,
+            )
+            if tripped:
+                self.summary.guard[lane.name] = tripped
+                continue
+            for delete in deletes:
+                self._count_plan(delete)
+                mapped = map_record(record_from_json(records[delete.key]), lane.config.mapping)
+                ops.append(_new_op(delete, record_to_json(mapped)))
+        if ops:
+            saved = await self.store.cursor(self.job.name, self.source_name)
+            opened = await self.store.commit_page(
+                self.summary.run_id or 0,
+                self.job.name,
+                self.source_name,
+                [],
+                saved.cursor if saved else {},
+                True,
+                ops,
+            )
+            for op in opened:
+                await self.targets[op.target].send.send(op)
+        if keys and not self.summary.guard:
+            await self.store.mark_gone(self.job.name, keys)
+
+    # -- applying ops ----------------------------------------------------------------------------
+
+    async def _resume_open_ops(self) -> None:
+        """Ops a killed run left planned or sent go first (DESIGN §5)."""
+        for op in await self.store.open_ops(self.job.name):
+            lane = self.targets.get(op.target)
+            if lane is None:
+                await self.store.mark_skipped(
+                    op.id, f"target {op.target!r} is no longer in the job"
+                )
+                continue
+            await lane.send.send(op)
+
+    async def _apply(self, lane: TargetLane, op: OpRow) -> None:
+        label = f"{lane.name}.{op.action}"
+        try:
+            item = await self._perform(lane, op)
+        except AuthenticationError:
+            await self.store.mark_failed(op.id, "credentials refused", retryable=True)
+            raise
+        except VendorError as exc:
+            self.summary.failed[label] += 1
+            self.summary.errors.append(str(exc))
+            await self.store.mark_failed(op.id, str(exc), retryable=exc.transient)
+            return
+        record = record_from_json(op.payload["record"])
+        if op.action == "delete":
+            await self.store.mark_done(op.id, drop_link=True)
+        else:
+            assert item is not None
+            origin: Origin = "adopted" if item.extra.get("adopted") else "created"
+            link = LinkRow(
+                job=self.job.name,
+                target=lane.name,
+                key=op.key,
+                target_id=item.id,
+                sha256=record.sha256,
+                meta_hash=op.payload.get("meta_hash"),
+                target_version=item.version,
+                origin=origin,
+            )
+            await self.store.mark_done(op.id, link=link)
+        self.summary.done[label] += 1
+
+    async def _perform(self, lane: TargetLane, op: OpRow) -> TargetItem | None:
+        record = record_from_json(op.payload["record"])
+        client = lane.client
+        if op.action == "delete":
+            await self.store.mark_sent(op.id)
+            await client.delete(op.target_id, record)
+            return None
+        if op.action == "update":
+            await self.store.mark_sent(op.id)
+            item: TargetItem = await client.update(op.target_id, record)
+            return item
+        blob = await self._blob_for(op, record)
+        if op.state == "sent" and op.action == "create":
+            found: TargetItem | None = await client.find(record, blob)
+            if found is not None:
+                return replace(found, extra={**found.extra, "adopted": True})
+        await self.store.mark_sent(op.id)
+        if op.action == "create":
+            item = await client.create(record, blob)
+        else:
+            item = await client.replace(op.target_id, record, blob)
+        return item
+
+    async def _blob_for(self, op: OpRow, record: ImageRecord) -> Blob:
+        """The bytes to push: from the spool (downloaded again if it was pruned), converted or
+        shrunk as planned."""
+        blob = await self.spool.get(record.sha256 or "")
+        if blob is None:
+            blob = await self._download(record)
+        if op.payload.get("convert_to"):
+            blob = await convert(
+                blob, op.payload["convert_to"], self.spool, limiter=self.converting
+            )
+        if op.payload.get("shrink_to"):
+            blob = await shrink(
+                blob, self.spool, int(op.payload["shrink_to"]), limiter=self.converting
+            )
+        return blob
+
+
+def _client(config: Any, session: aiohttp.ClientSession) -> Any:
+    lane = Lane(max(1, config.concurrency), config.rate)
+    return client_class(config.vendor)(config.settings(), session, lane=lane)
+
+
+def _item_row(job: str, record: ImageRecord) -> ItemRow:
+    return ItemRow(
+        job=job,
+        key=record.key,
+        owner=record.owner,
+        version=record.version,
+        sha256=record.sha256,
+        size=record.size,
+        mime=record.mime,
+        meta_hash=None,
+        record=record_to_json(record),
+    )
+
+
+def _new_op(planned: Planned, record: dict[str, Any] | None = None) -> NewOp:
+    """The journal entry of a planned op; deletes carry the record last seen at the source."""
+    payload: dict[str, Any] = {"reason": planned.reason, "record": record}
+    if planned.record is not None:
+        payload["record"] = record_to_json(planned.record)
+        payload["meta_hash"] = planned.meta_hash
+        payload["convert_to"] = planned.convert_to
+        payload["shrink_to"] = planned.shrink_to
+    action = planned.action.value
+    assert action in ("create", "update", "replace", "delete")
+    return NewOp(
+        target=planned.target,
+        key=planned.key,
+        action=action,  # type: ignore[arg-type]
+        target_id=planned.target_id,
+        payload=payload,
+    )
+
+
+async def run_job(
+    job: Any, mode: Mode, *, store: StateStore, spool: Spool, session: aiohttp.ClientSession
+) -> RunSummary:
+    """Run ``job`` once in ``mode``."""
+    return await JobRun(job, store, spool, session, mode).run()

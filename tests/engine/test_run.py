@@ -1,0 +1,131 @@
+"""A job run end to end on in-process emulators: migrate, then an incremental sync after the
+source changed, then a plan that changes nothing."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from syncer.engine.run import Mode, run_job
+from syncer.http import open_session
+from syncer.jobs import load_job
+from syncer.spool import Spool
+from syncer.state import StateStore
+from syncer.testing.images import generate
+from syncer.testing.server import serve
+from syncer.vendors.partium.emulator import PartiumEmulator
+from syncer.vendors.spiffy.emulator import SpiffyEmulator
+
+JOB = """
+[source]
+vendor = "partium"
+base_url = "${PARTIUM_URL}"
+api_key = "demo"
+
+[[targets]]
+name = "shop"
+vendor = "spiffy"
+base_url = "${SPIFFY_URL}"
+api_key = "demo"
+password = "demo"
+
+[targets.delete]
+enabled = true
+max_percent = 50
+
+[targets.mapping]
+owners = { "part-0001" = "products/100001" }
+default_owner = "products/100002"
+"""
+
+
+@dataclass
+class World:
+    partium: PartiumEmulator
+    spiffy: SpiffyEmulator
+    job: Any
+    store: StateStore
+    spool: Spool
+    session: aiohttp.ClientSession
+
+    async def run(self, mode: Mode) -> Any:
+        return await run_job(self.job, mode, store=self.store, spool=self.spool,
+                             session=self.session)
+
+    def source_shas(self) -> list[str]:
+        return sorted(i.sha256 for i in self.partium.store.iter_images())
+
+    def target_shas(self) -> list[str]:
+        return sorted(i.sha256 for i in self.spiffy.store.iter_images())
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    partium, spiffy = PartiumEmulator(), SpiffyEmulator()
+    partium.seed(12, 2, seed_value=3)
+    spiffy.seed(0, 2)
+    async with serve(partium) as p_url, serve(spiffy) as s_url, open_session() as session:
+        path = tmp_path / "job.toml"
+        path.write_text(JOB)
+        job = load_job(path, {"PARTIUM_URL": p_url, "SPIFFY_URL": s_url})
+        async with await StateStore.open(f"sqlite+aiosqlite:///{tmp_path}/state.db") as store, \
+                Spool(tmp_path / "spool") as spool:
+            yield World(partium, spiffy, job, store, spool, session)
+
+
+async def test_migrate_copies_every_image_with_its_bytes(world: World) -> None:
+    summary = await world.run(Mode.MIGRATE)
+    assert summary.status == "succeeded", summary.errors
+    assert summary.done["shop.create"] == 12
+    assert world.target_shas() == world.source_shas()
+    owners = {i.owner for i in world.spiffy.store.iter_images()}
+    assert owners == {"100001", "100002"}
+
+
+async def test_a_second_run_changes_nothing_and_reads_no_bytes_again(world: World) -> None:
+    await world.run(Mode.MIGRATE)
+    again = await world.run(Mode.SYNC)
+    assert again.status == "succeeded"
+    assert sum(again.done.values()) == 0
+    assert again.skipped["shop: unchanged"] == 12
+
+
+async def test_sync_follows_adds_edits_and_deletes(world: World) -> None:
+    await world.run(Mode.MIGRATE)
+    images = list(world.partium.store.iter_images())
+    new_bytes = generate(random.Random(99), ("png",)).data
+    world.partium.admin_edit(images[0], {}, new_bytes)
+    world.partium.admin_delete(images[1])
+    added = world.partium.admin_add(world.partium.store.owners["part-0001"], "new.png",
+                                    generate(random.Random(7), ("jpeg",)).data, {})
+    summary = await world.run(Mode.SYNC)
+    assert summary.status == "succeeded", summary.errors
+    assert summary.done["shop.replace"] == 1
+    assert summary.done["shop.delete"] == 1
+    assert summary.done["shop.create"] == 1
+    assert world.target_shas() == world.source_shas()
+    assert added.sha256 in world.target_shas()
+
+
+async def test_the_max_delete_guard_stops_a_run_that_would_empty_the_target(world: World
+                                                                            ) -> None:
+    await world.run(Mode.MIGRATE)
+    for image in list(world.partium.store.iter_images()):
+        world.partium.admin_delete(image)
+    summary = await world.run(Mode.SYNC)
+    assert summary.status == "stopped"
+    assert "over the 50.0% limit" in summary.guard["shop"]
+    assert len(world.target_shas()) == 12  # nothing deleted
+
+
+async def test_plan_reports_without_writing(world: World) -> None:
+    summary = await world.run(Mode.PLAN)
+    assert summary.planned["shop.create"] == 12
+    assert world.target_shas() == []
+    assert await world.store.runs(world.job.name) == []
