@@ -55,8 +55,9 @@ class World:
     session: aiohttp.ClientSession
 
     async def run(self, mode: Mode) -> Any:
-        return await run_job(self.job, mode, store=self.store, spool=self.spool,
-                             session=self.session)
+        return await run_job(
+            self.job, mode, store=self.store, spool=self.spool, session=self.session
+        )
 
     def source_shas(self) -> list[str]:
         return sorted(i.sha256 for i in self.partium.store.iter_images())
@@ -74,8 +75,10 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         path = tmp_path / "job.toml"
         path.write_text(JOB)
         job = load_job(path, {"PARTIUM_URL": p_url, "SPIFFY_URL": s_url})
-        async with await StateStore.open(f"sqlite+aiosqlite:///{tmp_path}/state.db") as store, \
-                Spool(tmp_path / "spool") as spool:
+        async with (
+            await StateStore.open(f"sqlite+aiosqlite:///{tmp_path}/state.db") as store,
+            Spool(tmp_path / "spool") as spool,
+        ):
             yield World(partium, spiffy, job, store, spool, session)
 
 
@@ -102,8 +105,12 @@ async def test_sync_follows_adds_edits_and_deletes(world: World) -> None:
     new_bytes = generate(random.Random(99), ("png",)).data
     world.partium.admin_edit(images[0], {}, new_bytes)
     world.partium.admin_delete(images[1])
-    added = world.partium.admin_add(world.partium.store.owners["part-0001"], "new.png",
-                                    generate(random.Random(7), ("jpeg",)).data, {})
+    added = world.partium.admin_add(
+        world.partium.store.owners["part-0001"],
+        "new.png",
+        generate(random.Random(7), ("jpeg",)).data,
+        {},
+    )
     summary = await world.run(Mode.SYNC)
     assert summary.status == "succeeded", summary.errors
     assert summary.done["shop.replace"] == 1
@@ -113,8 +120,7 @@ async def test_sync_follows_adds_edits_and_deletes(world: World) -> None:
     assert added.sha256 in world.target_shas()
 
 
-async def test_the_max_delete_guard_stops_a_run_that_would_empty_the_target(world: World
-                                                                            ) -> None:
+async def test_the_max_delete_guard_stops_a_run_that_would_empty_the_target(world: World) -> None:
     await world.run(Mode.MIGRATE)
     for image in list(world.partium.store.iter_images()):
         world.partium.admin_delete(image)
