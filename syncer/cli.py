@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import sys
 from pathlib import Path
 
 import click
@@ -230,3 +231,66 @@ def _warn_if_exposed(host: str) -> None:
             "credentials from anyone who can reach it.",
             err=True,
         )
+
+
+_JOB = click.argument("job", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+
+
+@main.command()
+@_JOB
+def migrate(job: Path) -> None:
+    """Copy everything from JOB's source to its targets (a full listing).
+
+    Safe to stop at any moment: the next run resumes where this one stopped. Exit codes: 0 done,
+    2 configuration error, 3 some items failed, 4 stopped by the max-delete guard, 5 could not run.
+    """
+    from syncer.engine.commands import run_command
+    from syncer.engine.run import Mode
+
+    sys.exit(run_command(job, Mode.MIGRATE))
+
+
+@main.command()
+@_JOB
+def sync(job: Path) -> None:
+    """Bring JOB's targets in step with its source: creates, updates, replaces and (when enabled,
+    under the max-delete guard) deletes. Exit codes as for migrate."""
+    from syncer.engine.commands import run_command
+    from syncer.engine.run import Mode
+
+    sys.exit(run_command(job, Mode.SYNC))
+
+
+@main.command()
+@_JOB
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def plan(job: Path, as_json: bool) -> None:
+    """Show what a sync of JOB would do, without writing to any target or to the state."""
+    from syncer.engine.commands import run_command
+    from syncer.engine.run import Mode
+
+    sys.exit(run_command(job, Mode.PLAN, as_json=as_json))
+
+
+@main.command()
+@_JOB
+def retry(job: Path) -> None:
+    """Re-attempt JOB's failed operations (no listing)."""
+    from syncer.engine.commands import run_command
+    from syncer.engine.run import Mode
+
+    sys.exit(run_command(job, Mode.RETRY))
+
+
+@main.command()
+@click.argument("job", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--state",
+    "state_url",
+    help="State URL when no JOB is given. [default: sqlite+aiosqlite:///.syncer/state.db]",
+)
+def status(job: Path | None, state_url: str | None) -> None:
+    """Last runs (of JOB, or of every job in the state store), counts and failures."""
+    from syncer.engine.commands import status_command
+
+    sys.exit(status_command(job, state_url))

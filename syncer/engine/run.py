@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 import anyio
-from anyio.abc import ObjectReceiveStream, ObjectSendStream
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from syncer.engine.mapping import map_record
 from syncer.engine.plan import (
@@ -54,6 +54,8 @@ class Mode(StrEnum):
     MIGRATE = "migrate"
     SYNC = "sync"
     PLAN = "plan"
+    #: Only re-attempt failed operations (``syncer retry``): no listing, no sweep.
+    RETRY = "retry"
 
 
 @dataclass
@@ -98,8 +100,8 @@ class TargetLane:
     config: Any
     policy: TargetPolicy
     client: Any
-    send: ObjectSendStream[OpRow]
-    receive: ObjectReceiveStream[OpRow]
+    send: MemoryObjectSendStream[OpRow]
+    receive: MemoryObjectReceiveStream[OpRow]
 
 
 class JobRun:
@@ -129,14 +131,18 @@ class JobRun:
         try:
             async with anyio.create_task_group() as group:
                 self._open_lanes(group)
+                if self.mode is Mode.RETRY:
+                    await self.store.requeue_failed(self.job.name)
                 await self._resume_open_ops()
-                complete_in_this_run = await self._list(commit=True)
-                if complete_in_this_run:
+                if self.mode is not Mode.RETRY and await self._list(commit=True):
                     await self._sweep()
                 for lane in self.targets.values():
                     await lane.send.aclose()
             status = self.summary.status
         finally:
+            for lane in self.targets.values():  # a failed run leaves streams open otherwise
+                lane.send.close()
+                lane.receive.close()
             with anyio.CancelScope(shield=True):
                 await self.store.finish_run(run.id, status, self.summary.to_json())
         return self.summary

@@ -1,0 +1,81 @@
+"""What the ``migrate``, ``sync``, ``plan``, ``retry`` and ``status`` commands do, as functions
+returning an exit code, so that the CLI only parses arguments.
+
+Exit codes: 0 done; 2 configuration error (a job file, a setting); 3 partial failure (some items
+failed: see ``syncer status``, then ``syncer retry``); 4 stopped by a guard (max-delete); 5 the run
+could not proceed (credentials refused, a vendor unreachable, the job already running).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+import click
+
+from syncer.engine.report import plan_json, runs_text, summary_text
+from syncer.engine.run import Mode, run_job
+from syncer.errors import AuthenticationError, ConfigError, NetworkError, StateError, VendorError
+from syncer.http import open_session
+from syncer.jobs import Job, load_job
+from syncer.spool import Spool
+from syncer.state import StateStore
+
+OK, CONFIG, PARTIAL, GUARD, BLOCKED = 0, 2, 3, 4, 5
+SPOOL_ROOT = Path(".syncer") / "spool"
+
+
+def run_command(job_path: Path, mode: Mode, *, as_json: bool = False) -> int:
+    """Load the job, run it in ``mode``, print the report; the exit code says how it went."""
+    try:
+        job = load_job(job_path)
+        return anyio.run(_run, job, mode, as_json)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return CONFIG
+    except (AuthenticationError, NetworkError, StateError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        return BLOCKED
+
+
+async def _run(job: Job, mode: Mode, as_json: bool) -> int:
+    async with (
+        await StateStore.open(job.state) as store,
+        Spool(SPOOL_ROOT / job.name) as spool,
+        open_session() as session,
+    ):
+        try:
+            summary = await run_job(job, mode, store=store, spool=spool, session=session)
+        except* AuthenticationError as group:
+            raise group.exceptions[0] from None
+        except* VendorError as group:
+            raise NetworkError(str(group.exceptions[0]), vendor="syncer") from None
+    if mode is Mode.PLAN and as_json:
+        click.echo(plan_json(summary))
+    else:
+        click.echo(summary_text(summary, job.name, mode.value))
+    return {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD}.get(summary.status, PARTIAL)
+
+
+def status_command(job_path: Path | None, state_url: str | None) -> int:
+    try:
+        job = load_job(job_path) if job_path else None
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return CONFIG
+    url = job.state if job is not None else state_url
+    name = job.name if job is not None else None
+    try:
+        click.echo(anyio.run(_status, url, name))
+    except StateError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return BLOCKED
+    return OK
+
+
+async def _status(url: str | None, name: str | None) -> str:
+    async with await StateStore.open(url) as store:
+        runs = await store.runs(name, limit=20)
+        jobs = sorted({run.job for run in runs})
+        failed = {job: len(await store.failed_ops(job)) for job in jobs}
+        return runs_text(runs, failed)

@@ -1,0 +1,65 @@
+"""Plain-text reports of runs for the terminal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from syncer.engine.run import RunSummary
+from syncer.state import RunRow
+
+
+def summary_text(summary: RunSummary, job: str, mode: str) -> str:
+    """What a run did, a line per target and action, then skips, guard stops and errors."""
+    lines = [
+        f"{mode} {job}: {summary.status} — listed {summary.listed}, downloaded {summary.downloaded}"
+    ]
+    for label in sorted(set(summary.planned) | set(summary.done) | set(summary.failed)):
+        lines.append(
+            f"  {label:24} planned {summary.planned[label]:>6}  "
+            f"done {summary.done[label]:>6}  failed {summary.failed[label]:>6}"
+        )
+    for reason, count in summary.skipped.most_common(10):
+        lines.append(f"  skipped {count:>6}  {reason}")
+    for target, reason in summary.guard.items():
+        lines.append(
+            f"  STOPPED {target}: {reason} (raise the limit in [targets.delete] to allow it)"
+        )
+    for error in summary.errors[:10]:
+        lines.append(f"  error: {error}")
+    return "\n".join(lines)
+
+
+def plan_json(summary: RunSummary) -> str:
+    ops = [
+        {
+            "target": p.target,
+            "key": p.key,
+            "action": p.action.value,
+            "reason": p.reason,
+            "target_id": p.target_id,
+            "convert_to": p.convert_to,
+            "shrink_to": p.shrink_to,
+        }
+        for p in summary.plan
+    ]
+    return json.dumps({"summary": summary.to_json(), "ops": ops}, indent=2)
+
+
+def runs_text(runs: list[RunRow], failed: dict[str, int]) -> str:
+    if not runs:
+        return "no runs yet"
+    lines = [f"{'run':>5}  {'job':20} {'mode':8} {'status':11} {'started':25} counts"]
+    for run in runs:
+        counts: dict[str, Any] = run.counts or {}
+        done = sum((counts.get("done") or {}).values())
+        bad = sum((counts.get("failed") or {}).values())
+        lines.append(
+            f"{run.id:>5}  {run.job:20} {run.mode:8} {run.status:11} "
+            f"{run.started_at[:25]:25} listed {counts.get('listed', 0)}, done {done}, "
+            f"failed {bad}"
+        )
+    for job, count in failed.items():
+        if count:
+            lines.append(f"{job}: {count} failed operation(s); `syncer retry` re-attempts them")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""The run commands through the CLI: exit codes and messages a user sees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from syncer.cli import main
+from syncer.testing.server import serve_in_thread
+from syncer.vendors.partium.emulator import PartiumEmulator
+from syncer.vendors.spiffy.emulator import SpiffyEmulator
+
+DEMO = Path(__file__).parents[2] / "jobs" / "demo.toml"
+
+
+@pytest.fixture
+def emulators() -> Iterator[dict[str, str]]:
+    partium, spiffy = PartiumEmulator(), SpiffyEmulator()
+    partium.seed(8, 2)
+    spiffy.seed(0, 3)
+    with serve_in_thread(partium) as p_url, serve_in_thread(spiffy) as s_url:
+        yield {"PARTIUM_URL": p_url, "SPIFFY_URL": s_url}
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the demo's state and spool go under .syncer/ here
+
+
+def invoke(tmp_path: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_migrate_then_status(tmp_path: Path, emulators: dict[str, str]) -> None:
+    code, output = invoke(tmp_path, emulators, "migrate", str(DEMO))
+    assert code == 0, output
+    assert "spiffy.create" in output
+    code, output = invoke(tmp_path, emulators, "status", str(DEMO))
+    assert code == 0
+    assert "migrate  succeeded" in output
+
+
+def test_plan_writes_nothing(tmp_path: Path, emulators: dict[str, str]) -> None:
+    code, output = invoke(tmp_path, emulators, "plan", "--json", str(DEMO))
+    assert code == 0, output
+    assert '"action": "create"' in output
+
+
+def test_a_broken_job_file_exits_2_naming_file_and_key(tmp_path: Path) -> None:
+    job = tmp_path / "broken.toml"
+    job.write_text('[source]\nvendor = "shopify"\n')
+    code, output = invoke(tmp_path, {}, "migrate", str(job))
+    assert code == 2
+    assert "broken.toml" in output
+    assert "source.vendor" in output
+
+
+def test_wrong_credentials_exit_5_naming_the_setting(
+    tmp_path: Path, emulators: dict[str, str]
+) -> None:
+    env = {**emulators, "PARTIUM_API_KEY": "not-the-key"}
+    code, output = invoke(tmp_path, env, "migrate", str(DEMO))
+    assert code == 5
+    assert "partium" in output
+    assert "api_key" in output
+    assert "not-the-key" not in output
