@@ -65,6 +65,7 @@ runs = sa.Table(
     sa.Column("heartbeat_at", UtcDateTime, nullable=False),
     sa.Column("finished_at", UtcDateTime, nullable=True),
     sa.Column("counts", Json, nullable=False),
+    sa.Column("holder", sa.String(300), nullable=True),  # host:pid of the lease holder
     sa.Index("ix_runs_job_id", "job", "id"),
     # The lease: at most one running run per job, enforced by the database itself.
     sa.Index(

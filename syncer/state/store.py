@@ -8,6 +8,8 @@ store keeps what it is given.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -150,6 +152,7 @@ class StateStore(Journal):
                 await self._take_lease(conn, job, now)
                 values = {"job": job, "mode": mode, "status": "running", "started_at": now}
                 values |= {"heartbeat_at": now, "finished_at": None, "counts": {}}
+                values["holder"] = _this_process()
                 result = await conn.execute(runs.insert().values(**values))
                 run_id = result.inserted_primary_key
                 assert run_id is not None
@@ -164,7 +167,7 @@ class StateStore(Journal):
         holder = await self._running(conn, job)
         if holder is None:
             return
-        if now - holder.heartbeat_at < self._lease:
+        if now - holder.heartbeat_at < self._lease and not _holder_died(holder.holder):
             raise _busy(job, holder)
         stale = sa.and_(
             runs.c.id == holder.id,
@@ -365,3 +368,24 @@ def _check_job(job: str, rows: Sequence[ItemRow]) -> None:
     strays = sorted({row.job for row in rows} - {job})
     if strays:
         raise ValueError(f"commit_page for job {job!r} was given items of job(s) {strays}")
+
+
+def _this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder_died(holder: str | None) -> bool:
+    """True when the lease holder was a process on this host that no longer exists (killed):
+    its lease can be taken over at once instead of after the heartbeat goes stale."""
+    if not holder:
+        return False
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False

@@ -47,6 +47,24 @@ async def test_a_stale_lease_is_taken_over_and_the_old_run_interrupted(
     assert statuses == {dead.id: "interrupted", new.id: "running"}
 
 
+async def test_the_lease_of_a_killed_process_on_this_host_is_taken_over_at_once(
+    store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import subprocess
+
+    import syncer.state.store as store_module
+
+    gone = subprocess.Popen(["true"])  # noqa: ASYNC220 - a process that has exited by now
+    gone.wait()
+    monkeypatch.setattr(store_module, "_this_process", lambda: f"{socket.gethostname()}:{gone.pid}")
+    killed = await store.start_run("shop", "sync")
+    monkeypatch.undo()
+    new = await store.start_run("shop", "sync")  # no waiting for the heartbeat to go stale
+    statuses = {r.id: r.status for r in await store.runs("shop")}
+    assert statuses == {killed.id: "interrupted", new.id: "running"}
+
+
 async def test_a_run_that_lost_its_lease_cannot_write(store: StateStore, clock: Clock) -> None:
     dead = await store.start_run("shop", "sync")
     clock.advance(LEASE + 1)

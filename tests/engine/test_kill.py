@@ -1,0 +1,138 @@
+"""``kill -9`` of the syncer process at several moments, then a rerun: the target ends equal to
+the source, with nothing duplicated and nothing lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from syncer.testing.emulator import VendorEmulator
+from syncer.testing.faults import FaultConfig
+from syncer.testing.server import serve_in_thread
+from syncer.vendors.partium.emulator import PartiumEmulator
+from syncer.vendors.spiffy.emulator import SpiffyEmulator
+
+JOB = """
+[source]
+vendor = "partium"
+base_url = "${PARTIUM_URL}"
+api_key = "demo"
+page_size = 5
+
+[[targets]]
+name = "shop"
+vendor = "spiffy"
+base_url = "${SPIFFY_URL}"
+api_key = "demo"
+password = "demo"
+concurrency = 2
+
+[targets.delete]
+enabled = true
+
+[targets.mapping]
+default_owner = "products/100001"
+"""
+
+
+def count(emulator: VendorEmulator, method: str, fragment: str) -> int:
+    return sum(
+        n
+        for (m, route, status), n in emulator.requests.items()
+        if m == method and fragment in route and status
+    )
+
+
+Moment = Callable[[PartiumEmulator, SpiffyEmulator], bool]
+MOMENTS: dict[str, Moment] = {
+    # the listing has committed a page or two, not all
+    "during-listing": lambda p, s: count(p, "POST", "/images/list") >= 2,
+    # creates are in flight: some ops journalled as sent, not done
+    "between-sent-and-done": lambda p, s: count(s, "POST", "/images.json") >= 3,
+}
+
+
+@pytest.fixture
+def emulators() -> Iterator[tuple[PartiumEmulator, SpiffyEmulator, dict[str, str]]]:
+    partium, spiffy = PartiumEmulator(), SpiffyEmulator()
+    partium.seed(24, 2, seed_value=5)
+    spiffy.seed(0, 1)
+    with serve_in_thread(partium) as p_url, serve_in_thread(spiffy) as s_url:
+        yield partium, spiffy, {"PARTIUM_URL": p_url, "SPIFFY_URL": s_url}
+
+
+def start(job: Path, cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "syncer", "migrate", str(job)],
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def kill_when(process: subprocess.Popen[bytes], ready: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert process.poll() is None, "the run finished before the moment came"
+        assert time.monotonic() < deadline, "the moment never came"
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def live_shas(emulator: VendorEmulator) -> list[str]:
+    return sorted(i.sha256 for i in emulator.store.iter_images() if not i.deleted)
+
+
+@pytest.mark.parametrize("moment", sorted(MOMENTS))
+def test_a_killed_migration_resumes_without_duplicates(
+    moment: str,
+    tmp_path: Path,
+    emulators: tuple[PartiumEmulator, SpiffyEmulator, dict[str, str]],
+) -> None:
+    partium, spiffy, env = emulators
+    job = tmp_path / "job.toml"
+    job.write_text(JOB)
+    slow = FaultConfig(latency_ms=60, jitter_ms=20)
+    partium.faults.configure(slow)
+    spiffy.faults.configure(slow)
+    kill_when(start(job, tmp_path, env), lambda: MOMENTS[moment](partium, spiffy))
+    assert len(live_shas(spiffy)) < 24  # it was stopped part way
+
+    partium.faults.configure(FaultConfig())
+    spiffy.faults.configure(FaultConfig())
+    rerun = start(job, tmp_path, env)
+    assert rerun.wait(timeout=120) == 0
+    assert live_shas(spiffy) == live_shas(partium)  # nothing lost, nothing duplicated
+
+
+def test_a_kill_during_deletes_then_a_rerun_finishes_them(
+    tmp_path: Path,
+    emulators: tuple[PartiumEmulator, SpiffyEmulator, dict[str, str]],
+) -> None:
+    partium, spiffy, env = emulators
+    job = tmp_path / "job.toml"
+    job.write_text(JOB)
+    assert start(job, tmp_path, env).wait(timeout=120) == 0
+    for image in list(partium.store.iter_images())[:2]:  # within the 10% guard of 24
+        partium.admin_delete(image)
+    spiffy.faults.configure(FaultConfig(latency_ms=400))
+    before = count(spiffy, "DELETE", "/images/")
+    kill_when(
+        start(job, tmp_path, env),
+        lambda: (
+            count(spiffy, "DELETE", "/images/") > before
+            or any(m == "DELETE" for (m, _, s) in spiffy.requests if s == 0)
+        ),
+    )
+    spiffy.faults.configure(FaultConfig())
+    assert start(job, tmp_path, env).wait(timeout=120) == 0
+    assert live_shas(spiffy) == live_shas(partium)
