@@ -10,7 +10,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install test lint typecheck check clean
+.PHONY: help install test demo lint typecheck check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,6 +26,9 @@ install: $(STAMP)  ## make the virtual environment with syncer and its dev depen
 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)  ## run the demo: four emulators, a migration and an incremental sync
+	$(BIN)/syncer demo
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check syncer tests bench

@@ -294,3 +294,23 @@ def status(job: Path | None, state_url: str | None) -> None:
     from syncer.engine.commands import status_command
 
     sys.exit(status_command(job, state_url))
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".syncer/demo"),
+    show_default=True,
+    help="Where the demo keeps its job file, state and spool.",
+)
+def demo(workdir: Path) -> None:
+    """Start the four emulators, migrate Partium to Spiffy and Moov, change the source, sync,
+    and show what happened. Everything stays on this machine (127.0.0.1)."""
+    import anyio
+
+    from syncer.demo import demo as run_demo
+
+    click.echo("Starting the vendor emulators on 127.0.0.1:")
+    sys.exit(anyio.run(run_demo, workdir, click.echo))
