@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,33 @@ def test_wrong_credentials_exit_5_naming_the_setting(
     assert "partium" in output
     assert "api_key" in output
     assert "not-the-key" not in output
+
+
+async def _state(path: Path) -> tuple[int, Any, int]:
+    from syncer.state import StateStore
+
+    async with await StateStore.open(f"sqlite+aiosqlite:///{path}") as store:
+        cursor = await store.cursor("demo", "partium")
+        links = await store.count_links("demo", "spiffy")
+        items = await store.items("demo", [f"k{n}" for n in range(0)])
+        return links, cursor.cursor if cursor else None, len(items)
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [{"PARTIUM_API_KEY": "wrong"}, {"PARTIUM_URL": "http://127.0.0.1:9"}],
+    ids=["wrong-source-key", "unreachable-source"],
+)
+def test_a_failed_run_leaves_the_synced_state_as_it_was(
+    tmp_path: Path, emulators: dict[str, str], breakage: dict[str, str]
+) -> None:
+    import anyio
+
+    code, output = invoke(tmp_path, emulators, "migrate", str(DEMO))
+    assert code == 0, output
+    state = tmp_path / ".syncer" / "demo.db"
+    before = anyio.run(_state, state)
+    code, output = invoke(tmp_path, {**emulators, **breakage}, "sync", str(DEMO))
+    assert code == 5, output
+    assert "wrong" not in output.replace("wrong-", "")  # the secret itself is never printed
+    assert anyio.run(_state, state) == before
