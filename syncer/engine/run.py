@@ -48,6 +48,8 @@ log = logging.getLogger("syncer.engine")
 STREAM_BUFFER = 256
 #: Pages fingerprinted at once: the downloads of one page run concurrently.
 DOWNLOADS_PER_PAGE = 8
+#: Marks (in ``ImageRecord.extra``) a record whose bytes could not be read, with the reason.
+UNREADABLE = "syncer_unreadable"
 
 
 class Mode(StrEnum):
@@ -77,7 +79,7 @@ class RunSummary:
     def status(self) -> str:
         if self.guard:
             return "stopped"
-        return "partial" if sum(self.failed.values()) else "succeeded"
+        return "partial" if sum(self.failed.values()) or self.errors else "succeeded"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -235,7 +237,13 @@ class JobRun:
                 size=record.size or prior.size,
                 mime=record.mime or prior.mime,
             )
-        blob = await self._download(record)
+        try:
+            blob = await self._download(record)
+        except AuthenticationError:
+            raise
+        except VendorError as exc:  # this item only: it is skipped, the run goes on
+            self.summary.errors.append(str(exc))
+            return replace(record, extra={**record.extra, UNREADABLE: str(exc)})
         return replace(record, sha256=blob.sha256, size=blob.size, mime=blob.mime)
 
     async def _download(self, record: ImageRecord) -> Blob:
@@ -247,7 +255,7 @@ class JobRun:
     # -- planning --------------------------------------------------------------------------------
 
     async def _plan_page(self, records: list[ImageRecord]) -> list[NewOp]:
-        live = [r for r in records if not r.deleted]
+        live = [r for r in records if not r.deleted and not self._unreadable(r)]
         ops: list[NewOp] = []
         for lane in self.targets.values():
             links = await self.store.links(self.job.name, lane.name, [r.key for r in live])
@@ -260,6 +268,14 @@ class JobRun:
                     ops.append(_new_op(planned))
         return ops
 
+    def _unreadable(self, record: ImageRecord) -> bool:
+        """A record whose bytes could not be read is skipped for every target, with a reason."""
+        if UNREADABLE not in record.extra:
+            return False
+        for name in self.targets or {t.name: t for t in self.job.targets}:
+            self.summary.skipped[f"{name}: the source's bytes could not be read"] += 1
+        return True
+
     async def _plan_only(self, records: list[ImageRecord]) -> None:
         for config in self.job.targets:
             policy = TargetPolicy(
@@ -270,7 +286,7 @@ class JobRun:
             )
             links = await self.store.links(self.job.name, config.name, [r.key for r in records])
             for record in records:
-                if record.deleted:
+                if record.deleted or UNREADABLE in record.extra:
                     continue
                 planned = plan_item(
                     map_record(record, config.mapping), links.get(record.key), policy

@@ -135,3 +135,25 @@ async def test_plan_reports_without_writing(world: World) -> None:
     assert summary.planned["shop.create"] == 12
     assert world.target_shas() == []
     assert await world.store.runs(world.job.name) == []
+
+
+async def test_an_image_whose_bytes_cannot_be_read_is_skipped_not_fatal(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syncer.engine.run import JobRun
+    from syncer.errors import NotFoundError
+
+    broken = next(world.partium.store.iter_images()).id
+    download = JobRun._download
+
+    async def flaky(self: JobRun, record: Any) -> Any:
+        if record.key == broken:
+            raise NotFoundError("gone meanwhile", vendor="partium", item=broken)
+        return await download(self, record)
+
+    monkeypatch.setattr(JobRun, "_download", flaky)
+    summary = await world.run(Mode.MIGRATE)
+    assert summary.status == "partial"
+    assert summary.done["shop.create"] == 11
+    assert summary.skipped["shop: the source's bytes could not be read"] == 1
+    assert any("gone meanwhile" in error for error in summary.errors)
