@@ -13,6 +13,7 @@ from pathlib import Path
 import anyio
 import click
 
+from syncer.engine.progress import TerminalProgress
 from syncer.engine.report import plan_json, runs_text, summary_text
 from syncer.engine.run import Mode, run_job
 from syncer.errors import AuthenticationError, ConfigError, NetworkError, StateError, VendorError
@@ -45,7 +46,10 @@ async def _run(job: Job, mode: Mode, as_json: bool) -> int:
         open_session() as session,
     ):
         try:
-            summary = await run_job(job, mode, store=store, spool=spool, session=session)
+            with TerminalProgress() as progress:
+                summary = await run_job(
+                    job, mode, store=store, spool=spool, session=session, progress=progress
+                )
         except* AuthenticationError as group:
             raise group.exceptions[0] from None
         except* VendorError as group:

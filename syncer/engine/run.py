@@ -33,6 +33,7 @@ from syncer.engine.plan import (
     plan_delete,
     plan_item,
 )
+from syncer.engine.progress import NoProgress, RunProgress
 from syncer.engine.records_json import record_from_json, record_to_json
 from syncer.errors import AuthenticationError, VendorError
 from syncer.http import Lane
@@ -110,8 +111,15 @@ class JobRun:
     """Runs one job once; build with :meth:`open`, then ``await run()``."""
 
     def __init__(
-        self, job: Any, store: StateStore, spool: Spool, session: aiohttp.ClientSession, mode: Mode
+        self,
+        job: Any,
+        store: StateStore,
+        spool: Spool,
+        session: aiohttp.ClientSession,
+        mode: Mode,
+        progress: RunProgress | None = None,
     ) -> None:
+        self.progress: RunProgress = progress or NoProgress()
         self.job = job
         self.store = store
         self.spool = spool
@@ -191,6 +199,7 @@ class JobRun:
         async for page in self.source.pages(cursor):
             records = await self._fingerprint(page.records)
             self.summary.listed += len(records)
+            self.progress.listed(len(records))
             if not commit:
                 await self._plan_only(records)
                 continue
@@ -206,8 +215,7 @@ class JobRun:
                 page.done,
                 ops,
             )
-            for op in opened:
-                await self.targets[op.target].send.send(op)
+            await self._dispatch(opened)
             await self.store.heartbeat(self.summary.run_id or 0)
         return not resuming
 
@@ -250,6 +258,7 @@ class JobRun:
         async with self.source.open(record) as chunks:
             blob = await self.spool.write(chunks, mime_hint=record.mime, item=record.key)
         self.summary.downloaded += 1
+        self.progress.fetched(1)
         return blob
 
     # -- planning --------------------------------------------------------------------------------
@@ -344,12 +353,17 @@ class JobRun:
                 True,
                 ops,
             )
-            for op in opened:
-                await self.targets[op.target].send.send(op)
+            await self._dispatch(opened)
         if keys and not self.summary.guard:
             await self.store.mark_gone(self.job.name, keys)
 
     # -- applying ops ----------------------------------------------------------------------------
+
+    async def _dispatch(self, ops: list[OpRow]) -> None:
+        """Hand journalled ops to their targets' pushers (waits when a pusher is behind)."""
+        for op in ops:
+            self.progress.planned(op.target, 1)
+            await self.targets[op.target].send.send(op)
 
     async def _resume_open_ops(self) -> None:
         """Ops a killed run left planned or sent go first (DESIGN §5)."""
@@ -360,7 +374,7 @@ class JobRun:
                     op.id, f"target {op.target!r} is no longer in the job"
                 )
                 continue
-            await lane.send.send(op)
+            await self._dispatch([op])
 
     async def _apply(self, lane: TargetLane, op: OpRow) -> None:
         label = f"{lane.name}.{op.action}"
@@ -373,6 +387,7 @@ class JobRun:
             self.summary.failed[label] += 1
             self.summary.errors.append(str(exc))
             await self.store.mark_failed(op.id, str(exc), retryable=exc.transient)
+            self.progress.finished(lane.name, ok=False)
             return
         record = record_from_json(op.payload["record"])
         if op.action == "delete":
@@ -392,6 +407,7 @@ class JobRun:
             )
             await self.store.mark_done(op.id, link=link)
         self.summary.done[label] += 1
+        self.progress.finished(lane.name, ok=True)
 
     async def _perform(self, lane: TargetLane, op: OpRow) -> TargetItem | None:
         record = record_from_json(op.payload["record"])
@@ -472,7 +488,13 @@ def _new_op(planned: Planned, record: dict[str, Any] | None = None) -> NewOp:
 
 
 async def run_job(
-    job: Any, mode: Mode, *, store: StateStore, spool: Spool, session: aiohttp.ClientSession
+    job: Any,
+    mode: Mode,
+    *,
+    store: StateStore,
+    spool: Spool,
+    session: aiohttp.ClientSession,
+    progress: RunProgress | None = None,
 ) -> RunSummary:
-    """Run ``job`` once in ``mode``."""
-    return await JobRun(job, store, spool, session, mode).run()
+    """Run ``job`` once in ``mode``, reporting to ``progress`` as it goes."""
+    return await JobRun(job, store, spool, session, mode, progress).run()

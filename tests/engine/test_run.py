@@ -157,3 +157,56 @@ async def test_an_image_whose_bytes_cannot_be_read_is_skipped_not_fatal(
     assert summary.done["shop.create"] == 11
     assert summary.skipped["shop: the source's bytes could not be read"] == 1
     assert any("gone meanwhile" in error for error in summary.errors)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def _add(self, name: str, count: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + count
+
+    def listed(self, count: int) -> None:
+        self._add("listed", count)
+
+    def fetched(self, count: int) -> None:
+        self._add("fetched", count)
+
+    def planned(self, target: str, count: int) -> None:
+        self._add(f"{target} planned", count)
+
+    def finished(self, target: str, ok: bool) -> None:
+        self._add(f"{target} {'ok' if ok else 'failed'}", 1)
+
+
+async def test_progress_follows_listing_fetching_and_each_target(world: World) -> None:
+    recorder = Recorder()
+    await run_job(
+        world.job,
+        Mode.MIGRATE,
+        store=world.store,
+        spool=world.spool,
+        session=world.session,
+        progress=recorder,
+    )
+    assert recorder.counts == {"listed": 12, "fetched": 12, "shop planned": 12, "shop ok": 12}
+
+
+def test_terminal_progress_draws_a_bar_per_target() -> None:
+    import io
+
+    from rich.console import Console
+
+    from syncer.engine.progress import TerminalProgress
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100)
+    with TerminalProgress(console) as progress:
+        progress.listed(5)
+        progress.planned("shop", 3)
+        progress.finished("shop", ok=True)
+        progress.finished("shop", ok=False)
+    text = out.getvalue()
+    assert "shop" in text
+    assert "2/3" in text
+    assert "1 failed" in text
