@@ -162,14 +162,8 @@ class JobRun:
     def _open_lanes(self, group: anyio.abc.TaskGroup) -> None:
         for config in self.job.targets:
             send, receive = anyio.create_memory_object_stream[OpRow](STREAM_BUFFER)
-            policy = TargetPolicy(
-                config.name,
-                client_class(config.vendor).capabilities,
-                on_oversize=OnOversize(config.on_oversize),
-                convert_to="image/png" if config.convert == "auto" else None,
-            )
             lane = TargetLane(
-                config.name, config, policy, _client(config, self.session), send, receive
+                config.name, config, _policy(config), _client(config, self.session), send, receive
             )
             self.targets[config.name] = lane
             group.start_soon(self._push_lane, lane)
@@ -264,44 +258,34 @@ class JobRun:
     # -- planning --------------------------------------------------------------------------------
 
     async def _plan_page(self, records: list[ImageRecord]) -> list[NewOp]:
+        """The page's ops to journal (skips are counted, not journalled)."""
+        planned = await self._plan_records(records)
+        return [_new_op(p) for p in planned if p.action is not Action.SKIP]
+
+    async def _plan_only(self, records: list[ImageRecord]) -> None:
+        """``syncer plan``: keep every planned entry for the report; journal nothing."""
+        self.summary.plan.extend(await self._plan_records(records))
+
+    async def _plan_records(self, records: list[ImageRecord]) -> list[Planned]:
+        """Every target's plan for the live, readable records of a page, counted."""
         live = [r for r in records if not r.deleted and not self._unreadable(r)]
-        ops: list[NewOp] = []
-        for lane in self.targets.values():
-            links = await self.store.links(self.job.name, lane.name, [r.key for r in live])
+        planned: list[Planned] = []
+        for config in self.job.targets:
+            links = await self.store.links(self.job.name, config.name, [r.key for r in live])
+            policy = _policy(config)
             for record in live:
-                planned = plan_item(
-                    map_record(record, lane.config.mapping), links.get(record.key), lane.policy
-                )
-                self._count_plan(planned)
-                if planned.action is not Action.SKIP:
-                    ops.append(_new_op(planned))
-        return ops
+                entry = plan_item(map_record(record, config.mapping), links.get(record.key), policy)
+                self._count_plan(entry)
+                planned.append(entry)
+        return planned
 
     def _unreadable(self, record: ImageRecord) -> bool:
         """A record whose bytes could not be read is skipped for every target, with a reason."""
         if UNREADABLE not in record.extra:
             return False
-        for name in self.targets or {t.name: t for t in self.job.targets}:
-            self.summary.skipped[f"{name}: the source's bytes could not be read"] += 1
-        return True
-
-    async def _plan_only(self, records: list[ImageRecord]) -> None:
         for config in self.job.targets:
-            policy = TargetPolicy(
-                config.name,
-                client_class(config.vendor).capabilities,
-                on_oversize=OnOversize(config.on_oversize),
-                convert_to="image/png" if config.convert == "auto" else None,
-            )
-            links = await self.store.links(self.job.name, config.name, [r.key for r in records])
-            for record in records:
-                if record.deleted or UNREADABLE in record.extra:
-                    continue
-                planned = plan_item(
-                    map_record(record, config.mapping), links.get(record.key), policy
-                )
-                self._count_plan(planned)
-                self.summary.plan.append(planned)
+            self.summary.skipped[f"{config.name}: the source's bytes could not be read"] += 1
+        return True
 
     def _count_plan(self, planned: Planned) -> None:
         if planned.action is Action.SKIP:
@@ -447,6 +431,16 @@ class JobRun:
                 blob, self.spool, int(op.payload["shrink_to"]), limiter=self.converting
             )
         return blob
+
+
+def _policy(config: Any) -> TargetPolicy:
+    """How a job's target takes records: its vendor's capabilities and the job's choices."""
+    return TargetPolicy(
+        config.name,
+        client_class(config.vendor).capabilities,
+        on_oversize=OnOversize(config.on_oversize),
+        convert_to="image/png" if config.convert == "auto" else None,
+    )
 
 
 def _client(config: Any, session: aiohttp.ClientSession) -> Any:
