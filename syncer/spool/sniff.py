@@ -13,8 +13,7 @@ OCTET_STREAM: Final = "application/octet-stream"
 def sniff_mime(head: bytes) -> str | None:
     """The image type named by a file's first bytes (at least 12 of them), or None.
 
-    Production code for the spool; ``syncer.testing.images.sniff_format`` and the Partium
-    mapping's ``sniff_mime`` could delegate here.
+    The one sniffer: the spool, the Partium client and the emulators' ``sniff_format`` use it.
     """
     if head.startswith(b"\xff\xd8\xff"):
         return "image/jpeg"

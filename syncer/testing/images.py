@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from syncer.spool.sniff import HEAD_BYTES, sniff_mime
+
 #: Our format names, their MIME types and file extensions.
 MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
 EXTENSION = {"png": "png", "jpeg": "jpg", "webp": "webp", "gif": "gif"}
@@ -21,6 +23,7 @@ PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "gif": "GIF"}
 #: One image in this many is a large one (several MB).
 LARGE_EVERY = 100
 LARGE_BYTES = 2_500_000
+_FORMAT_OF_MIME = {mime: fmt for fmt, mime in MIME.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +44,7 @@ class GeneratedImage:
 
 def sniff_format(data: bytes) -> str | None:
     """The image format named by the magic bytes, or None when it is none we know."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return None
+    return _FORMAT_OF_MIME.get(sniff_mime(data[:HEAD_BYTES]) or "")
 
 
 def decodes(data: bytes) -> bool:

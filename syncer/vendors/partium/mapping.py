@@ -77,19 +77,6 @@ def extension_for(mime: str) -> str:
     return _EXTENSIONS.get(mime.lower(), mime.rpartition("/")[2].lower() or "bin")
 
 
-def sniff_mime(head: bytes) -> str | None:
-    """The image type of a file from its first bytes (JPEG, PNG, GIF, WebP), else None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 # -- info tokens ---------------------------------------------------------------------------------
 
 

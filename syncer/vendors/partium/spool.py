@@ -13,7 +13,8 @@ import anyio
 
 from syncer.http import HttpClient
 from syncer.records import Blob
-from syncer.vendors.partium.mapping import original_path, sniff_mime
+from syncer.spool import sniff_mime
+from syncer.vendors.partium.mapping import original_path
 
 
 async def hash_original(http: HttpClient, image_id: str, *, operation: str, key: str) -> str:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from syncer.records import ImageRecord
+from syncer.spool import sniff_mime
 from syncer.vendors.partium.descriptions import image_id_problem, info_problem
 from syncer.vendors.partium.mapping import (
     HASH_PREFIX,
@@ -21,7 +22,6 @@ from syncer.vendors.partium.mapping import (
     original_path,
     parse_info,
     same_info,
-    sniff_mime,
     to_description,
     to_record,
 )
