@@ -250,26 +250,40 @@ def migrate(job: Path) -> None:
     sys.exit(run_command(job, Mode.MIGRATE))
 
 
+_FULL = click.option(
+    "--full",
+    is_flag=True,
+    help="List everything and sweep for deletes, even when an incremental listing is due.",
+)
+
+
 @main.command()
 @_JOB
-def sync(job: Path) -> None:
+@_FULL
+def sync(job: Path, full: bool) -> None:
     """Bring JOB's targets in step with its source: creates, updates, replaces and (when enabled,
-    under the max-delete guard) deletes. Exit codes as for migrate."""
+    under the max-delete guard) deletes. Exit codes as for migrate.
+
+    A source with a watermark (BeProduct) lists only what changed since the last sync, and in
+    full (sweeping for deletes) once [schedule] full_every has passed since the last full sweep.
+    Other sources are listed in full every time; unchanged version tokens spare the downloads.
+    """
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
-    sys.exit(run_command(job, Mode.SYNC))
+    sys.exit(run_command(job, Mode.SYNC, full=full))
 
 
 @main.command()
 @_JOB
+@_FULL
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def plan(job: Path, as_json: bool) -> None:
+def plan(job: Path, full: bool, as_json: bool) -> None:
     """Show what a sync of JOB would do, without writing to any target or to the state."""
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
-    sys.exit(run_command(job, Mode.PLAN, as_json=as_json))
+    sys.exit(run_command(job, Mode.PLAN, as_json=as_json, full=full))
 
 
 @main.command()

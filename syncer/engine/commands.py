@@ -26,11 +26,12 @@ OK, CONFIG, PARTIAL, GUARD, BLOCKED = 0, 2, 3, 4, 5
 SPOOL_ROOT = Path(".syncer") / "spool"
 
 
-def run_command(job_path: Path, mode: Mode, *, as_json: bool = False) -> int:
-    """Load the job, run it in ``mode``, print the report; the exit code says how it went."""
+def run_command(job_path: Path, mode: Mode, *, as_json: bool = False, full: bool = False) -> int:
+    """Load the job, run it in ``mode``, print the report; the exit code says how it went.
+    ``full``: a sync or plan lists everything even when an incremental listing is due."""
     try:
         job = load_job(job_path)
-        return anyio.run(_run, job, mode, as_json)
+        return anyio.run(_run, job, mode, as_json, full)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         return CONFIG
@@ -39,7 +40,7 @@ def run_command(job_path: Path, mode: Mode, *, as_json: bool = False) -> int:
         return BLOCKED
 
 
-async def _run(job: Job, mode: Mode, as_json: bool) -> int:
+async def _run(job: Job, mode: Mode, as_json: bool, full: bool) -> int:
     async with (
         await StateStore.open(job.state) as store,
         Spool(SPOOL_ROOT / job.name) as spool,
@@ -48,17 +49,31 @@ async def _run(job: Job, mode: Mode, as_json: bool) -> int:
         try:
             with TerminalProgress() as progress:
                 summary = await run_job(
-                    job, mode, store=store, spool=spool, session=session, progress=progress
+                    job,
+                    mode,
+                    store=store,
+                    spool=spool,
+                    session=session,
+                    progress=progress,
+                    full=full,
                 )
         except* AuthenticationError as group:
-            raise group.exceptions[0] from None
+            raise _first(group) from None
         except* VendorError as group:
-            raise NetworkError(str(group.exceptions[0]), vendor="syncer") from None
+            raise NetworkError(str(_first(group)), vendor="syncer") from None
     if mode is Mode.PLAN and as_json:
         click.echo(plan_json(summary))
     else:
         click.echo(summary_text(summary, job.name, mode.value))
     return {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD}.get(summary.status, PARTIAL)
+
+
+def _first(group: BaseExceptionGroup[Exception]) -> Exception:
+    """The first error in a (possibly nested) exception group from the run's task groups."""
+    error: Exception | BaseExceptionGroup[Exception] = group
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
 
 
 def status_command(job_path: Path | None, state_url: str | None) -> int:

@@ -11,8 +11,10 @@ from syncer.state import RunRow
 
 def summary_text(summary: RunSummary, job: str, mode: str) -> str:
     """What a run did, a line per target and action, then skips, guard stops and errors."""
+    listing = f" ({summary.listing} listing)" if summary.listing else ""
     lines = [
-        f"{mode} {job}: {summary.status} — listed {summary.listed}, downloaded {summary.downloaded}"
+        f"{mode} {job}: {summary.status} — listed {summary.listed}{listing}, "
+        f"downloaded {summary.downloaded}"
     ]
     for label in sorted(set(summary.planned) | set(summary.done) | set(summary.failed)):
         lines.append(

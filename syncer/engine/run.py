@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -37,11 +38,12 @@ from syncer.engine.progress import NoProgress, RunProgress
 from syncer.engine.records_json import record_from_json, record_to_json
 from syncer.errors import AuthenticationError, VendorError
 from syncer.http import Lane
-from syncer.records import Blob, ImageRecord, TargetItem
+from syncer.records import Blob, Cursor, ImageRecord, TargetItem
 from syncer.spool import Spool, convert, shrink
-from syncer.state import ItemRow, LinkRow, NewOp, OpRow, StateStore
+from syncer.state import CursorRow, ItemRow, LinkRow, NewOp, OpRow, StateStore
 from syncer.state.rows import Origin
 from syncer.vendors import client_class
+from syncer.vendors.contract import IncrementalSource
 
 log = logging.getLogger("syncer.engine")
 
@@ -66,6 +68,9 @@ class RunSummary:
     """What a run did, per target and action; the CLI prints it and the store keeps it."""
 
     run_id: int | None = None
+    #: Which listing the run made: ``full``, ``incremental`` (from a watermark) or ``resumed``
+    #: (a listing a stopped run left unfinished); empty for ``retry``.
+    listing: str = ""
     listed: int = 0
     downloaded: int = 0
     planned: Counter[str] = field(default_factory=Counter)
@@ -84,6 +89,7 @@ class RunSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "listing": self.listing,
             "listed": self.listed,
             "downloaded": self.downloaded,
             "planned": dict(self.planned),
@@ -107,6 +113,29 @@ class TargetLane:
     receive: MemoryObjectReceiveStream[OpRow]
 
 
+@dataclass(frozen=True)
+class Listing:
+    """Where a run's listing starts, and so what its end allows (DESIGN §6, §9)."""
+
+    cursor: Cursor | None
+    #: From a watermark: only what changed, so no deletion can be seen by absence.
+    incremental: bool = False
+    #: Continues a listing that a stopped run left unfinished: its start was not seen here.
+    resumed: bool = False
+
+    @property
+    def kind(self) -> str:
+        if self.resumed:
+            return "resumed"
+        return "incremental" if self.incremental else "full"
+
+    @property
+    def sees_everything(self) -> bool:
+        """A complete listing of this kind shows every live item within this run, so an item
+        it did not show is gone (otherwise only tombstones are)."""
+        return not self.incremental and not self.resumed
+
+
 class JobRun:
     """Runs one job once; build with :meth:`open`, then ``await run()``."""
 
@@ -118,8 +147,12 @@ class JobRun:
         session: aiohttp.ClientSession,
         mode: Mode,
         progress: RunProgress | None = None,
+        *,
+        full: bool = False,
     ) -> None:
         self.progress: RunProgress = progress or NoProgress()
+        #: ``sync --full``: list everything and sweep, even when an incremental listing is due.
+        self.full = full
         self.job = job
         self.store = store
         self.spool = spool
@@ -128,12 +161,14 @@ class JobRun:
         self.summary = RunSummary()
         self.source = _client(job.source, session)
         self.source_name = job.source.vendor
+        self.target_clients = {config.name: _client(config, session) for config in job.targets}
         self.targets: dict[str, TargetLane] = {}
         self.converting = anyio.CapacityLimiter(2)
 
     async def run(self) -> RunSummary:
+        await self._check_targets()
         if self.mode is Mode.PLAN:
-            await self._list(commit=False)
+            await self._list(await self._choose_listing(), commit=False)
             return self.summary
         run = await self.store.start_run(self.job.name, self.mode.value)
         self.summary.run_id = run.id
@@ -144,8 +179,10 @@ class JobRun:
                 if self.mode is Mode.RETRY:
                     await self.store.requeue_failed(self.job.name)
                 await self._resume_open_ops()
-                if self.mode is not Mode.RETRY and await self._list(commit=True):
-                    await self._sweep()
+                if self.mode is not Mode.RETRY:
+                    listing = await self._choose_listing()
+                    await self._list(listing, commit=True)
+                    await self._sweep(listing)
                 for lane in self.targets.values():
                     await lane.send.aclose()
             status = self.summary.status
@@ -159,12 +196,29 @@ class JobRun:
 
     # -- targets ---------------------------------------------------------------------------------
 
+    async def _check_targets(self) -> None:
+        """Every target's credentials, checked at once before the run lists or journals
+        anything: a refused key fails the run up front, naming the target and the setting."""
+        refused: list[VendorError] = []
+
+        async def check(name: str, client: Any) -> None:
+            try:
+                await client.check()
+            except VendorError as exc:
+                exc.message = f"target {name!r}: {exc.message}"
+                refused.append(exc)
+
+        async with anyio.create_task_group() as group:
+            for name, client in self.target_clients.items():
+                group.start_soon(check, name, client)
+        if refused:
+            raise refused[0]
+
     def _open_lanes(self, group: anyio.abc.TaskGroup) -> None:
         for config in self.job.targets:
             send, receive = anyio.create_memory_object_stream[OpRow](STREAM_BUFFER)
-            lane = TargetLane(
-                config.name, config, _policy(config), _client(config, self.session), send, receive
-            )
+            client = self.target_clients[config.name]
+            lane = TargetLane(config.name, config, _policy(config), client, send, receive)
             self.targets[config.name] = lane
             group.start_soon(self._push_lane, lane)
 
@@ -185,12 +239,32 @@ class JobRun:
 
     # -- listing ---------------------------------------------------------------------------------
 
-    async def _list(self, *, commit: bool) -> bool:
-        """Page through the source; True when a listing started in this run reached its end."""
+    async def _choose_listing(self) -> Listing:
+        """Resume an unfinished listing; else, for a sync whose source keeps a watermark and
+        whose last full sweep is younger than ``schedule.full_every``, list what changed since;
+        else list everything."""
         saved = await self.store.cursor(self.job.name, self.source_name)
-        resuming = saved is not None and not saved.complete and commit
-        cursor = saved.cursor if resuming and saved is not None else None
-        async for page in self.source.pages(cursor):
+        if saved is None:
+            return Listing(None)
+        if not saved.complete and self.mode is not Mode.PLAN:
+            return Listing(saved.cursor, incremental=saved.incremental, resumed=True)
+        if self.mode in (Mode.SYNC, Mode.PLAN) and self._incremental_due(saved):
+            assert isinstance(self.source, IncrementalSource)
+            return Listing(self.source.next_sync_cursor(saved.cursor), incremental=True)
+        return Listing(None)
+
+    def _incremental_due(self, saved: CursorRow) -> bool:
+        if self.full or not saved.complete or saved.swept_at is None:
+            return False
+        if not isinstance(self.source, IncrementalSource):
+            return False
+        age = self.store.now() - datetime.fromisoformat(saved.swept_at)
+        return bool(age < self.job.schedule.full_every)
+
+    async def _list(self, listing: Listing, *, commit: bool) -> None:
+        """Page through the source from ``listing``'s cursor to the end of the listing."""
+        self.summary.listing = listing.kind
+        async for page in self.source.pages(listing.cursor):
             records = await self._fingerprint(page.records)
             self.summary.listed += len(records)
             self.progress.listed(len(records))
@@ -198,7 +272,7 @@ class JobRun:
                 await self._plan_only(records)
                 continue
             ops = await self._plan_page(records)
-            # Tombstones are not "seen": the sweep deletes them under the guard.
+            # Tombstones are not "seen": they are flagged, and the sweep deletes them.
             rows = [_item_row(self.job.name, r) for r in records if not r.deleted]
             opened = await self.store.commit_page(
                 self.summary.run_id or 0,
@@ -208,10 +282,11 @@ class JobRun:
                 page.cursor,
                 page.done,
                 ops,
+                incremental=listing.incremental,
+                tombstones=[r.key for r in records if r.deleted],
             )
             await self._dispatch(opened)
             await self.store.heartbeat(self.summary.run_id or 0)
-        return not resuming
 
     async def _fingerprint(self, records: list[ImageRecord]) -> list[ImageRecord]:
         """Records with sha256/size/mime known: from the state when the token vouches, else
@@ -295,51 +370,66 @@ class JobRun:
 
     # -- deletes ---------------------------------------------------------------------------------
 
-    async def _sweep(self) -> None:
-        """Plan deletes for items a complete listing no longer showed, under the guard."""
-        gone = await self.store.unseen_items(self.job.name, self.summary.run_id or 0)
+    async def _sweep(self, listing: Listing) -> None:
+        """After a complete listing, plan deletes under the guard: for items the source listed
+        as deleted and, when the listing saw everything, for items it no longer showed."""
+        run_id = self.summary.run_id or 0
+        gone = await self.store.unseen_items(
+            self.job.name, run_id if listing.sees_everything else None
+        )
         keys = [item.key for item in gone]
         records = {item.key: item.record for item in gone}
         ops: list[NewOp] = []
         for lane in self.targets.values():
-            links = await self.store.links(self.job.name, lane.name, keys)
-            planned = [plan_delete(key, links.get(key), lane.policy) for key in keys]
-            deletes = [p for p in planned if p.action is Action.DELETE]
-            if not deletes:
-                continue
-            if not lane.config.delete.enabled:
-                self.summary.skipped[f"{lane.name}: deletes are off for this target"] += len(
-                    deletes
-                )
-                continue
-            linked = await self.store.count_links(self.job.name, lane.name)
-            tripped = delete_guard(
-                len(deletes),
-                linked,
-                max_count=lane.config.delete.max_count,
-                max_percent=lane.config.delete.max_percent,
-            )
-            if tripped:
-                self.summary.guard[lane.name] = tripped
-                continue
-            for delete in deletes:
-                self._count_plan(delete)
-                mapped = map_record(record_from_json(records[delete.key]), lane.config.mapping)
-                ops.append(_new_op(delete, record_to_json(mapped)))
+            ops.extend(await self._plan_deletes(lane, keys, records))
         if ops:
             saved = await self.store.cursor(self.job.name, self.source_name)
             opened = await self.store.commit_page(
-                self.summary.run_id or 0,
+                run_id,
                 self.job.name,
                 self.source_name,
                 [],
                 saved.cursor if saved else {},
                 True,
                 ops,
+                incremental=listing.incremental,
             )
             await self._dispatch(opened)
-        if keys and not self.summary.guard:
+        if self.summary.guard:
+            return
+        if keys:
             await self.store.mark_gone(self.job.name, keys)
+        if listing.sees_everything:
+            await self.store.mark_swept(self.job.name, self.source_name)
+
+    async def _plan_deletes(
+        self, lane: TargetLane, keys: list[str], records: dict[str, dict[str, Any]]
+    ) -> list[NewOp]:
+        """The deletes of ``keys`` on one target: only linked items, only when the target's
+        deletes are on, and none at all when they would trip its max-delete guard."""
+        links = await self.store.links(self.job.name, lane.name, keys)
+        planned = [plan_delete(key, links.get(key), lane.policy) for key in keys]
+        deletes = [p for p in planned if p.action is Action.DELETE]
+        if not deletes:
+            return []
+        if not lane.config.delete.enabled:
+            self.summary.skipped[f"{lane.name}: deletes are off for this target"] += len(deletes)
+            return []
+        tripped = delete_guard(
+            len(deletes),
+            await self.store.count_links(self.job.name, lane.name),
+            max_count=lane.config.delete.max_count,
+            max_percent=lane.config.delete.max_percent,
+        )
+        if tripped:
+            self.summary.guard[lane.name] = tripped
+            return []
+        ops = []
+        for delete in deletes:
+            self._count_plan(delete)
+            mapped = map_record(record_from_json(records[delete.key]), lane.config.mapping)
+            ops.append(_new_op(delete, record_to_json(mapped)))
+        return ops
 
     # -- applying ops ----------------------------------------------------------------------------
 
@@ -489,6 +579,8 @@ async def run_job(
     spool: Spool,
     session: aiohttp.ClientSession,
     progress: RunProgress | None = None,
+    full: bool = False,
 ) -> RunSummary:
-    """Run ``job`` once in ``mode``, reporting to ``progress`` as it goes."""
-    return await JobRun(job, store, spool, session, mode, progress).run()
+    """Run ``job`` once in ``mode``, reporting to ``progress`` as it goes; ``full`` makes a
+    sync list everything and sweep even when an incremental listing is due."""
+    return await JobRun(job, store, spool, session, mode, progress, full=full).run()

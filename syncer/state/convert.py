@@ -49,11 +49,13 @@ def cursor_row(row: Row) -> CursorRow:
         complete=bool(row.complete),
         run_id=row.run_id,
         updated_at=iso(row.updated_at),
+        incremental=bool(row.incremental),
+        swept_at=iso(row.swept_at) if row.swept_at else None,
     )
 
 
 def item_values(item: ItemRow, run_id: int) -> dict[str, Any]:
-    """Columns for an item seen by ``run_id``: seen again means live again."""
+    """Columns for an item seen by ``run_id``: seen again means live again (and no tombstone)."""
     return {
         "job": item.job,
         "key": item.key,
@@ -66,6 +68,7 @@ def item_values(item: ItemRow, run_id: int) -> dict[str, Any]:
         "record": item.record,
         "last_seen_run": run_id,
         "gone": False,
+        "tombstone": False,
     }
 
 

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+import anyio
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -40,12 +41,26 @@ class Journal:
     _now: Callable[[], datetime]
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a write transaction, committed on success, rolled back on error."""
-        async with self._db.connect() as conn:
-            await conn.execution_options(**{WRITE: True})
-            async with conn.begin():
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads, shielded from cancellation (see :meth:`_write`)."""
+        with anyio.CancelScope(shield=True):
+            async with self._db.connect() as conn:
                 yield conn
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a write transaction, committed on success, rolled back on error.
+
+        Shielded from cancellation: a run whose task group is cancelled (one target refused
+        its credentials, say) lets every statement in flight finish. Cancelled mid-statement,
+        SQLAlchemy would terminate the connection, and aiosqlite's close of it can then hang
+        the event loop's shutdown. Each transaction is short, so the shield costs nothing.
+        """
+        with anyio.CancelScope(shield=True):
+            async with self._db.connect() as conn:
+                await conn.execution_options(**{WRITE: True})
+                async with conn.begin():
+                    yield conn
 
     async def mark_sent(self, op_id: int) -> None:
         """Commit that the op's request is about to leave (counts an attempt)."""
@@ -130,7 +145,7 @@ class Journal:
         return await self._ops(query.order_by(ops.c.id))
 
     async def _ops(self, query: sa.Select[Any]) -> list[OpRow]:
-        async with self._db.connect() as conn:
+        async with self._read() as conn:
             return [convert.op_row(r) for r in await conn.execute(query)]
 
     async def requeue_failed(self, job: str) -> int:
@@ -148,7 +163,7 @@ class Journal:
             .group_by(ops.c.state)
         )
         counts = dict.fromkeys(OP_STATES, 0)
-        async with self._db.connect() as conn:
+        async with self._read() as conn:
             counts.update((state, int(n)) for state, n in await conn.execute(query))
         return counts
 
@@ -168,7 +183,7 @@ class Journal:
 
     async def blob(self, sha256: str) -> BlobRow | None:
         """The spooled file with these bytes, if any."""
-        async with self._db.connect() as conn:
+        async with self._read() as conn:
             row = (await conn.execute(sa.select(blobs).where(blobs.c.sha256 == sha256))).first()
         return convert.blob_row(row) if row else None
 

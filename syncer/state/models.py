@@ -86,6 +86,10 @@ cursors = sa.Table(
     sa.Column("complete", sa.Boolean, nullable=False),
     sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=True),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # The listing started from a watermark: it cannot see deletions by absence.
+    sa.Column("incremental", sa.Boolean, nullable=False, server_default=sa.false()),
+    # When a complete full listing of the source was last swept (``full_every`` counts from it).
+    sa.Column("swept_at", UtcDateTime, nullable=True),
 )
 
 items = sa.Table(
@@ -102,6 +106,8 @@ items = sa.Table(
     sa.Column("record", Json, nullable=False),
     sa.Column("last_seen_run", sa.Integer, nullable=True),
     sa.Column("gone", sa.Boolean, nullable=False),
+    # The source listed the item as deleted (a tombstone): a direct delete signal.
+    sa.Column("tombstone", sa.Boolean, nullable=False, server_default=sa.false()),
     # The sweep: live items of a job not seen by the latest complete listing.
     sa.Index("ix_items_job_gone_last_seen_run", "job", "gone", "last_seen_run"),
 )

@@ -45,7 +45,8 @@ class RunRow:
 
 @dataclass(frozen=True, slots=True)
 class CursorRow:
-    """Where a source listing resumes, and whether the listing it belongs to finished."""
+    """Where a source listing resumes, whether the listing it belongs to finished and was
+    incremental, and when the source was last swept in full."""
 
     job: str
     source: str
@@ -53,6 +54,10 @@ class CursorRow:
     complete: bool
     run_id: int | None
     updated_at: str
+    #: The listing started from a watermark (an incremental sync), not from the beginning.
+    incremental: bool = False
+    #: When a complete full listing was last swept for deletes (None: never).
+    swept_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

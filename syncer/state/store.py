@@ -158,7 +158,7 @@ class StateStore(Journal):
                 assert run_id is not None
         except IntegrityError:
             # Another process started the job between our check and our insert.
-            async with self._db.connect() as conn:
+            async with self._read() as conn:
                 holder = await self._running(conn, job)
             raise _busy(job, holder) from None
         return await self._run(run_id[0])
@@ -186,7 +186,7 @@ class StateStore(Journal):
         return (await conn.execute(query)).first()
 
     async def _run(self, run_id: int) -> RunRow:
-        async with self._db.connect() as conn:
+        async with self._read() as conn:
             row = (await conn.execute(sa.select(runs).where(runs.c.id == run_id))).one()
         return convert.run_row(row)
 
@@ -222,7 +222,7 @@ class StateStore(Journal):
         query = sa.select(runs).order_by(runs.c.id.desc()).limit(limit)
         if job is not None:
             query = query.where(runs.c.job == job)
-        async with self._db.connect() as conn:
+        async with self._read() as conn:
             return [convert.run_row(r) for r in await conn.execute(query)]
 
     # -- listing ---------------------------------------------------------------------------
@@ -230,7 +230,7 @@ class StateStore(Journal):
     async def cursor(self, job: str, source: str) -> CursorRow | None:
         """Where the listing of ``source`` resumes, or None to start from the beginning."""
         query = sa.select(cursors).where(cursors.c.job == job, cursors.c.source == source)
-        async with self._db.connect() as conn:
+        async with self._read() as conn:
             row = (await conn.execute(query)).first()
         return convert.cursor_row(row) if row else None
 
@@ -243,25 +243,47 @@ class StateStore(Journal):
         cursor: dict[str, Any],
         complete: bool,
         ops: Sequence[NewOp],
+        *,
+        incremental: bool = False,
+        tombstones: Sequence[str] = (),
     ) -> list[OpRow]:
         """Record one listed page in ONE transaction: its items, the cursor after it, its ops.
 
-        Items are upserted as seen by ``run_id`` (and live again); the ops are journalled as
-        ``planned`` and returned with their ids. Refreshes the run's lease, and raises
-        StateError without writing anything if the run no longer holds it.
+        Items are upserted as seen by ``run_id`` (and live again); ``tombstones`` are the keys
+        the source listed as deleted, flagged for the next sweep; ``incremental`` says the
+        listing started from a watermark. The ops are journalled as ``planned`` and returned
+        with their ids. Refreshes the run's lease, and raises StateError without writing
+        anything if the run no longer holds it.
         """
         _check_job(job, items)
         now = self._now()
         latest = {item.key: convert.item_values(item, run_id) for item in items}
         cursor_values = {"job": job, "source": source, "cursor": cursor, "complete": complete}
-        cursor_values |= {"run_id": run_id, "updated_at": now}
+        cursor_values |= {"run_id": run_id, "updated_at": now, "incremental": incremental}
         async with self._write() as conn:
             await self._fence(conn, run_id, job)
             await upsert(conn, _items, list(latest.values()), ("job", "key"))
+            await self._flag_tombstones(conn, job, tombstones)
             await upsert(conn, cursors, [cursor_values], ("job", "source"))
             new = [convert.op_values(op, job, run_id, now) for op in ops]
             stored = await insert_returning(conn, _ops, new)
         return [convert.op_row(row) for row in stored]
+
+    @staticmethod
+    async def _flag_tombstones(conn: AsyncConnection, job: str, keys: Sequence[str]) -> None:
+        for chunk in chunks(list(dict.fromkeys(keys))):
+            match = sa.and_(_items.c.job == job, _items.c.key.in_(chunk), ~_items.c.gone)
+            await conn.execute(_items.update().where(match).values(tombstone=True))
+
+    async def mark_swept(self, job: str, source: str) -> None:
+        """Record that a complete full listing of ``source`` was just swept for deletes."""
+        match = sa.and_(cursors.c.job == job, cursors.c.source == source)
+        async with self._write() as conn:
+            await conn.execute(cursors.update().where(match).values(swept_at=self._now()))
+
+    def now(self) -> datetime:
+        """The store's clock (UTC), which stamps runs, cursors and sweeps."""
+        return self._now()
 
     async def reset_cursor(self, job: str, source: str) -> None:
         """Forget where the listing of ``source`` was, so the next run lists from the start."""
@@ -273,24 +295,29 @@ class StateStore(Journal):
     async def items(self, job: str, keys: Sequence[str]) -> dict[str, ItemRow]:
         """The known items among ``keys`` (gone ones included), by key."""
         found: dict[str, ItemRow] = {}
-        async with self._db.connect() as conn:
+        async with self._read() as conn:
             for chunk in chunks(list(dict.fromkeys(keys))):
                 query = sa.select(_items).where(_items.c.job == job, _items.c.key.in_(chunk))
                 found.update((r.key, convert.item_row(r)) for r in await conn.execute(query))
         return found
 
-    async def unseen_items(self, job: str, run_id: int) -> list[ItemRow]:
-        """Live items of ``job`` that ``run_id`` did not see: the sweep's delete candidates.
+    async def unseen_items(self, job: str, run_id: int | None) -> list[ItemRow]:
+        """Live items of ``job`` the sweep may delete: those the source listed as deleted
+        (tombstones) and, given ``run_id``, those that run did not see.
 
-        Only meaningful once that run's listing is complete.
+        ``run_id`` is only meaningful once that run's full listing is complete; without it
+        (an incremental listing, which cannot see deletions by absence) only tombstones count.
         """
-        unseen = sa.or_(_items.c.last_seen_run.is_(None), _items.c.last_seen_run != run_id)
+        candidate: sa.ColumnElement[bool] = _items.c.tombstone.is_(True)
+        if run_id is not None:
+            unseen = sa.or_(_items.c.last_seen_run.is_(None), _items.c.last_seen_run != run_id)
+            candidate = sa.or_(candidate, unseen)
         query = (
             sa.select(_items)
-            .where(_items.c.job == job, _items.c.gone.is_(False), unseen)
+            .where(_items.c.job == job, _items.c.gone.is_(False), candidate)
             .order_by(_items.c.key)
         )
-        async with self._db.connect() as conn:
+        async with self._read() as conn:
             return [convert.item_row(r) for r in await conn.execute(query)]
 
     async def mark_gone(self, job: str, keys: Sequence[str]) -> int:
@@ -309,7 +336,7 @@ class StateStore(Journal):
     async def links(self, job: str, target: str, keys: Sequence[str]) -> dict[str, LinkRow]:
         """The links to ``target`` among ``keys``, by source key."""
         found: dict[str, LinkRow] = {}
-        async with self._db.connect() as conn:
+        async with self._read() as conn:
             for chunk in chunks(list(dict.fromkeys(keys))):
                 match = sa.and_(links.c.job == job, links.c.target == target)
                 query = sa.select(links).where(match, links.c.key.in_(chunk))
@@ -319,7 +346,7 @@ class StateStore(Journal):
     async def count_links(self, job: str, target: str) -> int:
         """How many items of ``job`` syncer created or adopted on ``target`` (delete guard base)."""
         query = sa.select(sa.func.count()).where(links.c.job == job, links.c.target == target)
-        async with self._db.connect() as conn:
+        async with self._read() as conn:
             return int((await conn.execute(query)).scalar_one())
 
 

@@ -372,6 +372,18 @@ class TargetSuite(_Suite):
         assert self.harness.vendor in str(refused.value)
         assert self.harness.auth_setting in str(refused.value)
 
+    async def test_check_accepts_good_credentials_and_names_the_setting_of_bad_ones(
+        self, connected: Connected
+    ) -> None:
+        from syncer.errors import AuthenticationError
+
+        await connected.client.check()
+        client = self.harness.client(connected.url, connected.session, wrong_credentials=True)
+        with pytest.raises(AuthenticationError) as refused:
+            await client.check()
+        assert self.harness.vendor in str(refused.value)
+        assert self.harness.auth_setting in str(refused.value)
+
     async def _round_trip(
         self, connected: Connected, blobs: BlobMaker, owner: str, index: int
     ) -> None:

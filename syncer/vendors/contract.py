@@ -63,11 +63,29 @@ class Source(Protocol):
 
 
 @runtime_checkable
+class IncrementalSource(Protocol):
+    """A source that can list only what changed since a finished listing (a watermark).
+
+    Such a listing cannot see deletions by absence, so the engine still runs a full listing
+    and sweep every ``schedule.full_every``; tombstones it lists are acted on directly.
+    """
+
+    def next_sync_cursor(self, cursor: Cursor) -> Cursor:
+        """From the last cursor of a finished listing, the cursor of the next incremental one."""
+        ...
+
+
+@runtime_checkable
 class Target(Protocol):
     """A vendor as a target. Every method raises typed :class:`~syncer.errors.VendorError`."""
 
     vendor: str
     capabilities: Capabilities
+
+    async def check(self) -> None:
+        """Verify the credentials and that the vendor answers, with one cheap authenticated read,
+        before a run does any work; raises AuthenticationError naming the setting to fix."""
+        ...
 
     async def create(self, record: ImageRecord, blob: Blob) -> TargetItem:
         """Create the image under ``record.owner`` (already mapped to the target's owner)."""

@@ -71,6 +71,40 @@ def test_wrong_credentials_exit_5_naming_the_setting(
     assert "not-the-key" not in output
 
 
+def test_wrong_target_credentials_stop_the_run_before_anything_is_listed(tmp_path: Path) -> None:
+    partium, spiffy = PartiumEmulator(), SpiffyEmulator()
+    partium.seed(8, 2)
+    spiffy.seed(0, 3)
+    with serve_in_thread(partium) as p_url, serve_in_thread(spiffy) as s_url:
+        env = {"PARTIUM_URL": p_url, "SPIFFY_URL": s_url, "SPIFFY_PASSWORD": "not-the-password"}
+        code, output = invoke(tmp_path, env, "migrate", str(DEMO))
+        assert code == 5, output
+        assert "target 'spiffy'" in output
+        assert "password" in output  # names the setting to fix
+        assert "not-the-password" not in output
+        # Checked up front: the source was never listed, and no run was recorded.
+        assert sum(partium.requests.values()) == 0
+        code, output = invoke(tmp_path, env, "status", str(DEMO))
+        assert "no runs yet" in output
+
+
+def test_credentials_refused_mid_run_exit_5_with_a_message_not_a_traceback(
+    tmp_path: Path, emulators: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syncer.vendors.spiffy.client import SpiffyClient
+
+    async def accepted(self: SpiffyClient) -> None:  # revoked after the check passed
+        return None
+
+    monkeypatch.setattr(SpiffyClient, "check", accepted)
+    env = {**emulators, "SPIFFY_PASSWORD": "revoked"}
+    code, output = invoke(tmp_path, env, "migrate", str(DEMO))
+    assert code == 5, output
+    assert output.startswith("error: spiffy")
+    assert "spiffy.password" in output
+    assert "Traceback" not in output
+
+
 async def _state(path: Path) -> tuple[int, Any, int]:
     from syncer.state import StateStore
 

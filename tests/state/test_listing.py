@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -149,3 +150,51 @@ async def test_unseen_items_are_the_live_items_a_run_did_not_see(store: StateSto
     assert await store.mark_gone("shop", ["drop", "was-gone"]) == 1
     assert await store.unseen_items("shop", second.id) == []
     assert (await store.items("shop", ["drop"]))["drop"].gone is True
+
+
+async def test_tombstones_are_sweep_candidates_even_without_a_complete_listing(
+    store: StateStore,
+) -> None:
+    first = await store.start_run("shop", "migrate")
+    await page(store, first, [item("k1"), item("k2"), item("k3")], complete=True)
+    await store.finish_run(first.id, "succeeded", {})
+    second = await store.start_run("shop", "sync")
+    await store.commit_page(
+        second.id, "shop", "src", [], {"w": 1}, True, [], incremental=True, tombstones=["k2"]
+    )
+    # An incremental listing (no run id): only what the source itself said is deleted.
+    assert [i.key for i in await store.unseen_items("shop", None)] == ["k2"]
+    # After a complete full listing: tombstones and everything it did not see.
+    assert [i.key for i in await store.unseen_items("shop", second.id)] == ["k1", "k2", "k3"]
+    cursor = await store.cursor("shop", "src")
+    assert cursor is not None
+    assert (cursor.incremental, cursor.complete) == (True, True)
+
+
+async def test_an_item_listed_live_again_is_no_longer_a_tombstone(store: StateStore) -> None:
+    run = await store.start_run("shop", "sync")
+    await page(store, run, [item("k1")])
+    await store.commit_page(run.id, "shop", "src", [], {}, False, [], tombstones=["k1", "zz"])
+    assert [i.key for i in await store.unseen_items("shop", None)] == ["k1"]
+    await page(store, run, [item("k1")])  # resurrected at the source
+    assert await store.unseen_items("shop", None) == []
+    await store.mark_gone("shop", ["k1"])
+    await store.commit_page(run.id, "shop", "src", [], {}, False, [], tombstones=["k1"])
+    assert await store.unseen_items("shop", None) == []  # gone items stay gone
+
+
+async def test_mark_swept_stamps_the_cursor_and_later_pages_keep_it(store: StateStore) -> None:
+    run = await store.start_run("shop", "sync")
+    await page(store, run, [item("k1")], complete=True)
+    cursor = await store.cursor("shop", "src")
+    assert cursor is not None
+    assert cursor.swept_at is None
+    await store.mark_swept("shop", "src")
+    swept = await store.cursor("shop", "src")
+    assert swept is not None
+    assert swept.swept_at is not None
+    assert abs(datetime.fromisoformat(swept.swept_at) - store.now()) < timedelta(minutes=1)
+    await page(store, run, [item("k2")], cursor={"w": 2})
+    later = await store.cursor("shop", "src")
+    assert later is not None
+    assert (later.cursor, later.swept_at, later.incremental) == ({"w": 2}, swept.swept_at, False)

@@ -138,6 +138,10 @@ class BeProductClient(BeProductApi, OneByOneBatches):
 
     # -- Target --------------------------------------------------------------------------------
 
+    async def check(self) -> None:
+        """Credentials and reachability, with one cheap read (the image folders)."""
+        await self._json("GET", "Image/Folders", operation="check credentials")
+
     async def create(self, record: ImageRecord, blob: Blob) -> TargetItem:
         """Create a header in folder ``record.owner``, upload ``blob``, wait for processing.
 

@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -198,6 +199,20 @@ class MoovClient(OneByOneBatches):
         return public_link(self.settings.base_url, str(public_id))
 
     # -- Target --------------------------------------------------------------------------------
+
+    async def check(self) -> None:
+        """Credentials and reachability, with one cheap read (one image of ``account_id``).
+
+        An unknown account still proves the key is accepted: targets write to the account
+        each record's owner names, not to ``account_id``.
+        """
+        with contextlib.suppress(NotFoundError):
+            await self.http.json(
+                "GET",
+                self._images_path(self.settings.account_id),
+                params={"skip": 0, "count": 1},
+                operation="check credentials",
+            )
 
     async def create(self, record: ImageRecord, blob: Blob) -> TargetItem:
         """Upload ``blob`` into account ``record.owner``; a 409 duplicate is adopted.

@@ -217,6 +217,10 @@ class PartiumClient:
         """The image id this client writes ``record`` under (derived from its key)."""
         return image_id_for(record.key, self.settings.id_prefix)
 
+    async def check(self) -> None:
+        """Credentials and reachability, with one cheap read (the catalog status)."""
+        await self.http.json("GET", "/1/catalog/status", operation="check credentials")
+
     async def create(self, record: ImageRecord, blob: Blob) -> TargetItem:
         """Upsert ``record`` under the id derived from its key (a batch of one)."""
         return _single(await self.create_batch([(record, blob)]))

@@ -127,6 +127,10 @@ class SpiffyClient(SpiffyReads, OneByOneBatches):
 
     # -- Target --------------------------------------------------------------------------------
 
+    async def check(self) -> None:
+        """Credentials and reachability, with one cheap read (the store)."""
+        await self.http.json("GET", "/api/store.json", operation="check credentials")
+
     async def create(self, record: ImageRecord, blob: Blob) -> TargetItem:
         """Create the image under ``record.owner`` (``kind/id``) from the spooled bytes."""
         owner = self._owner(record, "create image")

@@ -1,0 +1,239 @@
+"""Incremental syncs (DESIGN §6, §9): a source with a watermark (BeProduct ``modifiedAt``) lists
+only what changed; its tombstones delete directly; deletions by absence wait for the full sweep
+that ``schedule.full_every`` (or ``sync --full``) brings. Sources without a watermark list
+everything on every sync."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from syncer.engine.run import Mode, run_job
+from syncer.http import open_session
+from syncer.jobs import load_job
+from syncer.spool import Spool
+from syncer.state import StateStore
+from syncer.testing.images import generate
+from syncer.testing.server import serve
+from syncer.vendors.beproduct.emulator import BeProductEmulator
+from syncer.vendors.partium.emulator import PartiumEmulator
+
+JOB = """
+[source]
+vendor = "beproduct"
+base_url = "${BEPRODUCT_URL}"
+company_domain = "demo"
+client_id = "demo"
+client_secret = "demo"
+refresh_token = "demo"
+show_deleted = SHOW_DELETED
+page_size = 4
+
+[[targets]]
+vendor = "partium"
+base_url = "${PARTIUM_URL}"
+api_key = "demo"
+convert = "auto"
+
+[targets.delete]
+enabled = true
+max_percent = 50
+
+[targets.mapping]
+default_owner = "part-0001"
+
+[schedule]
+full_every = "6h"
+"""
+SEEDED = 10
+
+
+class Clock:
+    """The state store's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    beproduct: BeProductEmulator
+    partium: PartiumEmulator
+    job: Any
+    store: StateStore
+    spool: Spool
+    session: aiohttp.ClientSession
+    clock: Clock
+
+    async def run(self, mode: Mode, *, full: bool = False) -> Any:
+        return await run_job(
+            self.job, mode, store=self.store, spool=self.spool, session=self.session, full=full
+        )
+
+    def live_source(self) -> list[Any]:
+        return [i for i in self.beproduct.store.iter_images() if not i.deleted]
+
+    def target_count(self) -> int:
+        return len(list(self.partium.store.iter_images()))
+
+
+def make_world(show_deleted: bool) -> Callable[[Path], Any]:
+    async def world(tmp_path: Path) -> AsyncIterator[World]:
+        beproduct, partium = BeProductEmulator(), PartiumEmulator()
+        beproduct.seed(SEEDED, 2, seed_value=5)
+        partium.seed(0, 1)
+        clock = Clock()
+        async with serve(beproduct) as b_url, serve(partium) as p_url, open_session() as session:
+            path = tmp_path / "job.toml"
+            path.write_text(JOB.replace("SHOW_DELETED", str(show_deleted).lower()))
+            job = load_job(path, {"BEPRODUCT_URL": b_url, "PARTIUM_URL": p_url})
+            async with (
+                await StateStore.open(f"sqlite+aiosqlite:///{tmp_path}/s.db", clock=clock) as store,
+                Spool(tmp_path / "spool") as spool,
+            ):
+                yield World(beproduct, partium, job, store, spool, session, clock)
+
+    return world
+
+
+world = pytest.fixture(make_world(show_deleted=False), name="world")
+tombstones = pytest.fixture(make_world(show_deleted=True), name="tombstones")
+
+
+async def test_a_sync_after_a_migration_lists_only_what_changed(world: World) -> None:
+    first = await world.run(Mode.MIGRATE)
+    assert (first.listing, first.listed) == ("full", SEEDED)
+    image = world.live_source()[3]
+    world.beproduct.admin_edit(image, {}, generate(random.Random(4), ("png",)).data)
+    world.beproduct.admin_add(
+        world.beproduct.store.owners[image.owner],
+        "new.png",
+        generate(random.Random(8), ("png",)).data,
+        {},
+    )
+    summary = await world.run(Mode.SYNC)
+    assert summary.status == "succeeded", summary.errors
+    assert summary.listing == "incremental"
+    # The two changed headers, plus at most the header on the watermark itself (``Gte``).
+    assert 2 <= summary.listed <= 3
+    assert summary.done["partium.replace"] == 1
+    assert summary.done["partium.create"] == 1
+    assert world.target_count() == SEEDED + 1
+
+
+async def test_a_quiet_incremental_sync_lists_almost_nothing(world: World) -> None:
+    await world.run(Mode.MIGRATE)
+    summary = await world.run(Mode.SYNC)
+    assert summary.listing == "incremental"
+    assert summary.listed <= 1  # only the header on the watermark (listed again by ``Gte``)
+    assert sum(summary.done.values()) == 0
+
+
+async def test_a_deletion_waits_for_the_full_sweep_that_full_every_brings(world: World) -> None:
+    await world.run(Mode.MIGRATE)
+    world.beproduct.admin_delete(world.live_source()[0])
+    quick = await world.run(Mode.SYNC)
+    assert quick.listing == "incremental"
+    assert quick.done["partium.delete"] == 0  # an incremental listing cannot see it
+    assert world.target_count() == SEEDED
+
+    world.clock.now += timedelta(hours=5)  # full_every = 6h not yet over
+    assert (await world.run(Mode.SYNC)).listing == "incremental"
+    world.clock.now += timedelta(hours=2)
+    full = await world.run(Mode.SYNC)
+    assert (full.listing, full.listed) == ("full", SEEDED - 1)
+    assert full.done["partium.delete"] == 1
+    assert world.target_count() == SEEDED - 1
+    # The full sweep restarts the clock: the next sync is incremental again.
+    assert (await world.run(Mode.SYNC)).listing == "incremental"
+
+
+async def test_sync_full_forces_a_full_listing_and_sweep(world: World) -> None:
+    await world.run(Mode.MIGRATE)
+    world.beproduct.admin_delete(world.live_source()[0])
+    summary = await world.run(Mode.SYNC, full=True)
+    assert summary.listing == "full"
+    assert summary.done["partium.delete"] == 1
+
+
+async def test_tombstones_in_an_incremental_listing_delete_directly(tombstones: World) -> None:
+    world = tombstones
+    await world.run(Mode.MIGRATE)
+    world.beproduct.admin_delete(world.live_source()[2])
+    summary = await world.run(Mode.SYNC)
+    assert summary.listing == "incremental"
+    assert summary.done["partium.delete"] == 1
+    assert world.target_count() == SEEDED - 1
+    again = await world.run(Mode.SYNC)
+    assert sum(again.done.values()) == 0  # deleted once, and only once
+
+
+async def test_a_guard_stopped_sweep_does_not_count_as_a_full_sweep(world: World) -> None:
+    await world.run(Mode.MIGRATE)
+    world.clock.now += timedelta(hours=7)
+    for image in world.live_source()[:6]:  # 60% > max_percent = 50
+        world.beproduct.admin_delete(image)
+    stopped = await world.run(Mode.SYNC)
+    assert (stopped.listing, stopped.status) == ("full", "stopped")
+    # Still due: the next sync lists everything again and the guard trips again.
+    again = await world.run(Mode.SYNC)
+    assert (again.listing, again.status) == ("full", "stopped")
+    assert world.target_count() == SEEDED
+
+
+async def test_plan_shows_what_the_incremental_sync_would_list(world: World) -> None:
+    await world.run(Mode.MIGRATE)
+    world.beproduct.admin_add(
+        world.beproduct.store.owners[world.live_source()[0].owner],
+        "new.png",
+        generate(random.Random(8), ("png",)).data,
+        {},
+    )
+    plan = await world.run(Mode.PLAN)
+    assert plan.listing == "incremental"
+    assert plan.planned["partium.create"] == 1
+    assert world.target_count() == SEEDED  # a plan writes nothing
+
+
+async def test_a_stopped_incremental_listing_resumes_as_incremental(world: World) -> None:
+    await world.run(Mode.MIGRATE)
+    for index in range(6):  # more than a page (page_size = 4) of changes
+        world.beproduct.admin_edit(world.live_source()[index], {"name": f"renamed {index}"}, None)
+    world.beproduct.admin_delete(world.live_source()[-1])
+    saved = await world.store.cursor(world.job.name, "beproduct")
+    assert saved is not None
+    source = world.job.source
+    from syncer.vendors.beproduct.client import BeProductClient
+
+    client = BeProductClient(source.settings(), world.session)
+    first_page = await anext(aiter(client.pages(client.next_sync_cursor(saved.cursor))))
+    assert not first_page.done
+    run = await world.store.start_run(world.job.name, "sync")
+    await world.store.commit_page(
+        run.id,
+        world.job.name,
+        "beproduct",
+        [],
+        first_page.cursor,
+        False,
+        [],
+        incremental=True,
+    )
+    await world.store.finish_run(run.id, "interrupted", {})
+
+    resumed = await world.run(Mode.SYNC)
+    assert resumed.listing == "resumed"
+    # Resumed after the first page of the incremental listing: it saw only the rest, so the
+    # deletion (by absence) must wait for a full sweep, not be inferred from what it missed.
+    assert resumed.done["partium.delete"] == 0
+    assert world.target_count() == SEEDED
