@@ -2,7 +2,8 @@
 
 Starts the four vendor emulators in-process on free loopback ports, seeded; migrates Partium's
 part images to a Spiffy Stores shop and a Moov account; then changes the source the way a Partium
-user would (adds, edits, deletes) and runs an incremental sync; and shows what happened.
+user would (adds, edits, deletes) and runs a sync (Partium has no watermark, so a full listing
+whose unchanged images are skipped); and shows what happened.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ enabled = true
 [targets.mapping]
 owners = {{ "part-0001" = "products/100001", "part-0002" = "products/100002" }}
 default_owner = "products/100003"
-fields = {{ alt = "{{title}}" }}
+fields = {{ alt = "Part {{owner}}" }}
 
 [[targets]]
 name = "payments"
@@ -96,7 +97,7 @@ async def demo(workdir: Path, echo: Callable[[str], None]) -> int:
         first = await step("1. migrate Partium -> Spiffy shop + Moov account", Mode.MIGRATE)
         echo("\n== 2. a Partium user changes the catalog: 2 new images, 1 new photo, 1 deleted")
         _change_source(emulators["partium"])
-        second = await step("3. incremental sync", Mode.SYNC)
+        second = await step("3. sync (a full listing: Partium keeps no watermark)", Mode.SYNC)
         echo("\n== 4. where things stand")
         for name in ("partium", "spiffy", "moov"):
             emulator = emulators[name]

@@ -38,7 +38,11 @@ class JobModel(BaseModel):
 
 
 def _duration(value: Any) -> Any:
-    return parse_duration(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
+        raise ValueError("must be longer than 0 (e.g. '24h')")
+    return value
 
 
 def _cron(value: Any) -> Any:

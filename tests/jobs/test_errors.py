@@ -202,6 +202,13 @@ def test_bad_duration(fail: Failure, duration: str) -> None:
     assert "24h" in problem.message
 
 
+@pytest.mark.parametrize("seconds", ["-5", "0"])
+def test_a_numeric_duration_must_be_positive_too(fail: Failure, seconds: str) -> None:
+    (problem,) = fail(VALID + f"[schedule]\nfull_every = {seconds}\n").problems
+    assert problem.key == "schedule.full_every"
+    assert "longer than 0" in problem.message
+
+
 def test_bad_templates_name_the_field(fail: Failure) -> None:
     text = (
         VALID + 'fields = { alt = "{nope}", title = "{title!r}", colour = "x", filename = "{" }\n'
