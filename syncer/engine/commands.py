@@ -16,7 +16,7 @@ import click
 from syncer.engine.progress import TerminalProgress
 from syncer.engine.report import plan_json, runs_text, summary_text
 from syncer.engine.run import Mode, run_job
-from syncer.errors import AuthenticationError, ConfigError, NetworkError, StateError, VendorError
+from syncer.errors import ConfigError, StateError, VendorError
 from syncer.http import open_session
 from syncer.jobs import Job, load_job
 from syncer.spool import Spool
@@ -35,7 +35,7 @@ def run_command(job_path: Path, mode: Mode, *, as_json: bool = False, full: bool
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         return CONFIG
-    except (AuthenticationError, NetworkError, StateError) as exc:
+    except (VendorError, StateError) as exc:
         click.echo(f"error: {exc}", err=True)
         return BLOCKED
 
@@ -57,10 +57,8 @@ async def _run(job: Job, mode: Mode, as_json: bool, full: bool) -> int:
                     progress=progress,
                     full=full,
                 )
-        except* AuthenticationError as group:
+        except* VendorError as group:  # credentials refused, a vendor unreachable, ...
             raise _first(group) from None
-        except* VendorError as group:
-            raise NetworkError(str(_first(group)), vendor="syncer") from None
     if mode is Mode.PLAN and as_json:
         click.echo(plan_json(summary))
     else:

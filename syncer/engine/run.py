@@ -205,7 +205,7 @@ class JobRun:
             try:
                 await client.check()
             except VendorError as exc:
-                exc.message = f"target {name!r}: {exc.message}"
+                exc.operation = f"{exc.operation or 'check'} of target {name!r}"
                 refused.append(exc)
 
         async with anyio.create_task_group() as group:

@@ -117,8 +117,13 @@ async def _state(path: Path) -> tuple[int, Any, int]:
 
 @pytest.mark.parametrize(
     "breakage",
-    [{"PARTIUM_API_KEY": "wrong"}, {"PARTIUM_URL": "http://127.0.0.1:9"}],
-    ids=["wrong-source-key", "unreachable-source"],
+    [
+        {"PARTIUM_API_KEY": "wrong"},
+        {"PARTIUM_URL": "http://127.0.0.1:9"},
+        {"SPIFFY_PASSWORD": "wrong"},
+        {"SPIFFY_URL": "http://127.0.0.1:9"},
+    ],
+    ids=["wrong-source-key", "unreachable-source", "wrong-target-key", "unreachable-target"],
 )
 def test_a_failed_run_leaves_the_synced_state_as_it_was(
     tmp_path: Path, emulators: dict[str, str], breakage: dict[str, str]
