@@ -21,7 +21,6 @@ from typing import Any
 
 import aiohttp
 import anyio
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from syncer.engine.mapping import map_record
 from syncer.engine.plan import (
@@ -35,13 +34,13 @@ from syncer.engine.plan import (
     plan_item,
 )
 from syncer.engine.progress import NoProgress, RunProgress
+from syncer.engine.push import Pusher, TargetLane
 from syncer.engine.records_json import record_from_json, record_to_json
 from syncer.errors import AuthenticationError, VendorError
 from syncer.http import Lane
-from syncer.records import Blob, Cursor, ImageRecord, TargetItem
+from syncer.records import Blob, Cursor, ImageRecord
 from syncer.spool import Spool, convert, shrink
-from syncer.state import CursorRow, ItemRow, LinkRow, NewOp, OpRow, StateStore
-from syncer.state.rows import Origin
+from syncer.state import CursorRow, ItemRow, NewOp, OpRow, StateStore
 from syncer.vendors import client_class
 from syncer.vendors.contract import IncrementalSource
 
@@ -99,18 +98,6 @@ class RunSummary:
             "guard": self.guard,
             "errors": self.errors[:20],
         }
-
-
-@dataclass
-class TargetLane:
-    """One target of the job: its policy, client and op stream."""
-
-    name: str
-    config: Any
-    policy: TargetPolicy
-    client: Any
-    send: MemoryObjectSendStream[OpRow]
-    receive: MemoryObjectReceiveStream[OpRow]
 
 
 @dataclass(frozen=True)
@@ -220,22 +207,15 @@ class JobRun:
             client = self.target_clients[config.name]
             lane = TargetLane(config.name, config, _policy(config), client, send, receive)
             self.targets[config.name] = lane
-            group.start_soon(self._push_lane, lane)
-
-    async def _push_lane(self, lane: TargetLane) -> None:
-        # A semaphore, not a CapacityLimiter: the dispatcher takes the slot and the worker frees
-        # it, so no more ops leave the stream than can run (backpressure to the lister).
-        slots = anyio.Semaphore(max(1, lane.config.concurrency))
-        async with anyio.create_task_group() as group, lane.receive:
-            async for op in lane.receive:
-                await slots.acquire()
-                group.start_soon(self._apply_and_release, lane, op, slots)
-
-    async def _apply_and_release(self, lane: TargetLane, op: OpRow, slots: anyio.Semaphore) -> None:
-        try:
-            await self._apply(lane, op)
-        finally:
-            slots.release()
+            pusher = Pusher(
+                lane,
+                job=self.job.name,
+                store=self.store,
+                summary=self.summary,
+                progress=self.progress,
+                blob_for=self._blob_for,
+            )
+            group.start_soon(pusher.run)
 
     # -- listing ---------------------------------------------------------------------------------
 
@@ -449,62 +429,6 @@ class JobRun:
                 )
                 continue
             await self._dispatch([op])
-
-    async def _apply(self, lane: TargetLane, op: OpRow) -> None:
-        label = f"{lane.name}.{op.action}"
-        try:
-            item = await self._perform(lane, op)
-        except AuthenticationError:
-            await self.store.mark_failed(op.id, "credentials refused", retryable=True)
-            raise
-        except VendorError as exc:
-            self.summary.failed[label] += 1
-            self.summary.errors.append(str(exc))
-            await self.store.mark_failed(op.id, str(exc), retryable=exc.transient)
-            self.progress.finished(lane.name, ok=False)
-            return
-        record = record_from_json(op.payload["record"])
-        if op.action == "delete":
-            await self.store.mark_done(op.id, drop_link=True)
-        else:
-            assert item is not None
-            origin: Origin = "adopted" if item.extra.get("adopted") else "created"
-            link = LinkRow(
-                job=self.job.name,
-                target=lane.name,
-                key=op.key,
-                target_id=item.id,
-                sha256=record.sha256,
-                meta_hash=op.payload.get("meta_hash"),
-                target_version=item.version,
-                origin=origin,
-            )
-            await self.store.mark_done(op.id, link=link)
-        self.summary.done[label] += 1
-        self.progress.finished(lane.name, ok=True)
-
-    async def _perform(self, lane: TargetLane, op: OpRow) -> TargetItem | None:
-        record = record_from_json(op.payload["record"])
-        client = lane.client
-        if op.action == "delete":
-            await self.store.mark_sent(op.id)
-            await client.delete(op.target_id, record)
-            return None
-        if op.action == "update":
-            await self.store.mark_sent(op.id)
-            item: TargetItem = await client.update(op.target_id, record)
-            return item
-        blob = await self._blob_for(op, record)
-        if op.state == "sent" and op.action == "create":
-            found: TargetItem | None = await client.find(record, blob)
-            if found is not None:
-                return replace(found, extra={**found.extra, "adopted": True})
-        await self.store.mark_sent(op.id)
-        if op.action == "create":
-            item = await client.create(record, blob)
-        else:
-            item = await client.replace(op.target_id, record, blob)
-        return item
 
     async def _blob_for(self, op: OpRow, record: ImageRecord) -> Blob:
         """The bytes to push: from the spool (downloaded again if it was pruned), converted or

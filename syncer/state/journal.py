@@ -62,11 +62,13 @@ class Journal:
                 async with conn.begin():
                     yield conn
 
-    async def mark_sent(self, op_id: int) -> None:
-        """Commit that the op's request is about to leave (counts an attempt)."""
+    async def mark_sent(self, *op_ids: int) -> None:
+        """Commit that the ops' request (one, or one batch) is about to leave (counts an
+        attempt each), in one transaction."""
         async with self._write() as conn:
             values = {"state": "sent", "attempts": ops.c.attempts + 1}
-            await self._move(conn, op_id, _RETRYABLE, values)
+            for op_id in op_ids:
+                await self._move(conn, op_id, _RETRYABLE, values)
 
     async def mark_done(
         self, op_id: int, link: LinkRow | None = None, drop_link: bool = False

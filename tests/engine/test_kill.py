@@ -136,3 +136,42 @@ def test_a_kill_during_deletes_then_a_rerun_finishes_them(
     spiffy.faults.configure(FaultConfig())
     assert start(job, tmp_path, env).wait(timeout=120) == 0
     assert live_shas(spiffy) == live_shas(partium)
+
+
+BATCHING_JOB = """
+[source]
+vendor = "partium"
+base_url = "${PARTIUM_URL}"
+api_key = "demo"
+page_size = 10
+
+[[targets]]
+name = "parts"
+vendor = "partium"
+base_url = "${TARGET_URL}"
+api_key = "demo"
+concurrency = 2
+batch_size = 4
+
+[targets.mapping]
+default_owner = "part-0001"
+"""
+
+
+def test_a_kill_while_batches_are_in_flight_then_a_rerun_finishes_them(tmp_path: Path) -> None:
+    source, target = PartiumEmulator(), PartiumEmulator()
+    source.seed(24, 2, seed_value=6)
+    target.seed(0, 1)
+    with serve_in_thread(source) as s_url, serve_in_thread(target) as t_url:
+        env = {"PARTIUM_URL": s_url, "TARGET_URL": t_url}
+        job = tmp_path / "job.toml"
+        job.write_text(BATCHING_JOB)
+        target.faults.configure(FaultConfig(latency_ms=300, jitter_ms=50))
+        kill_when(
+            start(job, tmp_path, env), lambda: count(target, "POST", "/1/catalog/images") >= 1
+        )
+        assert len(live_shas(target)) < 24  # it was stopped part way
+        target.faults.configure(FaultConfig())
+        assert start(job, tmp_path, env).wait(timeout=120) == 0
+        assert live_shas(target) == live_shas(source)
+        assert len(list(target.store.iter_images())) == 24  # nothing twice
