@@ -246,14 +246,16 @@ class StateStore(Journal):
         *,
         incremental: bool = False,
         tombstones: Sequence[str] = (),
+        seen: Sequence[str] = (),
     ) -> list[OpRow]:
         """Record one listed page in ONE transaction: its items, the cursor after it, its ops.
 
-        Items are upserted as seen by ``run_id`` (and live again); ``tombstones`` are the keys
-        the source listed as deleted, flagged for the next sweep; ``incremental`` says the
-        listing started from a watermark. The ops are journalled as ``planned`` and returned
-        with their ids. Refreshes the run's lease, and raises StateError without writing
-        anything if the run no longer holds it.
+        Items are upserted as seen by ``run_id`` (and live again); ``seen`` are keys stored
+        exactly as listed, only marked seen (and live) without rewriting them; ``tombstones``
+        are the keys the source listed as deleted, flagged for the next sweep; ``incremental``
+        says the listing started from a watermark. The ops are journalled as ``planned`` and
+        returned with their ids. Refreshes the run's lease, and raises StateError without
+        writing anything if the run no longer holds it.
         """
         _check_job(job, items)
         now = self._now()
@@ -263,11 +265,19 @@ class StateStore(Journal):
         async with self._write() as conn:
             await self._fence(conn, run_id, job)
             await upsert(conn, _items, list(latest.values()), ("job", "key"))
+            await self._mark_seen(conn, job, run_id, seen)
             await self._flag_tombstones(conn, job, tombstones)
             await upsert(conn, cursors, [cursor_values], ("job", "source"))
             new = [convert.op_values(op, job, run_id, now) for op in ops]
             stored = await insert_returning(conn, _ops, new)
         return [convert.op_row(row) for row in stored]
+
+    @staticmethod
+    async def _mark_seen(conn: AsyncConnection, job: str, run_id: int, keys: Sequence[str]) -> None:
+        values = {"last_seen_run": run_id, "gone": False, "tombstone": False}
+        for chunk in chunks(list(dict.fromkeys(keys))):
+            match = sa.and_(_items.c.job == job, _items.c.key.in_(chunk))
+            await conn.execute(_items.update().where(match).values(**values))
 
     @staticmethod
     async def _flag_tombstones(conn: AsyncConnection, job: str, keys: Sequence[str]) -> None:

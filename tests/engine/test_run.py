@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import anyio
 import pytest
 
 from syncer.engine.run import Mode, run_job
@@ -210,3 +211,43 @@ def test_terminal_progress_draws_a_bar_per_target() -> None:
     assert "shop" in text
     assert "2/3" in text
     assert "1 failed" in text
+
+
+class ShiftingSource:
+    """The real source, its listing re-cut as offset paging shifts when an image is added
+    mid-listing: the last record of each page comes again first on the next."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.vendor = real.vendor
+        self.capabilities = real.capabilities
+
+    def open(self, record: Any) -> Any:
+        return self.real.open(record)
+
+    async def pages(self, cursor: Any = None) -> Any:
+        from syncer.records import Page
+
+        records = [r for page in [p async for p in self.real.pages(None)] for r in page.records]
+        size = 4
+        for start in range(0, len(records), size - 1):
+            chunk = records[start : start + size]
+            done = start + size >= len(records)
+            yield Page(chunk, {"skip": start + size - 1}, done)
+            if done:
+                return
+            await anyio.sleep(0.3)  # so each page is its own group, planned on its own
+
+
+async def test_a_key_listed_twice_is_pushed_once(world: World) -> None:
+    from syncer.engine.run import JobRun
+    from syncer.testing.faults import FaultConfig
+
+    world.spiffy.faults.configure(FaultConfig(latency_ms=500))  # the first create still open
+    run = JobRun(world.job, world.store, world.spool, world.session, Mode.MIGRATE)
+    run.source = ShiftingSource(run.source)
+    summary = await run.run()
+    assert summary.status == "succeeded", summary.errors
+    assert summary.done["shop.create"] == 12
+    assert summary.skipped["listed twice in this run (the listing shifted)"] > 0
+    assert world.target_shas() == world.source_shas()  # each image once
