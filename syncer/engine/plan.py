@@ -20,6 +20,9 @@ from typing import Any, Protocol
 from syncer.records import ImageRecord
 from syncer.vendors.contract import Capabilities
 
+#: The reason of a skip for an item already in step on its target.
+UNCHANGED = "unchanged"
+
 
 class Action(StrEnum):
     CREATE = "create"
@@ -137,7 +140,7 @@ def plan_item(
     if record.sha256 is not None and record.sha256 != link.sha256:
         return _write(policy, record, Action.REPLACE, "bytes changed", link.target_id)
     if meta_hash(record) == link.meta_hash:
-        return _skip(policy, record.key, "unchanged", link.target_id)
+        return _skip(policy, record.key, UNCHANGED, link.target_id)
     return _metadata_change(record, link, policy, previous_meta)
 
 

@@ -25,6 +25,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from syncer.engine.mapping import map_record
 from syncer.engine.plan import (
+    UNCHANGED,
     Action,
     OnOversize,
     Planned,
@@ -366,8 +367,12 @@ class JobRun:
         return [_new_op(p) for p in planned if p.action is not Action.SKIP]
 
     async def _plan_only(self, records: list[ImageRecord]) -> None:
-        """``syncer plan``: keep every planned entry for the report; journal nothing."""
-        self.summary.plan.extend(await self._plan_records(records))
+        """``syncer plan``: keep the report's entries (every change, and every skip but the
+        unchanged, which are only counted, so a plan's memory follows what would change, not
+        the catalog); journal nothing."""
+        for entry in await self._plan_records(records):
+            if entry.action is not Action.SKIP or entry.reason != UNCHANGED:
+                self.summary.plan.append(entry)
 
     async def _plan_records(self, records: list[ImageRecord]) -> list[Planned]:
         """Every target's plan for the live, readable records of a page, counted."""

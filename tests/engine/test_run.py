@@ -138,6 +138,20 @@ async def test_plan_reports_without_writing(world: World) -> None:
     assert await world.store.runs(world.job.name) == []
 
 
+async def test_a_plan_keeps_the_changes_and_only_counts_the_unchanged(world: World) -> None:
+    await world.run(Mode.MIGRATE)
+    world.partium.admin_delete(next(world.partium.store.iter_images()))
+    world.partium.admin_add(
+        world.partium.store.owners["part-0001"],
+        "new.png",
+        generate(random.Random(5), ("png",)).data,
+        {},
+    )
+    plan = await world.run(Mode.PLAN)
+    assert plan.skipped["shop: unchanged"] == 11
+    assert [(p.action.value, p.key) for p in plan.plan] == [("create", plan.plan[0].key)]
+
+
 async def test_an_image_whose_bytes_cannot_be_read_is_skipped_not_fatal(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
