@@ -12,6 +12,8 @@ only after a listing that ran complete within this run, and under each target's 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
@@ -42,7 +44,7 @@ from syncer.errors import AuthenticationError, VendorError
 from syncer.http import Lane
 from syncer.records import Blob, Cursor, ImageRecord, Page
 from syncer.spool import Spool, convert, shrink
-from syncer.state import CursorRow, ItemRow, NewOp, OpRow, StateStore
+from syncer.state import CursorRow, ItemRow, ItemState, NewOp, OpRow, StateStore
 from syncer.vendors import client_class
 from syncer.vendors.contract import IncrementalSource
 
@@ -297,7 +299,7 @@ class JobRun:
         transaction (a resume re-lists at most these pages)."""
         # A key listed twice (offset paging shifts when the source changes): the last wins.
         records = list({r.key: r for page in pages for r in page.records}.values())
-        known = await self.store.items(self.job.name, [r.key for r in records])
+        known = await self.store.item_states(self.job.name, [r.key for r in records])
         records = await self._fingerprint(records, known)
         self.summary.listed += len(records)
         self.progress.listed(len(records))
@@ -323,7 +325,7 @@ class JobRun:
         await self._dispatch(opened)  # commit_page refreshed the run's lease
 
     async def _fingerprint(
-        self, records: list[ImageRecord], known: dict[str, ItemRow]
+        self, records: list[ImageRecord], known: dict[str, ItemState]
     ) -> list[ImageRecord]:
         """Records with sha256/size/mime known: from the state when the token vouches, else
         from the bytes, spooled once for every target (``DOWNLOADS_AT_ONCE`` at a time)."""
@@ -517,7 +519,7 @@ def _waiting(first: Page, receive: MemoryObjectReceiveStream[Page]) -> list[Page
     return pages
 
 
-def _vouched(record: ImageRecord, prior: ItemRow | None) -> ImageRecord | None:
+def _vouched(record: ImageRecord, prior: ItemState | None) -> ImageRecord | None:
     """The record fingerprinted without its bytes (a tombstone, or the version token vouches
     for the stored hash), or None when the bytes must be read."""
     if record.deleted:
@@ -530,7 +532,7 @@ def _vouched(record: ImageRecord, prior: ItemRow | None) -> ImageRecord | None:
 
 
 def _changed_rows(
-    job: str, records: list[ImageRecord], known: dict[str, ItemRow]
+    job: str, records: list[ImageRecord], known: dict[str, ItemState]
 ) -> tuple[list[ItemRow], list[str]]:
     """The item rows to write, and the keys stored exactly as listed (only marked seen)."""
     rows: list[ItemRow] = []
@@ -540,7 +542,7 @@ def _changed_rows(
             continue
         row = _item_row(job, record)
         prior = known.get(record.key)
-        if prior is not None and replace(prior, last_seen_run=None, gone=False) == row:
+        if prior is not None and prior.digest == row.meta_hash:
             seen.append(record.key)
         else:
             rows.append(row)
@@ -563,6 +565,9 @@ def _client(config: Any, session: aiohttp.ClientSession) -> Any:
 
 
 def _item_row(job: str, record: ImageRecord) -> ItemRow:
+    """The state row of a listed, fingerprinted record; its ``meta_hash`` is a digest of the
+    record, so that the next listing tells an unchanged item without reading the record back."""
+    data = record_to_json(record)
     return ItemRow(
         job=job,
         key=record.key,
@@ -571,9 +576,14 @@ def _item_row(job: str, record: ImageRecord) -> ItemRow:
         sha256=record.sha256,
         size=record.size,
         mime=record.mime,
-        meta_hash=None,
-        record=record_to_json(record),
+        meta_hash=_digest(data),
+        record=data,
     )
+
+
+def _digest(data: dict[str, Any]) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _new_op(planned: Planned, record: dict[str, Any] | None = None) -> NewOp:

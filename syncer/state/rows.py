@@ -81,6 +81,20 @@ class ItemRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemState:
+    """What a listing needs of a stored item to fingerprint it and to tell whether it changed:
+    its version token and bytes, and ``digest`` (the ``meta_hash`` it was stored with: the
+    engine's digest of the listed record). Read without the record itself, so cheap."""
+
+    key: str
+    version: str | None
+    sha256: str | None
+    size: int | None
+    mime: str | None
+    digest: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class LinkRow:
     """A source item's counterpart on one target, and what was last pushed there.
 

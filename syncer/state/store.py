@@ -29,6 +29,7 @@ from syncer.state.rows import (
     FINAL_STATUSES,
     CursorRow,
     ItemRow,
+    ItemState,
     LinkRow,
     NewOp,
     OpRow,
@@ -37,6 +38,9 @@ from syncer.state.rows import (
 from syncer.state.sql import chunks, insert_returning, upsert
 
 Clock = Callable[[], datetime]
+
+#: The item columns an :class:`ItemState` is made of, in its field order.
+ITEM_STATE_COLUMNS = ("key", "version", "sha256", "size", "mime", "meta_hash")
 
 #: A run whose heartbeat is older than this is presumed dead and its lease may be taken over.
 DEFAULT_LEASE_SECONDS = 120.0
@@ -311,6 +315,17 @@ class StateStore(Journal):
                 found.update((r.key, convert.item_row(r)) for r in await conn.execute(query))
         return found
 
+    async def item_states(self, job: str, keys: Sequence[str]) -> dict[str, ItemState]:
+        """What the listing needs of the known items among ``keys`` (gone ones included), by
+        key: :meth:`items` without the stored records, for every listed page."""
+        columns = [_items.c[name] for name in ITEM_STATE_COLUMNS]
+        found: dict[str, ItemState] = {}
+        async with self._read() as conn:
+            for chunk in chunks(list(dict.fromkeys(keys))):
+                query = sa.select(*columns).where(_items.c.job == job, _items.c.key.in_(chunk))
+                found.update((r[0], ItemState(*r)) for r in await conn.execute(query))
+        return found
+
     async def unseen_items(self, job: str, run_id: int | None) -> list[ItemRow]:
         """Live items of ``job`` the sweep may delete: those the source listed as deleted
         (tombstones) and, given ``run_id``, those that run did not see.
@@ -346,10 +361,11 @@ class StateStore(Journal):
     async def links(self, job: str, target: str, keys: Sequence[str]) -> dict[str, LinkRow]:
         """The links to ``target`` among ``keys``, by source key."""
         found: dict[str, LinkRow] = {}
+        columns = [c for c in links.c if c.name != "updated_at"]
         async with self._read() as conn:
             for chunk in chunks(list(dict.fromkeys(keys))):
                 match = sa.and_(links.c.job == job, links.c.target == target)
-                query = sa.select(links).where(match, links.c.key.in_(chunk))
+                query = sa.select(*columns).where(match, links.c.key.in_(chunk))
                 found.update((r.key, convert.link_row(r)) for r in await conn.execute(query))
         return found
 

@@ -121,6 +121,21 @@ async def test_sync_follows_adds_edits_and_deletes(world: World) -> None:
     assert added.sha256 in world.target_shas()
 
 
+async def test_a_metadata_edit_is_stored_and_pushed_though_the_bytes_did_not_change(
+    world: World,
+) -> None:
+    await world.run(Mode.MIGRATE)
+    image = next(world.partium.store.iter_images())
+    world.partium.admin_edit(image, {"info": "display position=4"}, None)
+    summary = await world.run(Mode.SYNC)
+    assert summary.done["shop.update"] == 1
+    assert summary.skipped["shop: unchanged"] == 11
+    stored = (await world.store.items(world.job.name, [image.id]))[image.id]
+    assert stored.record["position"] == 4  # the row was rewritten, not only marked seen
+    again = await world.run(Mode.SYNC)
+    assert sum(again.done.values()) == 0
+
+
 async def test_the_max_delete_guard_stops_a_run_that_would_empty_the_target(world: World) -> None:
     await world.run(Mode.MIGRATE)
     for image in list(world.partium.store.iter_images()):

@@ -198,3 +198,37 @@ async def test_mark_swept_stamps_the_cursor_and_later_pages_keep_it(store: State
     later = await store.cursor("shop", "src")
     assert later is not None
     assert (later.cursor, later.swept_at, later.incremental) == ({"w": 2}, swept.swept_at, False)
+
+
+async def test_item_states_give_what_a_listing_needs_without_the_record(
+    store: StateStore,
+) -> None:
+    run = await store.start_run("shop", "sync")
+    await page(store, run, [item("k1", meta_hash="d1"), item("k2", version=None, sha256=None)])
+    states = await store.item_states("shop", ["k1", "k2", "nope"])
+    assert set(states) == {"k1", "k2"}
+    one = states["k1"]
+    assert (one.key, one.version, one.sha256, one.size, one.mime, one.digest) == (
+        "k1",
+        "v1",
+        "a" * 64,
+        10,
+        "image/png",
+        "d1",
+    )
+    assert (states["k2"].version, states["k2"].sha256) == (None, None)
+
+
+async def test_seen_keys_are_marked_seen_and_live_without_being_rewritten(
+    store: StateStore,
+) -> None:
+    first = await store.start_run("shop", "migrate")
+    await page(store, first, [item("k1"), item("k2")], complete=True)
+    await store.mark_gone("shop", ["k2"])
+    await store.finish_run(first.id, "succeeded", {})
+    second = await store.start_run("shop", "sync")
+    await store.commit_page(second.id, "shop", "src", [], {}, True, [], seen=["k1", "k2"])
+    got = await store.items("shop", ["k1", "k2"])
+    assert got["k1"] == item("k1", last_seen_run=second.id)
+    assert got["k2"] == item("k2", last_seen_run=second.id)  # live again
+    assert await store.unseen_items("shop", second.id) == []
