@@ -89,6 +89,8 @@ class VendorEmulator(ABC):
     accepted_formats: ClassVar[tuple[str, ...]] = ("png", "jpeg", "webp", "gif")
     default_owners: ClassVar[int] = 10
     knobs_type: ClassVar[type[Any]] = NoKnobs
+    #: Set by :meth:`seed_pooled` while it seeds: how many distinct images to generate.
+    _seed_distinct: int | None = None
 
     def __init__(
         self,
@@ -263,12 +265,40 @@ class VendorEmulator(ABC):
             self.store.put_owner(self.seed_owner(i, rng))
             for i in range(owners or self.default_owners)
         ]
+        distinct = self._seed_distinct
+        pool: list[GeneratedImage] = []
         for index in range(count):
             owner = made[index % len(made)]
-            generated = generate(rng, self.accepted_formats, large=is_large(index, seed_value))
-            self.store.put_blob(generated.data)
+            if distinct is None:
+                generated = generate(rng, self.accepted_formats, large=is_large(index, seed_value))
+                self.store.put_blob(generated.data)
+            elif index < distinct:
+                generated = generate(rng, self.accepted_formats)
+                self.store.put_blob(generated.data)
+                pool.append(generated)
+            else:
+                generated = pool[index % distinct]
             when = SEED_EPOCH + (index + 1) * _MINUTE
             self.store.put_image(self.seed_image(owner, generated, index, rng, when))
+
+    def seed_pooled(
+        self, count: int, distinct: int, owners: int | None = None, seed_value: int = 0
+    ) -> None:
+        """:meth:`seed`, generating only ``distinct`` images (for benchmarks of big catalogs).
+
+        Image ``index`` gets the bytes of generated image ``index % distinct``: every image is
+        still its own item (own id, metadata, file name and timestamps, made by the vendor's
+        ``seed_image``), only the bytes repeat, so a million images seed in a minute or two
+        instead of hours. The pool holds small images only (none of several MB). Meant for
+        vendors that accept repeated bytes (not Moov within one account).
+        """
+        if distinct < 1:
+            raise ValueError(f"distinct must be at least 1, got {distinct}")
+        self._seed_distinct = distinct
+        try:
+            self.seed(count, owners, seed_value)  # a vendor's own seed() still applies
+        finally:
+            self._seed_distinct = None
 
     # -- helpers for vendor handlers -----------------------------------------------------------
 

@@ -149,7 +149,8 @@ class CatalogStore:
             existing = self.owners.get(owner.id)
             owner.seq = existing.seq if existing else self.next_seq()
         self._apply_owner(owner)
-        self._log({"t": "owner", "v": asdict(owner)})
+        if self.data_dir is not None:  # asdict is costly: only when persisting
+            self._log({"t": "owner", "v": asdict(owner)})
         return owner
 
     def put_blob(self, data: bytes) -> str:
@@ -163,7 +164,8 @@ class CatalogStore:
         elif image.seq == 0:
             image.seq = self.next_seq()
         self._apply_image(image)
-        self._log({"t": "image", "v": asdict(image)})
+        if self.data_dir is not None:  # asdict is costly: only when persisting
+            self._log({"t": "image", "v": asdict(image)})
         return image
 
     def remove_image(self, image_id: str) -> StoredImage | None:
