@@ -157,7 +157,8 @@ class Listing:
 
 
 class JobRun:
-    """Runs one job once; build with :meth:`open`, then ``await run()``."""
+    """Runs one job once: ``await JobRun(job, store, spool, session, mode).run()`` (or
+    :func:`run_job`)."""
 
     def __init__(
         self,
