@@ -21,6 +21,7 @@ from typing import Any
 
 from syncer.http import Lane
 from syncer.jobs import Job, load_job
+from syncer.testing.process import stop
 from syncer.vendors import client_class
 
 BENCH = Path(__file__).resolve().parent
@@ -102,13 +103,7 @@ def seeded_emulator(
         url = line.split()[1]
         yield Served(url, process, line.strip())
     finally:
-        if process.poll() is None:
-            process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def admin(url: str, path: str, method: str = "GET", body: Any = None) -> Any:

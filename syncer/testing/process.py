@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 LOOPBACK = "127.0.0.1"
 
@@ -70,15 +71,20 @@ def emulator_process(
                 )
             yield running
         finally:
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             log.seek(0)
             running.output = log.read().decode(errors="replace")
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """Terminate ``process`` and wait for it; kill it if it does not end within 15 s."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _came_up(running: EmulatorProcess, deadline: float) -> bool:
