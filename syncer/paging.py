@@ -133,7 +133,9 @@ class PageNumberPaginator(_CountedPaginator):
     """Page numbers with an optional ``total`` (BeProduct 0-based, Spiffy 1-based).
 
     Ends when ``total`` items were seen, on an empty page (``total`` may overstate after
-    deletes), or, without a total, on a short page.
+    deletes), or, without a total, on a short page. ``shifted`` records that ``total`` dropped
+    during the listing: an item deleted from a page already read moves the later ones back, so
+    one of them may have been skipped, and this listing cannot prove an item gone.
     """
 
     scheme: ClassVar[str] = "page_number"
@@ -141,6 +143,7 @@ class PageNumberPaginator(_CountedPaginator):
     page: int = 0
     seen_items: int = 0
     total: int | None = None
+    shifted: bool = False
 
     def request(self) -> dict[str, Any]:
         return {"page": self.page, "size": self.size}
@@ -149,6 +152,8 @@ class PageNumberPaginator(_CountedPaginator):
         self._check_repeat(keys)
         self.seen_items += len(keys)
         if total is not None:
+            if self.total is not None and total < self.total:
+                self.shifted = True
             self.total = total
         self.page += 1
         if not keys:

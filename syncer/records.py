@@ -44,11 +44,16 @@ class ImageRecord:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One listed page: its records and the cursor that resumes after it."""
+    """One listed page: its records and the cursor that resumes after it.
+
+    ``shifted``: the source changed under the listing in a way that may have skipped an item
+    (a page-numbered listing whose total dropped), so its end proves no item gone.
+    """
 
     records: list[ImageRecord]
     cursor: Cursor
     done: bool
+    shifted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,11 @@ def summary_text(summary: RunSummary, job: str, mode: str) -> str:
         lines.append(
             f"  STOPPED {target}: {reason} (raise the limit in [targets.delete] to allow it)"
         )
+    if summary.shifted:
+        lines.append(
+            "  note: the source changed while it was listed, so nothing was deleted for being "
+            "absent; the next full listing sweeps"
+        )
     for error in summary.errors[:10]:
         lines.append(f"  error: {error}")
     return "\n".join(lines)

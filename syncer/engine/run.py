@@ -89,6 +89,8 @@ class RunSummary:
     failed: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     guard: dict[str, str] = field(default_factory=dict)
+    #: The source changed under the listing (``Page.shifted``): no deletes by absence.
+    shifted: bool = False
     errors: list[str] = field(default_factory=list)
     plan: list[Planned] = field(default_factory=list)
 
@@ -108,6 +110,7 @@ class RunSummary:
             "failed": dict(self.failed),
             "skipped": dict(self.skipped),
             "guard": self.guard,
+            "shifted": self.shifted,
             "errors": self.errors[:20],
         }
 
@@ -300,6 +303,7 @@ class JobRun:
         transaction (a resume re-lists at most these pages)."""
         # A key listed twice (offset paging shifts when the source changes): the last wins.
         records = list({r.key: r for page in pages for r in page.records}.values())
+        self.summary.shifted |= any(page.shifted for page in pages)
         known = await self.store.item_states(self.job.name, [r.key for r in records])
         records = await self._fingerprint(records, known)
         self.summary.listed += len(records)
@@ -414,9 +418,10 @@ class JobRun:
         """After a complete listing, plan deletes under the guard: for items the source listed
         as deleted and, when the listing saw everything, for items it no longer showed."""
         run_id = self.summary.run_id or 0
-        gone = await self.store.unseen_items(
-            self.job.name, run_id if listing.sees_everything else None
-        )
+        by_absence = listing.sees_everything and not self.summary.shifted
+        if listing.sees_everything and self.summary.shifted:
+            log.warning("the source changed while it was listed: no deletes by absence this run")
+        gone = await self.store.unseen_items(self.job.name, run_id if by_absence else None)
         keys = [item.key for item in gone]
         records = {item.key: item.record for item in gone}
         ops: list[NewOp] = []
@@ -439,7 +444,7 @@ class JobRun:
             return
         if keys:
             await self.store.mark_gone(self.job.name, keys)
-        if listing.sees_everything:
+        if by_absence:
             await self.store.mark_swept(self.job.name, self.source_name)
 
     async def _plan_deletes(

@@ -128,3 +128,15 @@ def test_page_number_without_total_stops_on_a_short_page() -> None:
 def test_a_checkpoint_of_another_scheme_is_refused() -> None:
     with pytest.raises(ConfigError, match="'offset' cursor cannot resume keyset"):
         KeysetPaginator.from_json(OffsetPaginator().to_json())
+
+
+def test_page_number_says_when_the_total_dropped_under_the_listing() -> None:
+    paginator = PageNumberPaginator(size=2)
+    paginator.advance(["a", "b"], total=6)
+    assert not paginator.shifted
+    paginator.advance(["d", "e"], total=5)  # "c" moved into the page already read
+    assert paginator.shifted
+    resumed = PageNumberPaginator.from_json(json.loads(json.dumps(paginator.to_json())))
+    assert resumed.shifted
+    resumed.advance(["f"], total=6)  # growing again does not undo it
+    assert resumed.shifted

@@ -237,3 +237,46 @@ async def test_a_stopped_incremental_listing_resumes_as_incremental(world: World
     # deletion (by absence) must wait for a full sweep, not be inferred from what it missed.
     assert resumed.done["partium.delete"] == 0
     assert world.target_count() == SEEDED
+
+
+class DeletingAfterFirstPage:
+    """The real source; after its first page is read, a user deletes that page's first image,
+    so the later pages shift back by one and one image is never listed."""
+
+    def __init__(self, real: Any, emulator: BeProductEmulator) -> None:
+        self.real, self.emulator = real, emulator
+        self.vendor, self.capabilities = real.vendor, real.capabilities
+
+    def open(self, record: Any) -> Any:
+        return self.real.open(record)
+
+    async def pages(self, cursor: Any = None) -> Any:
+        first = True
+        async for page in self.real.pages(cursor):
+            yield page
+            if first:
+                first = False
+                key = page.records[0].key
+                image = next(i for i in self.emulator.store.iter_images() if i.id == key)
+                self.emulator.admin_delete(image)
+
+
+async def test_a_listing_the_source_shifted_under_deletes_nothing_by_absence(
+    world: World,
+) -> None:
+    from syncer.engine.run import JobRun
+
+    await world.run(Mode.MIGRATE)
+    world.clock.now += timedelta(hours=7)  # a full listing is due
+    run = JobRun(world.job, world.store, world.spool, world.session, Mode.SYNC)
+    run.source = DeletingAfterFirstPage(run.source, world.beproduct)
+    shifted = await run.run()
+    assert (shifted.listing, shifted.shifted) == ("full", True)
+    assert shifted.listed == SEEDED - 1  # one image moved into the page already read: unlisted
+    assert shifted.done["partium.delete"] == 0  # the skipped image is not taken for gone
+    assert world.target_count() == SEEDED
+    # Not counted as a sweep: the next sync lists everything again and deletes what is gone.
+    after = await world.run(Mode.SYNC)
+    assert (after.listing, after.shifted) == ("full", False)
+    assert after.done["partium.delete"] == 1
+    assert world.target_count() == SEEDED - 1

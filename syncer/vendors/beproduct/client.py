@@ -110,7 +110,7 @@ class BeProductClient(BeProductApi, OneByOneBatches):
             except RepeatedCursor as exc:
                 raise RepeatedCursorError(str(exc), vendor=VENDOR, operation="list") from None
             records = [self._record(h) for h in headers if has_image(h) or bool(h.get("isDeleted"))]
-            yield Page(records, state.to_cursor(), state.paginator.done)
+            yield Page(records, state.to_cursor(), state.paginator.done, state.paginator.shifted)
 
     @asynccontextmanager
     async def open(self, record: ImageRecord) -> AsyncIterator[AsyncIterator[bytes]]:
