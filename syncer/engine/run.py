@@ -199,17 +199,10 @@ class JobRun:
         self.summary.run_id = run.id
         status = "failed"
         try:
-            async with anyio.create_task_group() as group:
-                self._open_lanes(group)
-                if self.mode is Mode.RETRY:
-                    await self.store.requeue_failed(self.job.name)
-                await self._resume_open_ops()
-                if self.mode is not Mode.RETRY:
-                    listing = await self._choose_listing()
-                    await self._list(listing, commit=True)
-                    await self._sweep(listing)
-                for lane in self.targets.values():
-                    await lane.send.aclose()
+            async with anyio.create_task_group() as lease:
+                lease.start_soon(self._keep_lease, run.id)
+                await self._work()
+                lease.cancel_scope.cancel()
             status = self.summary.status
         finally:
             for lane in self.targets.values():  # a failed run leaves streams open otherwise
@@ -218,6 +211,28 @@ class JobRun:
             with anyio.CancelScope(shield=True):
                 await self.store.finish_run(run.id, status, self.summary.to_json())
         return self.summary
+
+    async def _work(self) -> None:
+        """Open ops first, then the listing and the sweep; returns when every pusher is done."""
+        async with anyio.create_task_group() as group:
+            self._open_lanes(group)
+            if self.mode is Mode.RETRY:
+                await self.store.requeue_failed(self.job.name)
+            await self._resume_open_ops()
+            if self.mode is not Mode.RETRY:
+                listing = await self._choose_listing()
+                await self._list(listing, commit=True)
+                await self._sweep(listing)
+            for lane in self.targets.values():
+                await lane.send.aclose()
+
+    async def _keep_lease(self, run_id: int) -> None:
+        """Heartbeats while the run works, so that a long push with no page to commit (or a
+        slow group of downloads) never lets the lease go stale and another process take over;
+        a lost lease raises StateError and stops the run."""
+        while True:
+            await anyio.sleep(self.store.lease_seconds / 4)
+            await self.store.heartbeat(run_id)
 
     # -- targets ---------------------------------------------------------------------------------
 

@@ -194,6 +194,11 @@ class StateStore(Journal):
             row = (await conn.execute(sa.select(runs).where(runs.c.id == run_id))).one()
         return convert.run_row(row)
 
+    @property
+    def lease_seconds(self) -> float:
+        """How long a run's lease lasts without a heartbeat (or a committed page)."""
+        return self._lease.total_seconds()
+
     async def heartbeat(self, run_id: int) -> None:
         """Keep the run's lease; raises StateError if the run lost it (it must stop)."""
         async with self._write() as conn:

@@ -280,3 +280,27 @@ async def test_a_key_listed_twice_is_pushed_once(world: World) -> None:
     assert summary.done["shop.create"] == 12
     assert summary.skipped["listed twice in this run (the listing shifted)"] > 0
     assert world.target_shas() == world.source_shas()  # each image once
+
+
+async def test_the_lease_is_kept_through_a_long_push(world: World, tmp_path: Path) -> None:
+    from syncer.errors import StateError
+    from syncer.testing.faults import FaultConfig
+
+    world.spiffy.faults.configure(FaultConfig(latency_ms=250))  # pushing outlasts the lease
+    url = f"sqlite+aiosqlite:///{tmp_path}/state.db"
+    async with (
+        await StateStore.open(url, lease_seconds=0.6) as short,
+        await StateStore.open(url, lease_seconds=0.6) as other,
+        anyio.create_task_group() as group,
+    ):
+
+        async def migrate() -> None:
+            await run_job(
+                world.job, Mode.MIGRATE, store=short, spool=world.spool, session=world.session
+            )
+
+        group.start_soon(migrate)
+        await anyio.sleep(1.5)  # listing long over; creates still going out
+        assert len(world.target_shas()) < 12
+        with pytest.raises(StateError, match="already running"):
+            await other.start_run(world.job.name, "sync")
