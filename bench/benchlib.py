@@ -21,20 +21,13 @@ from typing import Any
 
 from syncer.http import Lane
 from syncer.jobs import Job, load_job
+from syncer.testing.connections import DEMO_CONNECTION as CONNECTION
 from syncer.testing.process import stop
 from syncer.vendors import client_class
 
 BENCH = Path(__file__).resolve().parent
 LOOPBACK = "127.0.0.1"
 MB = 1_000_000
-
-CONNECTION = {
-    "beproduct": 'company_domain = "demo"\nclient_id = "demo"\nclient_secret = "demo"\n'
-    'refresh_token = "demo"\n',
-    "moov": 'username = "demo"\npassword = "demo"\n',
-    "partium": 'api_key = "demo"\n',
-    "spiffy": 'api_key = "demo"\npassword = "demo"\n',
-}
 
 
 @dataclass

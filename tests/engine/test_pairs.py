@@ -18,6 +18,7 @@ from syncer.http import open_session
 from syncer.jobs import load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
+from syncer.testing.connections import DEMO_CONNECTION as CONNECTION
 from syncer.testing.server import serve
 from syncer.vendors import emulator_class
 
@@ -25,13 +26,6 @@ VENDORS = ("beproduct", "moov", "partium", "spiffy")
 PAIRS = [(s, t) for s in VENDORS for t in VENDORS if s != t]
 SEED = 9
 
-CONNECTION = {
-    "beproduct": 'company_domain = "demo"\nclient_id = "demo"\nclient_secret = "demo"\n'
-    'refresh_token = "demo"\n',
-    "moov": 'username = "demo"\npassword = "demo"\n',
-    "partium": 'api_key = "demo"\n',
-    "spiffy": 'api_key = "demo"\npassword = "demo"\n',
-}
 TARGET_EXTRA = {"beproduct": "poll_interval = 0.02\n"}
 
 
