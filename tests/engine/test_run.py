@@ -286,7 +286,7 @@ async def test_the_lease_is_kept_through_a_long_push(world: World, tmp_path: Pat
     from syncer.errors import StateError
     from syncer.testing.faults import FaultConfig
 
-    world.spiffy.faults.configure(FaultConfig(latency_ms=250))  # pushing outlasts the lease
+    world.spiffy.faults.configure(FaultConfig(latency_ms=1000))  # pushing outlasts the lease by far
     url = f"sqlite+aiosqlite:///{tmp_path}/state.db"
     async with (
         await StateStore.open(url, lease_seconds=0.6) as short,
