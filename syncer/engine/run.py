@@ -44,11 +44,14 @@ from syncer.errors import AuthenticationError, VendorError
 from syncer.http import Lane
 from syncer.records import Blob, Cursor, ImageRecord, Page
 from syncer.spool import Spool, convert, shrink
-from syncer.state import CursorRow, ItemRow, ItemState, NewOp, OpRow, StateStore
+from syncer.state import CursorRow, ItemRow, ItemState, LinkRow, NewOp, OpRow, StateStore
 from syncer.vendors import client_class
 from syncer.vendors.contract import IncrementalSource
 
 log = logging.getLogger("syncer.engine")
+
+#: Each target's links among a page's keys, by target, then by source key.
+Links = dict[str, dict[str, LinkRow]]
 
 #: Ops buffered per target between the lister and its pusher.
 STREAM_BUFFER = 256
@@ -319,15 +322,17 @@ class JobRun:
         # A key listed twice (offset paging shifts when the source changes): the last wins.
         records = list({r.key: r for page in pages for r in page.records}.values())
         self.summary.shifted |= any(page.shifted for page in pages)
-        known = await self.store.item_states(self.job.name, [r.key for r in records])
-        records = await self._fingerprint(records, known)
+        state = await self.store.listing_state(
+            self.job.name, [t.name for t in self.job.targets], [r.key for r in records]
+        )
+        records = await self._fingerprint(records, state.items)
         self.summary.listed += len(records)
         self.progress.listed(len(records))
         if not commit:
-            await self._plan_only(records)
+            self._plan_only(records, state.links)
             return
-        ops = await self._plan_page(records)
-        rows, seen = _changed_rows(self.job.name, records, known)
+        ops = self._plan_page(records, state.links)
+        rows, seen = _changed_rows(self.job.name, records, state.items)
         last = pages[-1]
         opened = await self.store.commit_page(
             self.summary.run_id or 0,
@@ -383,21 +388,22 @@ class JobRun:
 
     # -- planning --------------------------------------------------------------------------------
 
-    async def _plan_page(self, records: list[ImageRecord]) -> list[NewOp]:
+    def _plan_page(self, records: list[ImageRecord], links: Links) -> list[NewOp]:
         """The page's ops to journal (skips are counted, not journalled)."""
-        planned = await self._plan_records(records)
+        planned = self._plan_records(records, links)
         return [_new_op(p) for p in planned if p.action is not Action.SKIP]
 
-    async def _plan_only(self, records: list[ImageRecord]) -> None:
+    def _plan_only(self, records: list[ImageRecord], links: Links) -> None:
         """``syncer plan``: keep the report's entries (every change, and every skip but the
         unchanged, which are only counted, so a plan's memory follows what would change, not
         the catalog); journal nothing."""
-        for entry in await self._plan_records(records):
+        for entry in self._plan_records(records, links):
             if entry.action is not Action.SKIP or entry.reason != UNCHANGED:
                 self.summary.plan.append(entry)
 
-    async def _plan_records(self, records: list[ImageRecord]) -> list[Planned]:
-        """Every target's plan for the live, readable records of a page, counted."""
+    def _plan_records(self, records: list[ImageRecord], links: Links) -> list[Planned]:
+        """Every target's plan for the live, readable records of a page, counted, against
+        ``links`` (each target's links among the page's keys)."""
         live = [r for r in records if not r.deleted and not self._unreadable(r)]
         repeated = self.recent.repeated([r.key for r in live])
         if repeated:  # its first ops may still be in flight: planning it again would duplicate
@@ -405,10 +411,11 @@ class JobRun:
             live = [r for r in live if r.key not in repeated]
         planned: list[Planned] = []
         for config in self.job.targets:
-            links = await self.store.links(self.job.name, config.name, [r.key for r in live])
+            linked = links[config.name]
             policy = _policy(config)
             for record in live:
-                entry = plan_item(map_record(record, config.mapping), links.get(record.key), policy)
+                mapped = map_record(record, config.mapping)
+                entry = plan_item(mapped, linked.get(record.key), policy)
                 self._count_plan(entry)
                 planned.append(entry)
         return planned

@@ -95,6 +95,16 @@ class ItemState:
 
 
 @dataclass(frozen=True, slots=True)
+class ListingState:
+    """What the state knows of a listed page's keys (:meth:`StateStore.listing_state`)."""
+
+    #: The known items among the keys, by key.
+    items: dict[str, ItemState]
+    #: For each target asked about, the links among the keys, by source key.
+    links: dict[str, dict[str, LinkRow]]
+
+
+@dataclass(frozen=True, slots=True)
 class LinkRow:
     """A source item's counterpart on one target, and what was last pushed there.
 

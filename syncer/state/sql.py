@@ -6,6 +6,7 @@ delete-then-insert inside the caller's transaction, which has the same effect.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -23,6 +24,31 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     """Consecutive slices of at most ``size`` values."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def matching(
+    dialect: str, column: sa.ColumnElement[str], keys: Sequence[str]
+) -> Iterator[sa.ColumnElement[bool]]:
+    """Conditions that together match ``column`` against every one of ``keys``.
+
+    On SQLite (``json_each`` of a JSON array) and PostgreSQL (``= ANY`` of an array), ONE
+    condition with ONE bound parameter, whatever the number of keys: the statement is
+    compiled once and cached, where an expanding ``IN`` is re-rendered for each call, which
+    costs more than the query on a listing's hot path. Elsewhere, ``IN`` of ``CHUNK`` keys.
+    """
+    unique = list(dict.fromkeys(keys))
+    if not unique:
+        return
+    if dialect == "sqlite":
+        array: sa.BindParameter[str] = sa.bindparam("keys", json.dumps(unique), unique=True)
+        yield column.in_(sa.select(sa.column("value")).select_from(sa.func.json_each(array)))
+    elif dialect == "postgresql":
+        yield column == sa.any_(
+            sa.bindparam("keys", unique, type_=postgresql.ARRAY(sa.Text), unique=True)
+        )
+    else:
+        for chunk in chunks(unique):
+            yield column.in_(chunk)
 
 
 async def upsert(

@@ -31,11 +31,12 @@ from syncer.state.rows import (
     ItemRow,
     ItemState,
     LinkRow,
+    ListingState,
     NewOp,
     OpRow,
     RunRow,
 )
-from syncer.state.sql import chunks, insert_returning, upsert
+from syncer.state.sql import insert_returning, matching, upsert
 
 Clock = Callable[[], datetime]
 
@@ -284,14 +285,14 @@ class StateStore(Journal):
     @staticmethod
     async def _mark_seen(conn: AsyncConnection, job: str, run_id: int, keys: Sequence[str]) -> None:
         values = {"last_seen_run": run_id, "gone": False, "tombstone": False}
-        for chunk in chunks(list(dict.fromkeys(keys))):
-            match = sa.and_(_items.c.job == job, _items.c.key.in_(chunk))
+        for among in matching(conn.dialect.name, _items.c.key, keys):
+            match = sa.and_(_items.c.job == job, among)
             await conn.execute(_items.update().where(match).values(**values))
 
     @staticmethod
     async def _flag_tombstones(conn: AsyncConnection, job: str, keys: Sequence[str]) -> None:
-        for chunk in chunks(list(dict.fromkeys(keys))):
-            match = sa.and_(_items.c.job == job, _items.c.key.in_(chunk), ~_items.c.gone)
+        for among in matching(conn.dialect.name, _items.c.key, keys):
+            match = sa.and_(_items.c.job == job, among, ~_items.c.gone)
             await conn.execute(_items.update().where(match).values(tombstone=True))
 
     async def mark_swept(self, job: str, source: str) -> None:
@@ -315,21 +316,26 @@ class StateStore(Journal):
         """The known items among ``keys`` (gone ones included), by key."""
         found: dict[str, ItemRow] = {}
         async with self._read() as conn:
-            for chunk in chunks(list(dict.fromkeys(keys))):
-                query = sa.select(_items).where(_items.c.job == job, _items.c.key.in_(chunk))
+            for among in matching(conn.dialect.name, _items.c.key, keys):
+                query = sa.select(_items).where(_items.c.job == job, among)
                 found.update((r.key, convert.item_row(r)) for r in await conn.execute(query))
         return found
 
     async def item_states(self, job: str, keys: Sequence[str]) -> dict[str, ItemState]:
         """What the listing needs of the known items among ``keys`` (gone ones included), by
         key: :meth:`items` without the stored records, for every listed page."""
-        columns = [_items.c[name] for name in ITEM_STATE_COLUMNS]
-        found: dict[str, ItemState] = {}
         async with self._read() as conn:
-            for chunk in chunks(list(dict.fromkeys(keys))):
-                query = sa.select(*columns).where(_items.c.job == job, _items.c.key.in_(chunk))
-                found.update((r[0], ItemState(*r)) for r in await conn.execute(query))
-        return found
+            return await _item_states(conn, job, keys)
+
+    async def listing_state(
+        self, job: str, targets: Sequence[str], keys: Sequence[str]
+    ) -> ListingState:
+        """What a listed page needs to be fingerprinted and planned, in one read: the
+        :meth:`item_states` of ``keys`` and their :meth:`links` to each of ``targets``."""
+        async with self._read() as conn:
+            known = await _item_states(conn, job, keys)
+            linked = await _links(conn, job, targets, keys)
+        return ListingState(known, linked)
 
     async def unseen_items(self, job: str, run_id: int | None) -> list[ItemRow]:
         """Live items of ``job`` the sweep may delete: those the source listed as deleted
@@ -354,8 +360,8 @@ class StateStore(Journal):
         """Mark items as gone from the source; returns how many live items changed."""
         changed = 0
         async with self._write() as conn:
-            for chunk in chunks(list(dict.fromkeys(keys))):
-                match = sa.and_(_items.c.job == job, _items.c.key.in_(chunk), ~_items.c.gone)
+            for among in matching(conn.dialect.name, _items.c.key, keys):
+                match = sa.and_(_items.c.job == job, among, ~_items.c.gone)
                 changed += (
                     await conn.execute(_items.update().where(match).values(gone=True))
                 ).rowcount
@@ -365,14 +371,8 @@ class StateStore(Journal):
 
     async def links(self, job: str, target: str, keys: Sequence[str]) -> dict[str, LinkRow]:
         """The links to ``target`` among ``keys``, by source key."""
-        found: dict[str, LinkRow] = {}
-        columns = [c for c in links.c if c.name != "updated_at"]
         async with self._read() as conn:
-            for chunk in chunks(list(dict.fromkeys(keys))):
-                match = sa.and_(links.c.job == job, links.c.target == target)
-                query = sa.select(*columns).where(match, links.c.key.in_(chunk))
-                found.update((r.key, convert.link_row(r)) for r in await conn.execute(query))
-        return found
+            return (await _links(conn, job, [target], keys))[target]
 
     async def count_links(self, job: str, target: str) -> int:
         """How many items of ``job`` syncer created or adopted on ``target`` (delete guard base)."""
@@ -382,6 +382,35 @@ class StateStore(Journal):
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+async def _item_states(
+    conn: AsyncConnection, job: str, keys: Sequence[str]
+) -> dict[str, ItemState]:
+    columns = [_items.c[name] for name in ITEM_STATE_COLUMNS]
+    found: dict[str, ItemState] = {}
+    for among in matching(conn.dialect.name, _items.c.key, keys):
+        query = sa.select(*columns).where(_items.c.job == job, among)
+        found.update((r[0], ItemState(*r)) for r in await conn.execute(query))
+    return found
+
+
+_LINK_COLUMNS = [c for c in links.c if c.name != "updated_at"]
+
+
+async def _links(
+    conn: AsyncConnection, job: str, targets: Sequence[str], keys: Sequence[str]
+) -> dict[str, dict[str, LinkRow]]:
+    """The links of ``keys`` to each of ``targets`` (one query for them all), by target, then
+    by source key; every target is in the answer, linked or not."""
+    found: dict[str, dict[str, LinkRow]] = {target: {} for target in targets}
+    if not targets:
+        return found
+    for among in matching(conn.dialect.name, links.c.key, keys):
+        match = sa.and_(links.c.job == job, links.c.target.in_(list(found)), among)
+        for row in await conn.execute(sa.select(*_LINK_COLUMNS).where(match)):
+            found[row.target][row.key] = convert.link_row(row)
+    return found
 
 
 def _migrate(conn: sa.Connection, where: str) -> None:
