@@ -22,6 +22,9 @@ from syncer.vendors.contract import Capabilities
 
 #: The reason of a skip for an item already in step on its target.
 UNCHANGED = "unchanged"
+#: The reason of a skip for an item with an op still planned or sent on its target (a killed
+#: run's, which this run applies first): planning it again could push it twice.
+PENDING = "an earlier operation on this item is still open"
 
 
 class Action(StrEnum):
@@ -123,13 +126,18 @@ def plan_item(
     link: PriorLink | None,
     policy: TargetPolicy,
     previous_meta: Mapping[str, Any] | None = None,
+    *,
+    pending: bool = False,
 ) -> Planned:
     """The operation that brings ``policy``'s target in line with ``record``.
 
     ``record`` is already mapped for this target (owner and field templates applied; an empty
     owner means the mapping had none) and fingerprinted (``sha256``, ``size``, ``mime`` known).
     ``previous_meta`` is the metadata last pushed (to name what changed), when the caller has it.
+    ``pending``: the item has an op still open on the target, so nothing is planned now.
     """
+    if pending:
+        return _skip(policy, record.key, PENDING, link.target_id if link else None)
     if not record.owner:
         return _skip(policy, record.key, "no target owner mapped for this item")
     refusal = _refusal(record, policy)

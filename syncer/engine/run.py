@@ -44,14 +44,11 @@ from syncer.errors import AuthenticationError, VendorError
 from syncer.http import Lane
 from syncer.records import Blob, Cursor, ImageRecord, Page
 from syncer.spool import Spool, convert, shrink
-from syncer.state import CursorRow, ItemRow, ItemState, LinkRow, NewOp, OpRow, StateStore
+from syncer.state import CursorRow, ItemRow, ItemState, ListingState, NewOp, OpRow, StateStore
 from syncer.vendors import client_class
 from syncer.vendors.contract import IncrementalSource
 
 log = logging.getLogger("syncer.engine")
-
-#: Each target's links among a page's keys, by target, then by source key.
-Links = dict[str, dict[str, LinkRow]]
 
 #: Ops buffered per target between the lister and its pusher.
 STREAM_BUFFER = 256
@@ -329,9 +326,9 @@ class JobRun:
         self.summary.listed += len(records)
         self.progress.listed(len(records))
         if not commit:
-            self._plan_only(records, state.links)
+            self._plan_only(records, state)
             return
-        ops = self._plan_page(records, state.links)
+        ops = self._plan_page(records, state)
         rows, seen = _changed_rows(self.job.name, records, state.items)
         last = pages[-1]
         opened = await self.store.commit_page(
@@ -388,22 +385,22 @@ class JobRun:
 
     # -- planning --------------------------------------------------------------------------------
 
-    def _plan_page(self, records: list[ImageRecord], links: Links) -> list[NewOp]:
+    def _plan_page(self, records: list[ImageRecord], state: ListingState) -> list[NewOp]:
         """The page's ops to journal (skips are counted, not journalled)."""
-        planned = self._plan_records(records, links)
+        planned = self._plan_records(records, state)
         return [_new_op(p) for p in planned if p.action is not Action.SKIP]
 
-    def _plan_only(self, records: list[ImageRecord], links: Links) -> None:
+    def _plan_only(self, records: list[ImageRecord], state: ListingState) -> None:
         """``syncer plan``: keep the report's entries (every change, and every skip but the
         unchanged, which are only counted, so a plan's memory follows what would change, not
         the catalog); journal nothing."""
-        for entry in self._plan_records(records, links):
+        for entry in self._plan_records(records, state):
             if entry.action is not Action.SKIP or entry.reason != UNCHANGED:
                 self.summary.plan.append(entry)
 
-    def _plan_records(self, records: list[ImageRecord], links: Links) -> list[Planned]:
+    def _plan_records(self, records: list[ImageRecord], state: ListingState) -> list[Planned]:
         """Every target's plan for the live, readable records of a page, counted, against
-        ``links`` (each target's links among the page's keys)."""
+        ``state`` (each target's links and open ops among the page's keys)."""
         live = [r for r in records if not r.deleted and not self._unreadable(r)]
         repeated = self.recent.repeated([r.key for r in live])
         if repeated:  # its first ops may still be in flight: planning it again would duplicate
@@ -411,11 +408,13 @@ class JobRun:
             live = [r for r in live if r.key not in repeated]
         planned: list[Planned] = []
         for config in self.job.targets:
-            linked = links[config.name]
+            linked, pending = state.links[config.name], state.pending[config.name]
             policy = _policy(config)
             for record in live:
                 mapped = map_record(record, config.mapping)
-                entry = plan_item(mapped, linked.get(record.key), policy)
+                entry = plan_item(
+                    mapped, linked.get(record.key), policy, pending=record.key in pending
+                )
                 self._count_plan(entry)
                 planned.append(entry)
         return planned

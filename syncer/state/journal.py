@@ -30,8 +30,10 @@ MAX_ERROR = 4000
 # Which states each transition may start from.
 _RETRYABLE = ("planned", "sent", "failed_retryable")
 _SKIPPABLE = (*_RETRYABLE, "failed_terminal")
-_OPEN = ("planned", "sent")
-_FAILED = ("failed_retryable", "failed_terminal")
+OPEN = ("planned", "sent")
+FAILED = ("failed_retryable", "failed_terminal")
+#: Why a failed op was skipped when a later plan of the same item on the same target replaced it.
+SUPERSEDED = "superseded: a later run planned this item on this target again"
 
 
 class Journal:
@@ -136,14 +138,14 @@ class Journal:
 
         ``after`` (an op id) and ``limit`` page through a long journal.
         """
-        query = sa.select(ops).where(ops.c.job == job, ops.c.state.in_(_OPEN), ops.c.id > after)
+        query = sa.select(ops).where(ops.c.job == job, ops.c.state.in_(OPEN), ops.c.id > after)
         if target is not None:
             query = query.where(ops.c.target == target)
         return await self._ops(query.order_by(ops.c.id).limit(limit))
 
     async def failed_ops(self, job: str) -> list[OpRow]:
         """Ops of ``job`` that failed, retryable or not, oldest first."""
-        query = sa.select(ops).where(ops.c.job == job, ops.c.state.in_(_FAILED))
+        query = sa.select(ops).where(ops.c.job == job, ops.c.state.in_(FAILED))
         return await self._ops(query.order_by(ops.c.id))
 
     async def _ops(self, query: sa.Select[Any]) -> list[OpRow]:
@@ -152,7 +154,7 @@ class Journal:
 
     async def requeue_failed(self, job: str) -> int:
         """Put every failed op of ``job`` back to ``planned`` (for ``syncer retry``); the count."""
-        match = sa.and_(ops.c.job == job, ops.c.state.in_(_FAILED))
+        match = sa.and_(ops.c.job == job, ops.c.state.in_(FAILED))
         values = {"state": "planned", "error": None, "updated_at": self._now()}
         async with self._write() as conn:
             return (await conn.execute(ops.update().where(match).values(**values))).rowcount

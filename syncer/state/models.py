@@ -143,6 +143,8 @@ ops = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Index("ix_ops_job_state_id", "job", "state", "id"),
     sa.Index("ix_ops_run_id_state", "run_id", "state"),
+    # Which of a page's items have an op open, or failed, on a target.
+    sa.Index("ix_ops_job_key_state", "job", "key", "state"),
 )
 
 blobs = sa.Table(

@@ -102,6 +102,8 @@ class ListingState:
     items: dict[str, ItemState]
     #: For each target asked about, the links among the keys, by source key.
     links: dict[str, dict[str, LinkRow]]
+    #: For each target asked about, the keys with an op still open (planned or sent) there.
+    pending: dict[str, set[str]]
 
 
 @dataclass(frozen=True, slots=True)

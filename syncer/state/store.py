@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from syncer.errors import StateError
 from syncer.state import convert, engine, migrate
-from syncer.state.journal import Journal
+from syncer.state.journal import FAILED, OPEN, SUPERSEDED, Journal
 from syncer.state.models import cursors, links, runs
 from syncer.state.models import items as _items
 from syncer.state.models import ops as _ops
@@ -278,9 +278,26 @@ class StateStore(Journal):
             await self._mark_seen(conn, job, run_id, seen)
             await self._flag_tombstones(conn, job, tombstones)
             await upsert(conn, cursors, [cursor_values], ("job", "source"))
+            await self._supersede_failed(conn, job, ops)
             new = [convert.op_values(op, job, run_id, now) for op in ops]
             stored = await insert_returning(conn, _ops, new)
         return [convert.op_row(row) for row in stored]
+
+    async def _supersede_failed(
+        self, conn: AsyncConnection, job: str, ops: Sequence[NewOp]
+    ) -> None:
+        """A new plan of an item on a target replaces its failed ops there: they become
+        ``skipped``, so that ``syncer retry`` cannot push an item the new op pushes too."""
+        by_target: dict[str, list[str]] = {}
+        for op in ops:
+            by_target.setdefault(op.target, []).append(op.key)
+        values = {"state": "skipped", "error": SUPERSEDED, "updated_at": self._now()}
+        for target, keys in by_target.items():
+            for among in matching(conn.dialect.name, _ops.c.key, keys):
+                match = sa.and_(
+                    _ops.c.job == job, among, _ops.c.state.in_(FAILED), _ops.c.target == target
+                )
+                await conn.execute(_ops.update().where(match).values(**values))
 
     @staticmethod
     async def _mark_seen(conn: AsyncConnection, job: str, run_id: int, keys: Sequence[str]) -> None:
@@ -331,11 +348,13 @@ class StateStore(Journal):
         self, job: str, targets: Sequence[str], keys: Sequence[str]
     ) -> ListingState:
         """What a listed page needs to be fingerprinted and planned, in one read: the
-        :meth:`item_states` of ``keys`` and their :meth:`links` to each of ``targets``."""
+        :meth:`item_states` of ``keys``, their :meth:`links` to each of ``targets``, and which
+        of them have an op still open (planned or sent) on each target."""
         async with self._read() as conn:
             known = await _item_states(conn, job, keys)
             linked = await _links(conn, job, targets, keys)
-        return ListingState(known, linked)
+            pending = await _pending(conn, job, targets, keys)
+        return ListingState(known, linked, pending)
 
     async def unseen_items(self, job: str, run_id: int | None) -> list[ItemRow]:
         """Live items of ``job`` the sweep may delete: those the source listed as deleted
@@ -396,6 +415,22 @@ async def _item_states(
 
 
 _LINK_COLUMNS = [c for c in links.c if c.name != "updated_at"]
+
+
+async def _pending(
+    conn: AsyncConnection, job: str, targets: Sequence[str], keys: Sequence[str]
+) -> dict[str, set[str]]:
+    """Which of ``keys`` have an op planned or sent on each of ``targets``."""
+    found: dict[str, set[str]] = {target: set() for target in targets}
+    if not targets:
+        return found
+    for among in matching(conn.dialect.name, _ops.c.key, keys):
+        match = sa.and_(_ops.c.job == job, among, _ops.c.state.in_(OPEN))
+        query = sa.select(_ops.c.target, _ops.c.key).where(match).distinct()
+        for target, key in await conn.execute(query):
+            if target in found:
+                found[target].add(key)
+    return found
 
 
 async def _links(

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from syncer.engine.plan import (
+    PENDING,
     Action,
     OnOversize,
     TargetPolicy,
@@ -82,6 +83,14 @@ def test_an_unchanged_item_is_skipped_as_unchanged() -> None:
     rec = record()
     planned = plan_item(rec, link_for(rec), SHOP)
     assert (planned.action, planned.reason, planned.target_id) == (Action.SKIP, "unchanged", "t1")
+
+
+def test_an_item_with_an_op_still_open_is_not_planned_again() -> None:
+    old = record()
+    for changed, link in ((record(), None), (record(sha256="bb"), link_for(old))):
+        planned = plan_item(changed, link, SHOP, pending=True)
+        assert (planned.action, planned.reason) == (Action.SKIP, PENDING)
+    assert plan_item(record(), None, SHOP).action is Action.CREATE
 
 
 def test_new_bytes_are_a_replace_of_the_linked_item() -> None:

@@ -304,3 +304,81 @@ async def test_the_lease_is_kept_through_a_long_push(world: World, tmp_path: Pat
         assert len(world.target_shas()) < 12
         with pytest.raises(StateError, match="already running"):
             await other.start_run(world.job.name, "sync")
+
+
+class FlakyTarget:
+    """A target client whose creates of ``key`` misbehave: they fail (``fail`` of them, as a
+    503 would), or hang once (``hang``: a run killed between ``sent`` and ``done``)."""
+
+    def __init__(self, real: Any, key: str, *, fail: int = 0, hang: bool = False) -> None:
+        from dataclasses import replace
+
+        self.real, self.key, self.fail, self.hang = real, key, fail, hang
+        self.capabilities = replace(real.capabilities, batch_size=1)
+        self.sent = anyio.Event()
+        self.created = 0
+        self.eleven_landed = anyio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    async def create(self, record: Any, blob: Any) -> Any:
+        from syncer.errors import UnavailableError
+
+        if record.key == self.key and self.hang:
+            self.hang = False
+            self.sent.set()
+            await anyio.sleep_forever()
+        if record.key == self.key and self.fail:
+            self.fail -= 1
+            raise UnavailableError("HTTP 503", vendor="spiffy", operation="create", status=503)
+        item = await self.real.create(record, blob)
+        self.created += 1
+        if self.created == 11:
+            self.eleven_landed.set()
+        return item
+
+
+def flaky(world: World, mode: Mode, key: str, **how: Any) -> Any:
+    from syncer.engine.run import JobRun
+
+    run = JobRun(world.job, world.store, world.spool, world.session, mode)
+    run.target_clients["shop"] = FlakyTarget(run.target_clients["shop"], key, **how)
+    return run
+
+
+async def test_a_failed_create_planned_again_by_a_sync_is_not_pushed_again_by_retry(
+    world: World,
+) -> None:
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    first = await flaky(world, Mode.MIGRATE, key, fail=1).run()
+    assert first.status == "partial"
+    assert first.failed["shop.create"] == 1
+    assert len(world.target_shas()) == 11
+    again = await world.run(Mode.SYNC)  # plans the create again; it lands
+    assert again.done["shop.create"] == 1
+    retry = await world.run(Mode.RETRY)  # the failed op was superseded: nothing to retry
+    assert sum(retry.done.values()) == 0
+    assert world.target_shas() == world.source_shas()  # each image once
+
+
+async def test_an_item_with_a_killed_runs_op_open_is_not_planned_again(world: World) -> None:
+    from syncer.engine.plan import PENDING
+    from syncer.testing.faults import FaultConfig
+
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    killed = flaky(world, Mode.MIGRATE, key, hang=True)
+    with anyio.move_on_after(20):
+        async with anyio.create_task_group() as group:
+            group.start_soon(killed.run)
+            await killed.target_clients["shop"].sent.wait()
+            await killed.target_clients["shop"].eleven_landed.wait()  # all but `key` landed
+            group.cancel_scope.cancel()  # the create of `key` is left sent, its outcome unknown
+    assert len(world.target_shas()) == 11
+    # The resumed create is still in flight when the new listing reaches the item.
+    world.spiffy.faults.configure(FaultConfig(latency_ms=500))
+    summary = await world.run(Mode.SYNC)
+    assert summary.status == "succeeded", summary.errors
+    assert summary.done["shop.create"] == 1  # the resumed op
+    assert summary.skipped[f"shop: {PENDING}"] == 1
+    assert world.target_shas() == world.source_shas()  # each image once

@@ -108,6 +108,53 @@ async def test_failures_are_kept_and_can_be_requeued(store: StateStore) -> None:
     ]
 
 
+async def test_a_new_plan_of_an_item_supersedes_its_failed_ops_on_that_target(
+    store: StateStore,
+) -> None:
+    first, [k1, k2, other, done] = await planned(
+        store,
+        NewOp("moov", "k1", "create"),
+        NewOp("moov", "k2", "create"),
+        NewOp("spiffy", "k1", "create"),
+        NewOp("moov", "k3", "create"),
+    )
+    await store.mark_failed(k1.id, "HTTP 503", retryable=True)
+    await store.mark_failed(k2.id, "HTTP 400", retryable=False)
+    await store.mark_failed(other.id, "HTTP 503", retryable=True)
+    await store.mark_done(done.id, link("k3", "T3"))
+    await store.finish_run(first.id, "partial", {})
+    _, [again, _update] = await planned(
+        store, NewOp("moov", "k1", "create"), NewOp("moov", "k3", "update", "T3")
+    )
+    # k1 on moov is superseded; k2 (not planned again) and k1 on spiffy (another target) stay.
+    failed = await store.failed_ops("shop")
+    assert [(o.key, o.target) for o in failed] == [("k2", "moov"), ("k1", "spiffy")]
+    counts = await store.op_counts("shop", first.id)
+    assert (counts["skipped"], counts["done"]) == (1, 1)  # a done op stays done
+    assert await store.requeue_failed("shop") == 2
+    moov_k1 = [o.id for o in await store.open_ops("shop", "moov") if o.key == "k1"]
+    assert moov_k1 == [again.id]  # retry cannot push k1 to moov a second time
+
+
+async def test_listing_state_names_the_keys_with_an_op_still_open(store: StateStore) -> None:
+    _, [sent, planned_op, failed, done] = await planned(
+        store,
+        NewOp("moov", "k1", "create"),
+        NewOp("moov", "k2", "create"),
+        NewOp("moov", "k3", "create"),
+        NewOp("spiffy", "k4", "create"),
+    )
+    await store.mark_sent(sent.id)
+    await store.mark_failed(failed.id, "HTTP 503", retryable=True)
+    await store.mark_done(done.id, link("k4", "T4", target="spiffy"))
+    state = await store.listing_state("shop", ["moov", "spiffy"], ["k1", "k2", "k3", "k4", "k5"])
+    assert state.pending == {"moov": {"k1", "k2"}, "spiffy": set()}
+    assert state.links == {"moov": {}, "spiffy": {"k4": link("k4", "T4", target="spiffy")}}
+    assert state.items == {}
+    assert (await store.listing_state("other", ["moov"], ["k1"])).pending == {"moov": set()}
+    assert planned_op.key == "k2"
+
+
 async def test_skipped_ops_keep_their_reason(store: StateStore) -> None:
     run, [op, terminal] = await planned(
         store, NewOp("spiffy", "k1", "create"), NewOp("spiffy", "k2", "create")
