@@ -210,8 +210,8 @@ async def populate_state(
     from dataclasses import replace
 
     from syncer.engine.mapping import map_record
-    from syncer.engine.plan import Action, plan_item
-    from syncer.engine.run import _item_row, _policy
+    from syncer.engine.plan import Action, plan_basis, plan_item
+    from syncer.engine.run import _item_row, _policy, _salt
     from syncer.state import LinkRow, convert
     from syncer.state.models import links
     from syncer.state.sql import upsert
@@ -232,8 +232,9 @@ async def populate_state(
                 run.id, job.name, job.source.vendor, rows, page.cursor, page.done, []
             )
             values = []
+            digests = {row.key: row.meta_hash or "" for row in rows}
             for target in job.targets:
-                policy = _policy(target)
+                policy, salt = _policy(target), _salt(target)
                 for record in records:
                     planned = plan_item(map_record(record, target.mapping), None, policy)
                     if planned.action is not Action.CREATE:
@@ -247,6 +248,7 @@ async def populate_state(
                         meta_hash=planned.meta_hash,
                         target_version=None,
                         origin="created",
+                        basis=plan_basis(digests[record.key], salt),
                     )
                     values.append(convert.link_values(link, store.now()))
             async with store._write() as conn:
@@ -284,5 +286,7 @@ async def state_rows(store: Any, job: str) -> tuple[list[tuple[Any, ...]], list[
             for r in item_rows
         )
         link_rows = await conn.execute(sa.select(links).where(links.c.job == job))
-        got_links = sorted((r.target, r.key, r.sha256, r.meta_hash, r.origin) for r in link_rows)
+        got_links = sorted(
+            (r.target, r.key, r.sha256, r.meta_hash, r.origin, r.basis) for r in link_rows
+        )
     return got_items, got_links

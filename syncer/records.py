@@ -41,6 +41,26 @@ class ImageRecord:
     deleted: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def with_bytes(self, sha256: str | None, size: int | None, mime: str | None) -> ImageRecord:
+        """This record with what its bytes are: ``dataclasses.replace`` without its cost (a
+        no-change sync does this for every listed item)."""
+        return ImageRecord(
+            self.key,
+            self.owner,
+            self.filename,
+            mime,
+            size,
+            sha256,
+            self.alt,
+            self.position,
+            self.roles,
+            self.title,
+            self.version,
+            self.url,
+            self.deleted,
+            self.extra,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Page:

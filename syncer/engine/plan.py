@@ -22,6 +22,10 @@ from syncer.vendors.contract import Capabilities
 
 #: The reason of a skip for an item already in step on its target.
 UNCHANGED = "unchanged"
+#: The version of the rules below: part of every link's basis (:func:`plan_basis`), so a
+#: release that plans differently plans every item once more instead of trusting old links.
+PLAN_RULES = 1
+
 #: The reason of a skip for an item with an op still planned or sent on its target (a killed
 #: run's, which this run applies first): planning it again could push it twice.
 PENDING = "an earlier operation on this item is still open"
@@ -89,6 +93,8 @@ class Planned:
     convert_to: str | None = None
     shrink_to: int | None = None
     changed: tuple[str, ...] = field(default_factory=tuple)
+    #: For a write: what the target item is in step with once it is done (:func:`plan_basis`).
+    basis: str | None = None
 
 
 #: Record fields whose change is a metadata update (bytes are compared by sha256).
@@ -106,6 +112,14 @@ def meta_hash(record: ImageRecord) -> str:
     """A short stable hash of :func:`metadata_of`, kept on links to detect metadata changes."""
     text = json.dumps(metadata_of(record), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def plan_basis(digest: str, salt: str) -> str:
+    """What a target item is brought in step with: ``digest`` (of the source record as listed
+    and fingerprinted) under ``salt`` (of everything else the plan reads: the job's settings for
+    the target, its vendor's capabilities, :data:`PLAN_RULES`). A link whose basis is the one a
+    listing yields again is unchanged on its target, so the item needs no mapping or planning."""
+    return hashlib.blake2b(f"{salt}:{digest}".encode(), digest_size=16).hexdigest()
 
 
 def needs_bytes(record: ImageRecord, prior: PriorItem | None) -> bool:

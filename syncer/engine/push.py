@@ -199,6 +199,7 @@ class Pusher:
                 meta_hash=op.payload.get("meta_hash"),
                 target_version=item.version,
                 origin=origin,
+                basis=op.payload.get("basis"),
             )
             await self.store.mark_done(op.id, link=link)
         self.summary.done[f"{self.lane.name}.{op.action}"] += 1

@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 from collections import Counter, deque
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -27,6 +27,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from syncer.engine.mapping import map_record
 from syncer.engine.plan import (
+    PLAN_RULES,
     UNCHANGED,
     Action,
     OnOversize,
@@ -34,6 +35,7 @@ from syncer.engine.plan import (
     TargetPolicy,
     delete_guard,
     needs_bytes,
+    plan_basis,
     plan_delete,
     plan_item,
 )
@@ -58,6 +60,8 @@ DOWNLOADS_AT_ONCE = 8
 PAGES_AHEAD = 8
 #: Most records committed in one transaction (the pages already waiting go together).
 GROUP_ITEMS = 500
+#: Planned groups waiting for their commit while the next one is planned.
+GROUPS_AHEAD = 1
 #: Keys remembered as planned in this run. Ops not yet done are at most the streams' buffers,
 #: the pushers' slots and one group, far fewer: a key listed again while its first ops may be
 #: open is always caught; one listed again later has its link by then.
@@ -159,6 +163,20 @@ class Listing:
         return not self.incremental and not self.resumed
 
 
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A group of listed pages, planned, waiting for its commit (``StateStore.commit_page``)."""
+
+    rows: list[ItemRow]
+    cursor: Cursor
+    done: bool
+    ops: list[NewOp]
+    incremental: bool
+    tombstones: list[str]
+    seen: list[str]
+    bases: list[tuple[str, str, str]]
+
+
 class JobRun:
     """Runs one job once: ``await JobRun(job, store, spool, session, mode).run()`` (or
     :func:`run_job`)."""
@@ -186,6 +204,8 @@ class JobRun:
         self.source = _client(job.source, session)
         self.source_name = job.source.vendor
         self.target_clients = {config.name: _client(config, session) for config in job.targets}
+        self.policies = {config.name: _policy(config) for config in job.targets}
+        self.salts = {config.name: _salt(config) for config in job.targets}
         self.targets: dict[str, TargetLane] = {}
         self.converting = anyio.CapacityLimiter(2)
         self.recent = RecentKeys(RECENT_KEYS)
@@ -258,7 +278,8 @@ class JobRun:
         for config in self.job.targets:
             send, receive = anyio.create_memory_object_stream[OpRow](STREAM_BUFFER)
             client = self.target_clients[config.name]
-            lane = TargetLane(config.name, config, _policy(config), client, send, receive)
+            policy = self.policies[config.name]
+            lane = TargetLane(config.name, config, policy, client, send, receive)
             self.targets[config.name] = lane
             pusher = Pusher(
                 lane,
@@ -297,25 +318,53 @@ class JobRun:
     async def _list(self, listing: Listing, *, commit: bool) -> None:
         """Page through the source from ``listing``'s cursor to the end of the listing.
 
-        A reader task requests pages ahead while the pages before are fingerprinted, planned
-        and committed; the pages waiting when one is taken are committed together (up to
-        ``GROUP_ITEMS`` records), so a slow state store costs fewer transactions, not time.
+        Three stages overlap: a reader task requests pages ahead; the pages waiting when one
+        is taken are fingerprinted and planned together (up to ``GROUP_ITEMS`` records); a
+        committer task commits each group, in order, while the next one is planned, so a slow
+        state store costs fewer transactions, not time. A group planned before the previous
+        one is committed cannot see that group's items and ops: ``RecentKeys`` covers a key
+        listed in both.
         """
         self.summary.listing = listing.kind
         send, receive = anyio.create_memory_object_stream[Page](PAGES_AHEAD)
-        async with anyio.create_task_group() as group, receive:
+        staged, to_commit = anyio.create_memory_object_stream[Staged](GROUPS_AHEAD)
+        async with anyio.create_task_group() as group, receive, staged:
             group.start_soon(self._read_pages, listing.cursor, send)
+            group.start_soon(self._commit_groups, to_commit)
             async for first in receive:
-                await self._take(_waiting(first, receive), listing, commit=commit)
+                await self._take(_waiting(first, receive), listing, staged if commit else None)
+            staged.close()
+
+    async def _commit_groups(self, receive: MemoryObjectReceiveStream[Staged]) -> None:
+        """Commit each planned group in ONE transaction, in listing order, and hand its ops
+        to the pushers."""
+        async with receive:
+            async for group in receive:
+                opened = await self.store.commit_page(
+                    self.summary.run_id or 0,
+                    self.job.name,
+                    self.source_name,
+                    group.rows,
+                    group.cursor,
+                    group.done,
+                    group.ops,
+                    incremental=group.incremental,
+                    tombstones=group.tombstones,
+                    seen=group.seen,
+                    bases=group.bases,
+                )
+                await self._dispatch(opened)  # commit_page refreshed the run's lease
 
     async def _read_pages(self, cursor: Cursor | None, send: MemoryObjectSendStream[Page]) -> None:
         async with send:
             async for page in self.source.pages(cursor):
                 await send.send(page)
 
-    async def _take(self, pages: list[Page], listing: Listing, *, commit: bool) -> None:
-        """Fingerprint, plan and commit ``pages`` with the cursor after the last, in ONE
-        transaction (a resume re-lists at most these pages)."""
+    async def _take(
+        self, pages: list[Page], listing: Listing, commits: MemoryObjectSendStream[Staged] | None
+    ) -> None:
+        """Fingerprint and plan ``pages``, then stage them for ONE commit with the cursor after
+        the last (a resume re-lists at most these pages); ``commits`` None: a plan only."""
         # A key listed twice (offset paging shifts when the source changes): the last wins.
         records = list({r.key: r for page in pages for r in page.records}.values())
         self.summary.shifted |= any(page.shifted for page in pages)
@@ -325,26 +374,24 @@ class JobRun:
         records = await self._fingerprint(records, state.items)
         self.summary.listed += len(records)
         self.progress.listed(len(records))
-        if not commit:
-            self._plan_only(records, state)
+        rows, seen, digests = _changed_rows(self.job.name, records, state.items)
+        planned, bases = self._plan_records(records, state, digests)
+        if commits is None:
+            self._keep_for_report(planned)
             return
-        ops = self._plan_page(records, state)
-        rows, seen = _changed_rows(self.job.name, records, state.items)
         last = pages[-1]
-        opened = await self.store.commit_page(
-            self.summary.run_id or 0,
-            self.job.name,
-            self.source_name,
-            rows,
-            last.cursor,
-            last.done,
-            ops,
+        group = Staged(
+            rows=rows,
+            cursor=last.cursor,
+            done=last.done,
+            ops=[_new_op(p) for p in planned if p.action is not Action.SKIP],
             incremental=listing.incremental,
             # Tombstones are not "seen": they are flagged, and the sweep deletes them.
             tombstones=[r.key for r in records if r.deleted],
             seen=seen,
+            bases=bases,
         )
-        await self._dispatch(opened)  # commit_page refreshed the run's lease
+        await commits.send(group)
 
     async def _fingerprint(
         self, records: list[ImageRecord], known: dict[str, ItemState]
@@ -374,7 +421,7 @@ class JobRun:
         except VendorError as exc:  # this item only: it is skipped, the run goes on
             self.summary.errors.append(str(exc))
             return replace(record, extra={**record.extra, UNREADABLE: str(exc)})
-        return replace(record, sha256=blob.sha256, size=blob.size, mime=blob.mime)
+        return record.with_bytes(blob.sha256, blob.size, blob.mime)
 
     async def _download(self, record: ImageRecord) -> Blob:
         async with self.source.open(record) as chunks:
@@ -385,39 +432,53 @@ class JobRun:
 
     # -- planning --------------------------------------------------------------------------------
 
-    def _plan_page(self, records: list[ImageRecord], state: ListingState) -> list[NewOp]:
-        """The page's ops to journal (skips are counted, not journalled)."""
-        planned = self._plan_records(records, state)
-        return [_new_op(p) for p in planned if p.action is not Action.SKIP]
-
-    def _plan_only(self, records: list[ImageRecord], state: ListingState) -> None:
+    def _keep_for_report(self, planned: list[Planned]) -> None:
         """``syncer plan``: keep the report's entries (every change, and every skip but the
         unchanged, which are only counted, so a plan's memory follows what would change, not
         the catalog); journal nothing."""
-        for entry in self._plan_records(records, state):
+        for entry in planned:
             if entry.action is not Action.SKIP or entry.reason != UNCHANGED:
                 self.summary.plan.append(entry)
 
-    def _plan_records(self, records: list[ImageRecord], state: ListingState) -> list[Planned]:
+    def _plan_records(
+        self, records: list[ImageRecord], state: ListingState, digests: dict[str, str]
+    ) -> tuple[list[Planned], list[tuple[str, str, str]]]:
         """Every target's plan for the live, readable records of a page, counted, against
-        ``state`` (each target's links and open ops among the page's keys)."""
+        ``state`` (each target's links and open ops among the page's keys); and the ``(target,
+        key, basis)`` of links found in step under another basis, to store with the page.
+
+        A record whose basis (:func:`plan_basis` of its digest, in ``digests``) is its link's
+        is unchanged on that target: counted, neither mapped nor planned, which is most of a
+        sync's work when little changed."""
         live = [r for r in records if not r.deleted and not self._unreadable(r)]
         repeated = self.recent.repeated([r.key for r in live])
         if repeated:  # its first ops may still be in flight: planning it again would duplicate
             self.summary.skipped["listed twice in this run (the listing shifted)"] += len(repeated)
             live = [r for r in live if r.key not in repeated]
         planned: list[Planned] = []
+        bases: list[tuple[str, str, str]] = []
         for config in self.job.targets:
-            linked, pending = state.links[config.name], state.pending[config.name]
-            policy = _policy(config)
+            name, policy = config.name, self.policies[config.name]
+            linked, pending, salt = state.links[name], state.pending[name], self.salts[name]
+            unchanged = f"{name}: {UNCHANGED}"
             for record in live:
-                mapped = map_record(record, config.mapping)
-                entry = plan_item(
-                    mapped, linked.get(record.key), policy, pending=record.key in pending
-                )
+                key = record.key
+                link = linked.get(key)
+                basis = plan_basis(digests[key], salt)
+                if key in pending:
+                    entry = plan_item(record, link, policy, pending=True)
+                elif link is not None and link.basis == basis:
+                    self.summary.skipped[unchanged] += 1
+                    continue
+                else:
+                    entry = plan_item(map_record(record, config.mapping), link, policy)
+                if entry.action is not Action.SKIP:
+                    entry = replace(entry, basis=basis)
+                elif entry.reason == UNCHANGED and link is not None:
+                    bases.append((name, key, basis))
                 self._count_plan(entry)
                 planned.append(entry)
-        return planned
+        return planned, bases
 
     def _unreadable(self, record: ImageRecord) -> bool:
         """A record whose bytes could not be read is skipped for every target, with a reason."""
@@ -553,27 +614,28 @@ def _vouched(record: ImageRecord, prior: ItemState | None) -> ImageRecord | None
         return record
     if prior is None or needs_bytes(record, prior):
         return None
-    return replace(
-        record, sha256=prior.sha256, size=record.size or prior.size, mime=record.mime or prior.mime
-    )
+    return record.with_bytes(prior.sha256, record.size or prior.size, record.mime or prior.mime)
 
 
 def _changed_rows(
     job: str, records: list[ImageRecord], known: dict[str, ItemState]
-) -> tuple[list[ItemRow], list[str]]:
-    """The item rows to write, and the keys stored exactly as listed (only marked seen)."""
+) -> tuple[list[ItemRow], list[str], dict[str, str]]:
+    """The item rows to write, the keys stored exactly as listed (only marked seen), and the
+    digest of every live record (its ``meta_hash``), by key."""
     rows: list[ItemRow] = []
     seen: list[str] = []
+    digests: dict[str, str] = {}
     for record in records:
         if record.deleted:
             continue
         row = _item_row(job, record)
+        digests[record.key] = row.meta_hash or ""
         prior = known.get(record.key)
         if prior is not None and prior.digest == row.meta_hash:
             seen.append(record.key)
         else:
             rows.append(row)
-    return rows, seen
+    return rows, seen, digests
 
 
 def _policy(config: Any) -> TargetPolicy:
@@ -584,6 +646,27 @@ def _policy(config: Any) -> TargetPolicy:
         on_oversize=OnOversize(config.on_oversize),
         convert_to="image/png" if config.convert == "auto" else None,
     )
+
+
+def _salt(config: Any) -> str:
+    """Everything but the record that decides a target's plan for it (the ``salt`` of
+    :func:`plan_basis`): the target's mapping (an owners CSV by its rows), vendor and
+    capabilities, its oversize and conversion choices, and the planner's rules."""
+    mapping = config.mapping
+    capabilities = {
+        name: sorted(value) if isinstance(value, frozenset) else value
+        for name, value in asdict(client_class(config.vendor).capabilities).items()
+    }
+    facts = {
+        "rules": PLAN_RULES,
+        "vendor": config.vendor,
+        "mapping": mapping.model_dump(mode="json"),
+        "owners_csv": mapping.owners_csv.owners if mapping.owners_csv is not None else None,
+        "on_oversize": config.on_oversize,
+        "convert": config.convert,
+        "capabilities": capabilities,
+    }
+    return _digest(facts)
 
 
 def _client(config: Any, session: aiohttp.ClientSession) -> Any:
@@ -621,6 +704,7 @@ def _new_op(planned: Planned, record: dict[str, Any] | None = None) -> NewOp:
         payload["meta_hash"] = planned.meta_hash
         payload["convert_to"] = planned.convert_to
         payload["shrink_to"] = planned.shrink_to
+        payload["basis"] = planned.basis
     action = planned.action.value
     assert action in ("create", "update", "replace", "delete")
     return NewOp(

@@ -16,7 +16,6 @@ from syncer.state.rows import (
     NewOp,
     OpRow,
     OpState,
-    Origin,
     RunRow,
 )
 
@@ -98,21 +97,9 @@ def link_values(link: LinkRow, now: datetime) -> dict[str, Any]:
         "meta_hash": link.meta_hash,
         "target_version": link.target_version,
         "origin": link.origin,
+        "basis": link.basis,
         "updated_at": now,
     }
-
-
-def link_row(row: Row) -> LinkRow:
-    return LinkRow(
-        job=row.job,
-        target=row.target,
-        key=row.key,
-        target_id=row.target_id,
-        sha256=row.sha256,
-        meta_hash=row.meta_hash,
-        target_version=row.target_version,
-        origin=cast(Origin, row.origin),
-    )
 
 
 def op_values(op: NewOp, job: str, run_id: int, now: datetime) -> dict[str, Any]:

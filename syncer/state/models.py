@@ -124,6 +124,8 @@ links = sa.Table(
     sa.Column("target_version", sa.Text, nullable=True),
     sa.Column("origin", sa.String(20), nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # What the target item was last brought in step with (``LinkRow.basis``).
+    sa.Column("basis", sa.Text, nullable=True),
 )
 
 ops = sa.Table(

@@ -121,6 +121,10 @@ class LinkRow:
     meta_hash: str | None
     target_version: str | None
     origin: Origin
+    #: What the target item was last brought in step with: a digest of the source record and of
+    #: the job's settings for the target (``plan.plan_basis``). A listing that yields the same
+    #: basis again needs no planning: the item is unchanged on this target.
+    basis: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Awaitable, Callable, Generator, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -257,15 +258,17 @@ class StateStore(Journal):
         incremental: bool = False,
         tombstones: Sequence[str] = (),
         seen: Sequence[str] = (),
+        bases: Sequence[tuple[str, str, str]] = (),
     ) -> list[OpRow]:
         """Record one listed page in ONE transaction: its items, the cursor after it, its ops.
 
         Items are upserted as seen by ``run_id`` (and live again); ``seen`` are keys stored
         exactly as listed, only marked seen (and live) without rewriting them; ``tombstones``
         are the keys the source listed as deleted, flagged for the next sweep; ``incremental``
-        says the listing started from a watermark. The ops are journalled as ``planned`` and
-        returned with their ids. Refreshes the run's lease, and raises StateError without
-        writing anything if the run no longer holds it.
+        says the listing started from a watermark; ``bases`` are ``(target, key, basis)`` of
+        links found in step, given their basis (``LinkRow.basis``). The ops are journalled as
+        ``planned`` and returned with their ids. Refreshes the run's lease, and raises
+        StateError without writing anything if the run no longer holds it.
         """
         _check_job(job, items)
         now = self._now()
@@ -278,6 +281,7 @@ class StateStore(Journal):
             await self._mark_seen(conn, job, run_id, seen)
             await self._flag_tombstones(conn, job, tombstones)
             await upsert(conn, cursors, [cursor_values], ("job", "source"))
+            await _set_bases(conn, job, bases)
             await self._supersede_failed(conn, job, ops)
             new = [convert.op_values(op, job, run_id, now) for op in ops]
             stored = await insert_returning(conn, _ops, new)
@@ -414,7 +418,22 @@ async def _item_states(
     return found
 
 
-_LINK_COLUMNS = [c for c in links.c if c.name != "updated_at"]
+#: The link columns a :class:`LinkRow` is made of, in its field order.
+_LINK_COLUMNS = [links.c[f.name] for f in fields(LinkRow)]
+
+
+async def _set_bases(
+    conn: AsyncConnection, job: str, bases: Sequence[tuple[str, str, str]]
+) -> None:
+    if not bases:
+        return
+    match = sa.and_(
+        links.c.job == job,
+        links.c.target == sa.bindparam("b_target"),
+        links.c.key == sa.bindparam("b_key"),
+    )
+    values = [{"b_target": t, "b_key": k, "b_basis": b} for t, k, b in bases]
+    await conn.execute(links.update().where(match).values(basis=sa.bindparam("b_basis")), values)
 
 
 async def _pending(
@@ -444,7 +463,7 @@ async def _links(
     for among in matching(conn.dialect.name, links.c.key, keys):
         match = sa.and_(links.c.job == job, links.c.target.in_(list(found)), among)
         for row in await conn.execute(sa.select(*_LINK_COLUMNS).where(match)):
-            found[row.target][row.key] = convert.link_row(row)
+            found[row.target][row.key] = LinkRow(*row)
     return found
 
 

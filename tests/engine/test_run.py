@@ -382,3 +382,41 @@ async def test_an_item_with_a_killed_runs_op_open_is_not_planned_again(world: Wo
     assert summary.done["shop.create"] == 1  # the resumed op
     assert summary.skipped[f"shop: {PENDING}"] == 1
     assert world.target_shas() == world.source_shas()  # each image once
+
+
+def with_mapping(world: World, tmp_path: Path, line: str) -> Any:
+    """The world's job with one more line in its target's mapping."""
+    path = tmp_path / "changed" / "job.toml"  # the same name: the same job
+    path.parent.mkdir()
+    path.write_text(JOB.replace("[targets.mapping]\n", f"[targets.mapping]\n{line}\n"))
+    env = {"PARTIUM_URL": world.job.source.base_url, "SPIFFY_URL": world.job.targets[0].base_url}
+    return load_job(path, env)
+
+
+async def test_a_changed_mapping_plans_every_item_again(world: World, tmp_path: Path) -> None:
+    await world.run(Mode.MIGRATE)
+    world.job = with_mapping(world, tmp_path, 'fields = { alt = "Part {owner}" }')
+    summary = await world.run(Mode.SYNC)
+    assert summary.status == "succeeded", summary.errors
+    assert summary.done["shop.update"] == 12  # the links' basis no longer holds
+    alts = {i.fields.get("alt") for i in world.spiffy.store.iter_images()}
+    assert alts == {"Part part-0001", "Part part-0002"}
+    again = await world.run(Mode.SYNC)
+    assert again.skipped["shop: unchanged"] == 12
+
+
+async def test_links_without_a_basis_are_planned_once_then_get_it(world: World) -> None:
+    import sqlalchemy as sa
+
+    from syncer.state.models import links
+
+    await world.run(Mode.MIGRATE)
+    async with world.store._write() as conn:  # as links written before bases were kept
+        await conn.execute(links.update().values(basis=None))
+    summary = await world.run(Mode.SYNC)
+    assert summary.skipped["shop: unchanged"] == 12
+    assert sum(summary.planned.values()) == 0
+    async with world.store._read() as conn:
+        bases = [row.basis for row in await conn.execute(sa.select(links.c.basis))]
+    assert len(bases) == 12
+    assert None not in bases
