@@ -41,7 +41,7 @@ from syncer.engine.plan import (
 )
 from syncer.engine.progress import NoProgress, RunProgress
 from syncer.engine.push import Pusher, TargetLane
-from syncer.engine.records_json import record_from_json, record_to_json
+from syncer.engine.records_json import record_digest, record_from_json, record_to_json
 from syncer.errors import AuthenticationError, VendorError
 from syncer.http import Lane
 from syncer.records import Blob, Cursor, ImageRecord, Page
@@ -628,13 +628,12 @@ def _changed_rows(
     for record in records:
         if record.deleted:
             continue
-        row = _item_row(job, record)
-        digests[record.key] = row.meta_hash or ""
+        digest = digests[record.key] = record_digest(record)
         prior = known.get(record.key)
-        if prior is not None and prior.digest == row.meta_hash:
+        if prior is not None and prior.digest == digest:
             seen.append(record.key)
         else:
-            rows.append(row)
+            rows.append(_item_row(job, record, digest))
     return rows, seen, digests
 
 
@@ -674,10 +673,9 @@ def _client(config: Any, session: aiohttp.ClientSession) -> Any:
     return client_class(config.vendor)(config.settings(), session, lane=lane)
 
 
-def _item_row(job: str, record: ImageRecord) -> ItemRow:
-    """The state row of a listed, fingerprinted record; its ``meta_hash`` is a digest of the
-    record, so that the next listing tells an unchanged item without reading the record back."""
-    data = record_to_json(record)
+def _item_row(job: str, record: ImageRecord, digest: str | None = None) -> ItemRow:
+    """The state row of a listed, fingerprinted record; its ``meta_hash`` is the record's
+    digest (``digest``, when the caller has it already)."""
     return ItemRow(
         job=job,
         key=record.key,
@@ -686,8 +684,8 @@ def _item_row(job: str, record: ImageRecord) -> ItemRow:
         sha256=record.sha256,
         size=record.size,
         mime=record.mime,
-        meta_hash=_digest(data),
-        record=data,
+        meta_hash=digest or record_digest(record),
+        record=record_to_json(record),
     )
 
 
