@@ -27,6 +27,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from syncer.engine.mapping import map_record
 from syncer.engine.plan import (
+    PENDING,
     PLAN_RULES,
     UNCHANGED,
     Action,
@@ -504,7 +505,8 @@ class JobRun:
         if listing.sees_everything and self.summary.shifted:
             log.warning("the source changed while it was listed: no deletes by absence this run")
         gone = await self.store.unseen_items(self.job.name, run_id if by_absence else None)
-        keys = [item.key for item in gone]
+        waiting = await self._still_open([item.key for item in gone])
+        keys = [item.key for item in gone if item.key not in waiting]
         records = {item.key: item.record for item in gone}
         ops: list[NewOp] = []
         for lane in self.targets.values():
@@ -526,8 +528,20 @@ class JobRun:
             return
         if keys:
             await self.store.mark_gone(self.job.name, keys)
-        if by_absence:
+        if by_absence and not waiting:
             await self.store.mark_swept(self.job.name, self.source_name)
+
+    async def _still_open(self, keys: list[str]) -> set[str]:
+        """Those of ``keys`` (gone at the source) with an op still open on a target: a killed
+        run's create, say, which this run re-applies. Deleting now would miss what it makes, so
+        they wait for the next sweep (not marked gone, and this sweep is not a full one)."""
+        busy = await self.store.open_keys(self.job.name, list(self.targets), keys)
+        for target, open_keys in busy.items():
+            if open_keys:
+                self.summary.skipped[f"{target}: gone at the source, but {PENDING}"] += len(
+                    open_keys
+                )
+        return set().union(*busy.values())
 
     async def _plan_deletes(
         self, lane: TargetLane, keys: list[str], records: dict[str, dict[str, Any]]

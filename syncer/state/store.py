@@ -360,6 +360,13 @@ class StateStore(Journal):
             pending = await _pending(conn, job, targets, keys)
         return ListingState(known, linked, pending)
 
+    async def open_keys(
+        self, job: str, targets: Sequence[str], keys: Sequence[str]
+    ) -> dict[str, set[str]]:
+        """Which of ``keys`` have an op still open (planned or sent) on each of ``targets``."""
+        async with self._read() as conn:
+            return await _pending(conn, job, targets, keys)
+
     async def unseen_items(self, job: str, run_id: int | None) -> list[ItemRow]:
         """Live items of ``job`` the sweep may delete: those the source listed as deleted
         (tombstones) and, given ``run_id``, those that run did not see.

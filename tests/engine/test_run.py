@@ -420,3 +420,28 @@ async def test_links_without_a_basis_are_planned_once_then_get_it(world: World) 
         bases = [row.basis for row in await conn.execute(sa.select(links.c.basis))]
     assert len(bases) == 12
     assert None not in bases
+
+
+async def test_an_item_gone_while_a_killed_runs_create_of_it_is_open_is_deleted_later(
+    world: World,
+) -> None:
+    from syncer.engine.plan import PENDING
+    from syncer.testing.faults import FaultConfig
+
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    killed = flaky(world, Mode.MIGRATE, key, hang=True)
+    with anyio.move_on_after(20):
+        async with anyio.create_task_group() as group:
+            group.start_soon(killed.run)
+            await killed.target_clients["shop"].eleven_landed.wait()
+            group.cancel_scope.cancel()  # the create of `key` is left sent, its outcome unknown
+    [image] = [i for i in world.partium.store.iter_images() if i.id == key]
+    world.partium.admin_delete(image)
+    world.spiffy.faults.configure(FaultConfig(latency_ms=500))  # still open at the sweep
+    first = await world.run(Mode.SYNC)
+    assert first.skipped[f"shop: gone at the source, but {PENDING}"] == 1
+    assert len(world.target_shas()) == 12  # the resumed create landed
+    world.spiffy.faults.configure(FaultConfig())
+    second = await world.run(Mode.SYNC)
+    assert second.done["shop.delete"] == 1
+    assert world.target_shas() == world.source_shas()
