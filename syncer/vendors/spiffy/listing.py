@@ -16,8 +16,10 @@ Owners are paged with ``since_id`` over ids (a true keyset: owners are listed in
 new ones get higher ids), not with page numbers, which shift when an owner is added or removed
 mid-run. An owner's images are paged by ``page``: Spiffy lists them by position and ``since_id``
 only filters them. An image inserted mid-listing shifts the pages by one: the repeat is dropped
-(by the previous page's keys, which the cursor keeps); a deletion can hide an image until the
-next full listing, as the design accepts for offset paging.
+(by the previous page's keys, which the cursor keeps). A deletion from a page already read moves
+the next image into it, unseen: for an owner whose first page was full, the reader asks
+``count.json`` after that page and again at the owner's end, and a count that dropped marks the
+listing :attr:`Listing.shifted` (so the engine deletes nothing by its absence this time).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class Listing:
     pending: list[int] = field(default_factory=list)
     owner: int | None = None
     images: PageNumberPaginator | None = None
+    #: An owner's image count dropped while its pages were read (this run only, not saved).
+    shifted: bool = False
 
     # -- construction --------------------------------------------------------------------------
 
@@ -124,15 +128,28 @@ class Listing:
         self.pending = list(ids)
         self.settle()
 
-    def images_listed(self, keys: Sequence[str]) -> set[str]:
-        """One page of the current owner's images came back; returns the keys to drop, those
-        of the previous page again (an insertion shifted the pages)."""
+    def images_listed(self, keys: Sequence[str], count: int | None = None) -> set[str]:
+        """One page of the current owner's images came back, with the owner's image ``count``
+        when it was asked (see :meth:`wants_count`); returns the keys to drop, those of the
+        previous page again (an insertion shifted the pages)."""
         if self.images is None:
             raise RuntimeError("no owner's images are being listed")
         repeated = set(self.images.last_page) & set(keys)
-        self.images.advance(keys)
+        self.images.advance(keys, count)
+        self.shifted |= self.images.shifted
         self.settle()
         return repeated
+
+    def wants_count(self, page_size: int) -> bool:
+        """Whether the owner's image count must be asked before this page (of ``page_size``
+        images) is recorded: after a full first page (the owner has more pages), and on the
+        page that ends an owner whose count was asked (a drop means a deletion shifted it)."""
+        images = self.images
+        if images is None:
+            return False
+        if images.total is None:
+            return images.page == 1 and page_size >= images.size
+        return page_size < images.size or images.seen_items + page_size >= images.total
 
     def owner_gone(self) -> None:
         """The current owner disappeared mid-run (404): its images are gone with it."""

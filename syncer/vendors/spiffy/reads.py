@@ -54,7 +54,8 @@ class SpiffyReads:
         while not listing.finished:
             records = await self._step(listing)
             if records or listing.finished:
-                yield Page(records, listing.to_cursor(), done=listing.finished)
+                cursor = listing.to_cursor()
+                yield Page(records, cursor, done=listing.finished, shifted=listing.shifted)
 
     async def _step(self, listing: Listing) -> list[ImageRecord]:
         """One request of the walk; the records it listed (none for a page of owners)."""
@@ -73,9 +74,23 @@ class SpiffyReads:
             listing.owner_gone()  # deleted since its id was listed: nothing left to list
             return []
         records = [self._record(image, listing.kind, listing.owner) for image in images]
+        count = await self._image_count(owner) if listing.wants_count(len(images)) else None
         with _cursor_guard("list images"):
-            repeated = listing.images_listed([record.key for record in records])
+            repeated = listing.images_listed([record.key for record in records], count)
         return [record for record in records if record.key not in repeated]
+
+    async def _image_count(self, owner: OwnerRef) -> int | None:
+        """How many images ``owner`` has now (None: it is gone, which its next page tells)."""
+        try:
+            body = await self.http.json(
+                "GET", f"{owner.path}/images/count.json", operation="count images", item=str(owner)
+            )
+        except NotFoundError:
+            return None
+        count = body.get("count") if isinstance(body, dict) else None
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise self._protocol(f"the image count of {owner} is not a count", "count images")
+        return count
 
     @asynccontextmanager
     async def open(self, record: ImageRecord) -> AsyncIterator[AsyncIterator[bytes]]:

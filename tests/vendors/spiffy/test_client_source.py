@@ -126,6 +126,46 @@ async def test_an_image_inserted_mid_owner_is_not_listed_twice(tmp_path: Path) -
     }
 
 
+def by_position(emulator: HookedEmulator) -> list[Any]:
+    owner = emulator.store.owners_of()[0]
+    return sorted(emulator.store.images_of(owner.id), key=lambda i: i.fields["position"])
+
+
+async def test_a_deletion_in_a_page_already_read_marks_the_listing_shifted(
+    tmp_path: Path,
+) -> None:
+    emulator = seeded(count=6, owners=1)
+    async with rig(emulator, tmp_path, page_limit=2) as r:
+        first = await anext(aiter(r.client.pages()))
+        before = by_position(emulator)
+        emulator.admin_delete(before[0])  # the third image moves into the page already read
+        rest = await listing(r.client, first.cursor)
+    assert not first.shifted
+    assert rest[-1].shifted
+    assert before[2].id not in keys(rest)  # what the shift hid, and why nothing may be deleted
+
+
+async def test_an_owner_listed_while_nothing_changes_is_not_shifted(tmp_path: Path) -> None:
+    emulator = seeded(count=6, owners=1)
+    counted: list[str] = []
+
+    async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.endswith("/images/count.json"):
+            counted.append(request.path)
+        return await handler(request)
+
+    emulator.hook = count_requests
+    async with rig(emulator, tmp_path, page_limit=2) as r:
+        pages = await listing(r.client)
+    assert not any(page.shifted for page in pages)
+    assert sorted(keys(pages)) == sorted(emulator.store.images)
+    assert len(counted) == 2  # after the first full page, and at the owner's end
+    async with rig(emulator, tmp_path, page_limit=10) as r:  # one short page: no count
+        counted.clear()
+        await listing(r.client)
+    assert counted == []
+
+
 async def test_owners_that_ignore_since_id_are_a_repeated_cursor(tmp_path: Path) -> None:
     emulator = seeded(count=6, owners=10)
 
