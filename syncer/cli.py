@@ -289,7 +289,11 @@ def plan(job: Path, full: bool, as_json: bool) -> None:
 @main.command()
 @_JOB
 def retry(job: Path) -> None:
-    """Re-attempt JOB's failed operations (no listing)."""
+    """Re-attempt JOB's failed operations (no listing).
+
+    An operation that a later migrate or sync planned again, for the same item and target, was
+    superseded by that plan and is not retried.
+    """
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
