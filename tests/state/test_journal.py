@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import sqlalchemy as sa
 
@@ -153,6 +155,26 @@ async def test_listing_state_names_the_keys_with_an_op_still_open(store: StateSt
     assert state.items == {}
     assert (await store.listing_state("other", ["moov"], ["k1"])).pending == {"moov": set()}
     assert planned_op.key == "k2"
+
+
+async def test_commit_page_stores_the_bases_of_links_found_in_step(store: StateStore) -> None:
+    run, [k1, k2] = await planned(
+        store, NewOp("moov", "k1", "create"), NewOp("moov", "k2", "create")
+    )
+    await store.mark_done(k1.id, link("k1", "T1"))
+    await store.mark_done(k2.id, replace(link("k2", "T2"), basis="old"))
+    await store.commit_page(
+        run.id,
+        "shop",
+        "src",
+        [],
+        {},
+        False,
+        [],
+        bases=[("moov", "k1", "b1"), ("spiffy", "k2", "x")],
+    )
+    found = await store.links("shop", "moov", ["k1", "k2"])
+    assert (found["k1"].basis, found["k2"].basis) == ("b1", "old")  # k2 on spiffy has no link
 
 
 async def test_skipped_ops_keep_their_reason(store: StateStore) -> None:
