@@ -347,6 +347,21 @@ def flaky(world: World, mode: Mode, key: str, **how: Any) -> Any:
     return run
 
 
+async def killed_mid_create(world: World) -> str:
+    """A migration stopped while the create of one item (its key is returned) hangs, after the
+    other eleven landed: that create is left ``sent``, its outcome unknown."""
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    killed = flaky(world, Mode.MIGRATE, key, hang=True)
+    with anyio.move_on_after(20):
+        async with anyio.create_task_group() as group:
+            group.start_soon(killed.run)
+            await killed.target_clients["shop"].sent.wait()
+            await killed.target_clients["shop"].eleven_landed.wait()
+            group.cancel_scope.cancel()
+    assert len(world.target_shas()) == 11
+    return key
+
+
 async def test_a_failed_create_planned_again_by_a_sync_is_not_pushed_again_by_retry(
     world: World,
 ) -> None:
@@ -366,15 +381,7 @@ async def test_an_item_with_a_killed_runs_op_open_is_not_planned_again(world: Wo
     from syncer.engine.plan import PENDING
     from syncer.testing.faults import FaultConfig
 
-    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
-    killed = flaky(world, Mode.MIGRATE, key, hang=True)
-    with anyio.move_on_after(20):
-        async with anyio.create_task_group() as group:
-            group.start_soon(killed.run)
-            await killed.target_clients["shop"].sent.wait()
-            await killed.target_clients["shop"].eleven_landed.wait()  # all but `key` landed
-            group.cancel_scope.cancel()  # the create of `key` is left sent, its outcome unknown
-    assert len(world.target_shas()) == 11
+    await killed_mid_create(world)
     # The resumed create is still in flight when the new listing reaches the item.
     world.spiffy.faults.configure(FaultConfig(latency_ms=500))
     summary = await world.run(Mode.SYNC)
@@ -428,13 +435,7 @@ async def test_an_item_gone_while_a_killed_runs_create_of_it_is_open_is_deleted_
     from syncer.engine.plan import PENDING
     from syncer.testing.faults import FaultConfig
 
-    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
-    killed = flaky(world, Mode.MIGRATE, key, hang=True)
-    with anyio.move_on_after(20):
-        async with anyio.create_task_group() as group:
-            group.start_soon(killed.run)
-            await killed.target_clients["shop"].eleven_landed.wait()
-            group.cancel_scope.cancel()  # the create of `key` is left sent, its outcome unknown
+    key = await killed_mid_create(world)
     [image] = [i for i in world.partium.store.iter_images() if i.id == key]
     world.partium.admin_delete(image)
     world.spiffy.faults.configure(FaultConfig(latency_ms=500))  # still open at the sweep
