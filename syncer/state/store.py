@@ -113,6 +113,12 @@ class StateStore(Journal):
         where = engine.redact(resolved)
         try:
             db = engine.create_engine(resolved)
+        except ModuleNotFoundError as exc:
+            raise StateError(
+                f"cannot open state store {where}: its database driver is not installed "
+                f"({exc}). syncer ships aiosqlite and asyncpg: use a sqlite:// or postgresql:// "
+                "URL, or install an async driver and name it in the URL (e.g. mysql+aiomysql://)"
+            ) from exc
         except Exception as exc:
             raise StateError(f"cannot open state store {where}: {exc}") from exc
         try:

@@ -147,6 +147,7 @@ async def test_unreachable_database_names_the_url_without_its_password() -> None
     [
         ("not a url", "not a database URL"),
         ("nosuchdb+driver://u:pw@h/db", "cannot open state store nosuchdb"),
+        ("mysql://u:pw@127.0.0.1/db", "driver is not installed .* mysql\\+aiomysql://"),
     ],
 )
 async def test_malformed_or_unknown_urls_are_refused(url: str, expected: str) -> None:
