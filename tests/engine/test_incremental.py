@@ -16,14 +16,12 @@ import aiohttp
 import pytest
 
 from syncer.engine.run import Mode, run_job
-from syncer.http import open_session
-from syncer.jobs import load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
 from syncer.testing.images import generate
-from syncer.testing.server import serve
 from syncer.vendors.beproduct.emulator import BeProductEmulator
 from syncer.vendors.partium.emulator import PartiumEmulator
+from tests.engine.rigs import opened
 
 JOB = """
 [source]
@@ -93,15 +91,10 @@ def make_world(show_deleted: bool) -> Callable[[Path], Any]:
         beproduct.seed(SEEDED, 2, seed_value=5)
         partium.seed(0, 1)
         clock = Clock()
-        async with serve(beproduct) as b_url, serve(partium) as p_url, open_session() as session:
-            path = tmp_path / "job.toml"
-            path.write_text(JOB.replace("SHOW_DELETED", str(show_deleted).lower()))
-            job = load_job(path, {"BEPRODUCT_URL": b_url, "PARTIUM_URL": p_url})
-            async with (
-                await StateStore.open(f"sqlite+aiosqlite:///{tmp_path}/s.db", clock=clock) as store,
-                Spool(tmp_path / "spool") as spool,
-            ):
-                yield World(beproduct, partium, job, store, spool, session, clock)
+        text = JOB.replace("SHOW_DELETED", str(show_deleted).lower())
+        emulators = {"BEPRODUCT_URL": beproduct, "PARTIUM_URL": partium}
+        async with opened(tmp_path, text, emulators, clock=clock) as it:
+            yield World(beproduct, partium, it.job, it.store, it.spool, it.session, clock)
 
     return world
 

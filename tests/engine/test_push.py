@@ -12,13 +12,11 @@ import aiohttp
 import pytest
 
 from syncer.engine.run import Mode, run_job
-from syncer.http import open_session
-from syncer.jobs import load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
 from syncer.testing.emulator import VendorEmulator
-from syncer.testing.server import serve
 from syncer.vendors.partium.emulator import PartiumEmulator
+from tests.engine.rigs import opened
 
 JOB = """
 [source]
@@ -63,15 +61,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     source, target = PartiumEmulator(), PartiumEmulator()
     source.seed(IMAGES, 3, seed_value=21)
     target.seed(0, 1)
-    async with serve(source) as s_url, serve(target) as t_url, open_session() as session:
-        path = tmp_path / "job.toml"
-        path.write_text(JOB)
-        job = load_job(path, {"SOURCE_URL": s_url, "TARGET_URL": t_url})
-        async with (
-            await StateStore.open(f"sqlite+aiosqlite:///{tmp_path}/state.db") as store,
-            Spool(tmp_path / "spool") as spool,
-        ):
-            yield World(source, target, job, store, spool, session)
+    async with opened(tmp_path, JOB, {"SOURCE_URL": source, "TARGET_URL": target}) as it:
+        yield World(source, target, it.job, it.store, it.spool, it.session)
 
 
 def writes(emulator: VendorEmulator, method: str) -> int:

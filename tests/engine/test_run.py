@@ -14,14 +14,13 @@ import anyio
 import pytest
 
 from syncer.engine.run import Mode, run_job
-from syncer.http import open_session
 from syncer.jobs import load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
 from syncer.testing.images import generate
-from syncer.testing.server import serve
 from syncer.vendors.partium.emulator import PartiumEmulator
 from syncer.vendors.spiffy.emulator import SpiffyEmulator
+from tests.engine.rigs import opened
 
 JOB = """
 [source]
@@ -72,15 +71,8 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     partium, spiffy = PartiumEmulator(), SpiffyEmulator()
     partium.seed(12, 2, seed_value=3)
     spiffy.seed(0, 2)
-    async with serve(partium) as p_url, serve(spiffy) as s_url, open_session() as session:
-        path = tmp_path / "job.toml"
-        path.write_text(JOB)
-        job = load_job(path, {"PARTIUM_URL": p_url, "SPIFFY_URL": s_url})
-        async with (
-            await StateStore.open(f"sqlite+aiosqlite:///{tmp_path}/state.db") as store,
-            Spool(tmp_path / "spool") as spool,
-        ):
-            yield World(partium, spiffy, job, store, spool, session)
+    async with opened(tmp_path, JOB, {"PARTIUM_URL": partium, "SPIFFY_URL": spiffy}) as it:
+        yield World(partium, spiffy, it.job, it.store, it.spool, it.session)
 
 
 async def test_migrate_copies_every_image_with_its_bytes(world: World) -> None:
