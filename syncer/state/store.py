@@ -348,17 +348,12 @@ class StateStore(Journal):
                 found.update((r.key, convert.item_row(r)) for r in await conn.execute(query))
         return found
 
-    async def item_states(self, job: str, keys: Sequence[str]) -> dict[str, ItemState]:
-        """What the listing needs of the known items among ``keys`` (gone ones included), by
-        key: :meth:`items` without the stored records, for every listed page."""
-        async with self._read() as conn:
-            return await _item_states(conn, job, keys)
-
     async def listing_state(
         self, job: str, targets: Sequence[str], keys: Sequence[str]
     ) -> ListingState:
-        """What a listed page needs to be fingerprinted and planned, in one read: the
-        :meth:`item_states` of ``keys``, their :meth:`links` to each of ``targets``, and which
+        """What a listed page needs to be fingerprinted and planned, in one read: the states
+        of the known items among ``keys`` (:meth:`items` without the stored records, gone ones
+        included), their :meth:`links` to each of ``targets``, and which
         of them have an op still open (planned or sent) on each target."""
         async with self._read() as conn:
             known = await _item_states(conn, job, keys)

@@ -205,7 +205,7 @@ async def test_item_states_give_what_a_listing_needs_without_the_record(
 ) -> None:
     run = await store.start_run("shop", "sync")
     await page(store, run, [item("k1", meta_hash="d1"), item("k2", version=None, sha256=None)])
-    states = await store.item_states("shop", ["k1", "k2", "nope"])
+    states = (await store.listing_state("shop", [], ["k1", "k2", "nope"])).items
     assert set(states) == {"k1", "k2"}
     one = states["k1"]
     assert (one.key, one.version, one.sha256, one.size, one.mime, one.digest) == (
