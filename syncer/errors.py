@@ -11,6 +11,7 @@
     ├── ``RateLimitedError``      429 (transient, may carry Retry-After)
     ├── ``UnavailableError``      5xx, maintenance (transient, may carry Retry-After)
     ├── ``NetworkError``          timeout, reset, refused connection (transient)
+    ├── ``RequestBuildError``     this item's request could not be built (skippable)
     ├── ``ProtocolError``         a malformed or unexpected answer (terminal for the request)
     └── ``RepeatedCursorError``   a paging cursor came back twice (terminal: would loop)
 
@@ -110,6 +111,13 @@ class NetworkError(VendorError):
 
 class ProtocolError(VendorError):
     """An answer that breaks the vendor's documented contract (bad JSON, wrong shape)."""
+
+    skippable = True
+
+
+class RequestBuildError(VendorError):
+    """A request that could not be built from this item (a header or multipart body aiohttp
+    refuses, e.g. a control character in a file name): nothing was sent, retrying cannot help."""
 
     skippable = True
 

@@ -20,7 +20,7 @@ import aiohttp
 import anyio
 from multidict import CIMultiDictProxy
 
-from syncer.errors import NetworkError, ProtocolError, VendorError
+from syncer.errors import NetworkError, ProtocolError, RequestBuildError, VendorError
 from syncer.http.auth import Auth
 from syncer.http.errors import error_for_status, excerpt
 from syncer.http.limits import Lane
@@ -242,7 +242,12 @@ class HttpClient:
         authenticate: bool,
         idempotent: bool,
     ) -> Response:
-        data = body() if body is not None else None
+        try:
+            data = body() if body is not None else None
+        except VendorError:
+            raise
+        except Exception as exc:  # a body that cannot be built fails this item, not the run
+            raise self._build_error(exc, method, path) from None
         async with self.lane.slot():
             headers = await self._headers(extra, authenticate)
             self.attempts += 1
@@ -264,6 +269,10 @@ class HttpClient:
                 sent = not isinstance(exc, aiohttp.ClientConnectorError)
                 error.ambiguous = sent and not idempotent
                 raise error from None
+            except VendorError:
+                raise
+            except Exception as exc:  # aiohttp refused to build the request (ValueError, ...)
+                raise self._build_error(exc, method, path) from None
 
     async def _headers(self, extra: Mapping[str, str] | None, authenticate: bool) -> dict[str, str]:
         headers = dict(self.headers)
@@ -294,6 +303,15 @@ class HttpClient:
         else:
             what = f"connection failed: {exc.__class__.__name__}: {exc}"
         return NetworkError(self.redact(what), vendor=self.vendor, operation=operation, item=item)
+
+    def _build_error(self, exc: Exception, method: str, path: str) -> RequestBuildError:
+        """The terminal error of a request that could not be built; :meth:`request` names the
+        operation and item on it. The cause is logged, its traceback only at debug level."""
+        log.debug("cannot build %s %s", method, path, exc_info=exc)
+        return RequestBuildError(
+            self.redact(f"the request could not be built: {exc.__class__.__name__}: {exc}"),
+            vendor=self.vendor,
+        )
 
     def _name(self, exc: VendorError, operation: str, item: str | None) -> VendorError:
         """Name the operation and item on an error raised below them (token, connection)."""

@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from syncer.records import ImageRecord
+from syncer.vendors.names import safe_filename
 
 #: The header field a target writes the source key into, and ``find`` searches.
 MATCH_FIELD = "header_number"
@@ -169,10 +170,8 @@ def update_fields(record: ImageRecord) -> list[dict[str, str]]:
 def upload_filename(record: ImageRecord, mime: str) -> str:
     """The multipart ``filename``: the record's base name, or ``{key}.{ext}`` without one."""
     name = posixpath.basename(record.filename.replace("\\", "/")).strip()
-    if name:
-        return name
     extension = mime.rpartition("/")[2].replace("jpeg", "jpg") or "bin"
-    return f"{record.key}.{extension}"
+    return safe_filename(name, f"{record.key}.{extension}")
 
 
 # -- search filters ----------------------------------------------------------------------------

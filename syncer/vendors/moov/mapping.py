@@ -25,6 +25,7 @@ from typing import Any
 from yarl import URL
 
 from syncer.records import Blob, ImageRecord, TargetItem
+from syncer.vendors.names import safe_filename
 
 VENDOR = "moov"
 #: The metadata keys Moov always sends (vendor notes §2).
@@ -114,7 +115,7 @@ def upload_filename(record: ImageRecord, blob: Blob) -> str:
     """The ``filename`` of the multipart ``image`` part: the record's, with the extension of
     the bytes actually sent (Moov sniffs the type and keeps the name for nothing visible)."""
     ext = EXTENSIONS.get(blob.mime)
-    name = record.filename or record.key
+    name = safe_filename(record.filename, record.key)
     if ext is None or name.lower().endswith(f".{ext}"):
         return name
     stem = name.rsplit(".", 1)[0] if "." in name else name

@@ -21,6 +21,7 @@ from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import BytesPayload, Payload
 
 from syncer.records import Blob
+from syncer.vendors.names import safe_filename
 from syncer.vendors.partium.mapping import extension_for
 
 IMAGES_FIELD = "images"
@@ -41,7 +42,8 @@ class UploadPart:
 
     @property
     def filename(self) -> str:
-        return f"{self.image_id}.{extension_for(self.blob.mime)}"
+        extension = extension_for(self.blob.mime)
+        return safe_filename(f"{self.image_id}.{extension}", f"image.{extension}")
 
 
 class FilePayload(Payload):

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from syncer.records import ImageRecord, TargetItem
+from syncer.vendors.names import safe_filename
 
 PRODUCTS = "products"
 STANDARD_COLLECTIONS = "standard_collections"
@@ -159,9 +160,8 @@ def target_filename(record: ImageRecord) -> str:
     compare names. Empty names get ``image.{ext}``; names over 255 characters are shortened,
     keeping the extension.
     """
-    name = posixpath.basename(record.filename.replace("\\", "/")).strip()
-    if not name:
-        name = f"image.{EXTENSION_BY_MIME.get(record.mime or '', 'jpg')}"
+    fallback = f"image.{EXTENSION_BY_MIME.get(record.mime or '', 'jpg')}"
+    name = safe_filename(posixpath.basename(record.filename.replace("\\", "/")), fallback)
     if len(name) > MAX_FILENAME:
         stem, dot, extension = name.rpartition(".")
         if dot and 0 < len(extension) < 16:
