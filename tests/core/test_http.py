@@ -19,6 +19,7 @@ from syncer.errors import (
     NetworkError,
     NotFoundError,
     ProtocolError,
+    RequestBuildError,
     UnavailableError,
     ValidationError,
 )
@@ -341,3 +342,28 @@ async def test_rate_limiter_settles_near_the_real_limit() -> None:
         rates.append(limiter.rate or 0)
     settled = rates[-1000:]
     assert 14 <= sum(settled) / len(settled) <= 22
+
+
+async def test_a_request_that_cannot_be_built_fails_its_item_not_the_caller(toy: Any) -> None:
+    """aiohttp refuses a control character in a multipart file name (issue 8 item 4): the
+    ValueError becomes a terminal RequestBuildError naming vendor, operation and item."""
+    _, url, session = toy
+
+    def body() -> aiohttp.FormData:
+        form = aiohttp.FormData()
+        form.add_field("file", b"bytes", filename="evil\r\nx.png")
+        return form
+
+    http = client(url, session)
+    with pytest.raises(RequestBuildError, match=r"toy create \[k1\]: the request could not be"):
+        await http.request("POST", "/items", operation="create", item="k1", body=body)
+    assert not RequestBuildError.transient
+
+
+def test_upload_file_names_are_made_safe_keeping_the_extension() -> None:
+    from syncer.vendors.names import safe_filename
+
+    assert safe_filename("evil\r\nx.png", "k") == "evilx.png"
+    assert safe_filename("\r\n", "k.jpg") == "k.jpg"
+    assert safe_filename("\n.png", "k") == "k.png"
+    assert safe_filename("", "\n") == "image"
