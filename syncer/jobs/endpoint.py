@@ -23,6 +23,17 @@ def _http_url(value: str) -> str:
     scheme, sep, rest = value.partition("://")
     if scheme.lower() not in ("http", "https") or not sep or not rest.split("/", 1)[0]:
         raise ValueError("is not an http(s) URL; write e.g. https://api.example.com")
+    authority = rest.split("/", 1)[0]
+    if "@" in authority:
+        # Never echo the URL: the part before '@' is a secret.
+        raise ValueError(
+            "holds credentials (user:password@); put them in the credential settings, "
+            'e.g. api_key = "${KEY}", and keep the URL without them'
+        )
+    host_port = authority.rsplit("]", 1)[-1]
+    port = host_port.rpartition(":")[2] if ":" in host_port else ""
+    if port and (not port.isdigit() or not 1 <= int(port) <= 65535):
+        raise ValueError("has a port outside 1-65535")
     return value
 
 
@@ -48,7 +59,7 @@ class Endpoint(JobModel):
     default_rate: ClassVar[float | None] = None
 
     vendor: str
-    concurrency: int = Field(default=4, ge=1, le=256)
+    concurrency: int = Field(default=4, ge=1, le=256, strict=True)
     rate: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="before")

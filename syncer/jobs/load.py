@@ -61,7 +61,7 @@ def load_job(path: Path, env: Mapping[str, str] = os.environ) -> Job:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")  # editors add a BOM
     except OSError as exc:
         raise JobFileError(
             path, [Problem("", f"cannot read the job file: {exc.strerror}")]
