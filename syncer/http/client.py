@@ -33,6 +33,15 @@ log = logging.getLogger("syncer.http")
 Body = Callable[[], Any]
 #: Statuses that leave a write certainly unapplied (so a retry cannot duplicate it).
 UNAPPLIED = frozenset({401, 429, 503})
+#: A request that timed out is tried at most this many times: a hung vendor costs about
+#: ``TIMEOUT_ATTEMPTS`` read timeouts (1 min with the defaults), not every retry's worth.
+TIMEOUT_ATTEMPTS = 2
+#: Seconds to wait for a connection to open (a host that drops SYNs is told apart quickly).
+CONNECT_TIMEOUT = 10.0
+
+
+class TimedOutError(NetworkError):
+    """The vendor sent nothing for a whole read timeout (a hung vendor, or a slow one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +77,8 @@ class HttpClient:
         auth: Auth | None = None,
         lane: Lane | None = None,
         retry: RetryPolicy | None = None,
-        timeout: float = 60.0,
+        timeout: float = 30.0,
+        timeout_key: str = "timeout",
         headers: Mapping[str, str] | None = None,
         seed: int | None = None,
     ) -> None:
@@ -78,7 +88,11 @@ class HttpClient:
         self.auth = auth or Auth()
         self.lane = lane or Lane()
         self.retry = retry or RetryPolicy()
-        self.timeout = aiohttp.ClientTimeout(total=None, sock_connect=10.0, sock_read=timeout)
+        self.timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=CONNECT_TIMEOUT, sock_read=timeout
+        )
+        #: The job-file key (``<vendor>.<timeout_key>``) that sets the read timeout.
+        self.timeout_key = timeout_key
         self.headers = dict(headers or {})
         self.redact = Redactor(self.auth.secrets())
         self._rng = random.Random(seed)
@@ -135,12 +149,26 @@ class HttpClient:
                     not idempotent and response.status >= 500 and response.status not in UNAPPLIED
                 )
                 self._slow_down(error)
-            if not error.transient or error.ambiguous:
-                raise error
-            if attempt == self.retry.attempts:
-                raise error
+            if self._last_try(error, attempt):
+                raise self._timed_out(error, attempt)
             await self.back_off(attempt, error)
         raise AssertionError("unreachable")
+
+    def _last_try(self, error: VendorError, attempt: int) -> bool:
+        """Whether ``error`` on try ``attempt`` ends the request (no retry left or allowed)."""
+        if not error.transient or error.ambiguous or attempt >= self.retry.attempts:
+            return True
+        return isinstance(error, TimedOutError) and attempt >= TIMEOUT_ATTEMPTS
+
+    def _timed_out(self, error: VendorError, attempts: int) -> VendorError:
+        """A final timeout says how long was waited, how often, and which key waits longer."""
+        if isinstance(error, TimedOutError):
+            error.message = (
+                f"no answer after {self.timeout.sock_read:g} s, {attempts} attempt"
+                f"{'s' if attempts > 1 else ''}; if the vendor is only slow, raise "
+                f"{self.vendor}.{self.timeout_key} in the job file"
+            )
+        return error
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """:meth:`request`, then the body as JSON (malformed JSON is a ProtocolError)."""
@@ -206,8 +234,8 @@ class HttpClient:
                     item,
                 )
                 self._slow_down(error)
-            if not error.transient or attempt == self.retry.attempts:
-                raise error
+            if self._last_try(error, attempt):
+                raise self._timed_out(error, attempt)
             await self.back_off(attempt, error)
         raise AssertionError("unreachable")
 
@@ -299,7 +327,8 @@ class HttpClient:
         if isinstance(exc, aiohttp.ClientConnectorError):
             what = f"cannot connect to {self.base_url}: is the vendor's base URL right?"
         elif isinstance(exc, TimeoutError):
-            what = "timed out waiting for an answer"
+            what = f"no answer after {self.timeout.sock_read:g} s"
+            return TimedOutError(what, vendor=self.vendor, operation=operation, item=item)
         else:
             what = f"connection failed: {exc.__class__.__name__}: {exc}"
         return NetworkError(self.redact(what), vendor=self.vendor, operation=operation, item=item)

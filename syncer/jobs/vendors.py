@@ -45,7 +45,7 @@ class BeProductConnection(Endpoint):
     refresh_token: str = ""
     token_url: HttpUrl | None = None
     page_size: int = Field(default=beproduct.DEFAULT_PAGE_SIZE, ge=1)
-    request_timeout: float = Field(default=60.0, gt=0)
+    request_timeout: float = Field(default=30.0, gt=0)
 
     def connection_kwargs(self) -> dict[str, Any]:
         names = ("base_url", "company_domain", "client_id", "client_secret", "refresh_token")
@@ -102,7 +102,7 @@ class MoovConnection(Endpoint):
     password: str = Field(min_length=1)
     api_version: str = Field(default=moov.MIN_API_VERSION, pattern=r"^v\d{4}\.\d{2}\.\d{2}$")
     page_size: int = Field(default=100, ge=1, le=moov.MAX_PAGE_SIZE)
-    timeout: float = Field(default=60.0, gt=0)
+    timeout: float = Field(default=30.0, gt=0)
 
     def connection_kwargs(self) -> dict[str, Any]:
         names = ("base_url", "username", "password", "api_version", "page_size", "timeout")
@@ -148,7 +148,7 @@ class PartiumConnection(Endpoint):
     api_key: str = Field(min_length=1)
     base_url: HttpUrl = partium.DEFAULT_BASE_URL
     page_size: int = Field(default=partium.MAX_PAGE_SIZE, ge=1, le=partium.MAX_PAGE_SIZE)
-    timeout: float = Field(default=60.0, gt=0)
+    timeout: float = Field(default=30.0, gt=0)
 
     def connection_kwargs(self) -> dict[str, Any]:
         names = ("api_key", "base_url", "page_size", "timeout")
@@ -207,7 +207,7 @@ class SpiffyConnection(Endpoint):
     password: str | None = None
     token: str | None = None
     page_limit: int = Field(default=MAX_PAGE_LIMIT, ge=1, le=MAX_PAGE_LIMIT)
-    timeout: float = Field(default=60.0, gt=0)
+    timeout: float = Field(default=30.0, gt=0)
 
     def connection_kwargs(self) -> dict[str, Any]:
         names = ("base_url", "api_key", "password", "token", "page_limit", "timeout")

@@ -11,6 +11,7 @@ from email.utils import format_datetime
 from typing import Any
 
 import aiohttp
+import anyio
 import pytest
 from aiohttp import web
 
@@ -367,3 +368,35 @@ def test_upload_file_names_are_made_safe_keeping_the_extension() -> None:
     assert safe_filename("\r\n", "k.jpg") == "k.jpg"
     assert safe_filename("\n.png", "k") == "k.png"
     assert safe_filename("", "\n") == "image"
+
+
+async def test_a_hung_vendor_gives_up_soon_and_says_how_long_how_often_and_which_key() -> None:
+    """A vendor that never answers: two read timeouts, not six, and a message a user can act on."""
+    hits = 0
+
+    async def hang(request: web.Request) -> web.Response:
+        nonlocal hits
+        hits += 1
+        await anyio.sleep(30)
+        return web.Response(text="late")
+
+    app = web.Application()
+    app.router.add_get("/items", hang)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with open_session() as session:
+            http = HttpClient(
+                "spiffy", session, f"http://127.0.0.1:{port}", retry=QUICK, timeout=0.2, seed=1
+            )
+            with pytest.raises(NetworkError) as raised:
+                await http.request("GET", "/items", operation="list")
+    finally:
+        await runner.cleanup()
+    assert hits == 2
+    message = str(raised.value)
+    assert "no answer after 0.2 s, 2 attempts" in message
+    assert "spiffy.timeout" in message

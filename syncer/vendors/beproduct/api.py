@@ -68,6 +68,7 @@ class BeProductApi:
             lane=lane,
             retry=retry,
             timeout=settings.request_timeout,
+            timeout_key="request_timeout",
             headers={"Accept": "application/json"},
         )
 

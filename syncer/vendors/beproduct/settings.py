@@ -43,7 +43,7 @@ class BeProductSettings:
     show_deleted: bool = False
     poll_interval: float = 2.0
     processing_timeout: float = 600.0
-    request_timeout: float = 60.0
+    request_timeout: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.company_domain.strip():

@@ -75,7 +75,7 @@ class MoovSettings:
     page_size: int = 100
     requests_per_second: float | None = 40.0
     concurrency: int = 8
-    timeout: float = 60.0
+    timeout: float = 30.0
     list_disabled: bool = True
 
     def __post_init__(self) -> None:

@@ -100,7 +100,7 @@ class PartiumSettings:
     id_prefix: str = ""
     maintenance_poll: float = 10.0
     maintenance_wait: float = 900.0
-    timeout: float = 60.0
+    timeout: float = 30.0
     spool_dir: Path | None = None
 
     def __post_init__(self) -> None:

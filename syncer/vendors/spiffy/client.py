@@ -69,7 +69,7 @@ class SpiffySettings:
     token: str | None = field(default=None, repr=False)
     owner_kinds: tuple[str, ...] = mapping.OWNER_KINDS
     page_limit: int = MAX_PAGE_LIMIT
-    timeout: float = 60.0
+    timeout: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
