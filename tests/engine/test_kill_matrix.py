@@ -97,6 +97,9 @@ def test_kill_matrix(case: str, tmp_path: Path) -> None:
                 images = live(target)
                 assert len(images) == want, f"{vendor}: {len(images)} of {want} images; {why}"
                 assert all(i.size > 0 and i.sha256 for i in images), f"{vendor} bytes; {why}"
+                if vendor == "spiffy":  # same vendor as the source: no conversion, same bytes
+                    shas = sorted(i.sha256 for i in images)
+                    assert shas == sorted(i.sha256 for i in live(source)), f"bytes; {why}"
         finally:
             for server in servers:
                 server.__exit__(None, None, None)
