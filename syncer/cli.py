@@ -108,6 +108,13 @@ def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
     help="Fraction of requests whose connection is reset without an answer.",
 )
 @click.option(
+    "--lost-answer",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Fraction of writes applied, then answered by a reset connection.",
+)
+@click.option(
     "--garbage-rate",
     type=click.FloatRange(0, 1),
     default=0.0,
@@ -160,6 +167,7 @@ def emulate(
     error_rate: float,
     rate_limit: float,
     reset_rate: float,
+    lost_answer: float,
     garbage_rate: float,
     maintenance: bool,
     maintenance_every: float,
@@ -186,6 +194,7 @@ def emulate(
         error_rate=error_rate,
         rate_limit=rate_limit,
         reset_rate=reset_rate,
+        lost_answer=lost_answer,
         garbage_rate=garbage_rate,
         maintenance=maintenance,
         maintenance_every=maintenance_every,

@@ -145,6 +145,7 @@ class VendorEmulator(ABC):
                     raise
                 refusal = EmulatedError(exc.status, exc.reason, headers=_kept_headers(exc))
                 response = self._error(request, refusal)
+            response = self._lose(request, response)
         if response.status != RESET:
             self.decorate(request, response)
         return response
@@ -178,6 +179,17 @@ class VendorEmulator(ABC):
             self.injected["garbage"] += 1
             return web.Response(text='{"truncated": [1, 2', content_type="application/json")
         return None
+
+    def _lose(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+        """Drop the answer of an applied write (``lost_answer``): the change stays made."""
+        if request.method in ("GET", "HEAD") or response.status >= 400:
+            return response
+        if not self.faults.lose_answer():
+            return response
+        self.injected["lost_answer"] += 1
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=RESET)  # never sent: the connection is gone
 
     def _error(self, request: web.Request, exc: EmulatedError) -> web.Response:
         if exc.body is not None:

@@ -27,6 +27,9 @@ class FaultConfig:
     reset_rate: float = 0.0
     #: Fraction of requests answered 200 with a truncated JSON body (a broken proxy, say).
     garbage_rate: float = 0.0
+    #: Fraction of writes (not GET/HEAD) the vendor applies and then drops the connection
+    #: before answering: the change is made, the client sees a reset.
+    lost_answer: float = 0.0
     maintenance: bool = False
     #: Periodic maintenance windows: every ``maintenance_every`` s, for ``maintenance_for`` s.
     maintenance_every: float = 0.0
@@ -34,7 +37,7 @@ class FaultConfig:
     seed: int = 0
 
     def validate(self) -> None:
-        for name in ("error_rate", "reset_rate", "garbage_rate"):
+        for name in ("error_rate", "reset_rate", "garbage_rate", "lost_answer"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
@@ -194,3 +197,7 @@ class FaultInjector:
 
     def garbage(self) -> bool:
         return self.config.garbage_rate > 0 and self.rng.random() < self.config.garbage_rate
+
+    def lose_answer(self) -> bool:
+        """Whether to drop the connection after a write has been applied."""
+        return self.config.lost_answer > 0 and self.rng.random() < self.config.lost_answer

@@ -101,6 +101,21 @@ async def test_connection_reset_drops_the_connection(
     assert any(row["status"] == 0 for row in stats["requests"])
 
 
+async def test_a_lost_answer_applies_the_write_then_resets(
+    toy: ToyEmulator, toy_url: str, http: aiohttp.ClientSession
+) -> None:
+    await _set_faults(http, toy_url, lost_answer=1.0)
+    async with http.get(f"{toy_url}/items") as response:
+        assert response.status == 200  # reads are never lost
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        async with http.post(f"{toy_url}/items", json={"name": "kept"}):
+            pass
+    assert toy.created == [{"name": "kept"}]  # the write was applied all the same
+    stats = await _stats(http, toy_url)
+    assert stats["injected"]["lost_answer"] == 1
+    assert any(row["status"] == 0 and row["method"] == "POST" for row in stats["requests"])
+
+
 async def test_garbage_answers_200_with_truncated_json(
     toy_url: str, http: aiohttp.ClientSession
 ) -> None:

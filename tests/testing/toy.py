@@ -27,6 +27,12 @@ class ToyEmulator(VendorEmulator):
     default_port = 0
     accepted_formats = ("png", "jpeg")
     default_owners = 2
+    #: Bodies of the creates the toy applied, so a test can see a write whose answer was lost.
+    created: list[Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.created = []
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get("/items", self.list_items)
@@ -99,4 +105,5 @@ class ToyEmulator(VendorEmulator):
 
     async def create_item(self, request: web.Request) -> web.Response:
         body = await read_json(request)
+        self.created.append(body)
         return json_response(body, status=201)
