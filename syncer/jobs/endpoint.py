@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from syncer.errors import ConfigError
 from syncer.jobs.options import DeletePolicy, JobModel, TargetMapping
@@ -47,6 +47,14 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 Name = Annotated[str, AfterValidator(_name)]
 
 
+def _no_bool(value: Any) -> Any:
+    """Refuse a boolean where a number is wanted (pydantic would read ``true`` as 1);
+    numbers written as ``${VAR}`` strings still convert."""
+    if isinstance(value, bool):
+        raise ValueError("should be a whole number, not true or false")
+    return value
+
+
 class Endpoint(JobModel):
     """One vendor connection of a job (the source, or one target), and its request limits.
 
@@ -59,7 +67,7 @@ class Endpoint(JobModel):
     default_rate: ClassVar[float | None] = None
 
     vendor: str
-    concurrency: int = Field(default=4, ge=1, le=256, strict=True)
+    concurrency: Annotated[int, BeforeValidator(_no_bool)] = Field(default=4, ge=1, le=256)
     rate: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="before")
