@@ -94,6 +94,9 @@ class TargetItem:
     version: str | None = None
     sha256: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: False when ``find`` found the item without the record's bytes (an upload that never
+    #: finished, other bytes): the pusher completes it with ``replace`` before the op is done.
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,6 +119,8 @@ class Pusher:
         blob = await self.blob_for(op, record)
         if op.state == "sent" and op.action == "create":
             found: TargetItem | None = await client.find(record, blob)
+            if found is not None and not found.complete:  # adopted without its bytes
+                found = await client.replace(found.id, record, blob)
             if found is not None:
                 return replace(found, extra={**found.extra, "adopted": True})
         await self.store.mark_sent(op.id)

@@ -104,7 +104,11 @@ class Target(Protocol):
         ...
 
     async def find(self, record: ImageRecord, blob: Blob | None) -> TargetItem | None:
-        """The item an interrupted run may have created for ``record``, or None."""
+        """The item an interrupted run may have created for ``record``, or None.
+
+        ``TargetItem.complete`` is False when the item lacks the record's bytes (an upload
+        that never finished, other bytes); the engine then completes it with :meth:`replace`
+        and marks the op done only after that."""
         ...
 
     async def create_batch(self, items: Sequence[tuple[ImageRecord, Blob]]) -> list[ItemResult]:

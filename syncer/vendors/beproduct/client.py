@@ -216,6 +216,9 @@ class BeProductClient(BeProductApi, OneByOneBatches):
             version=modified_at(chosen),
             sha256=digest,
             extra={"has_image": has_image(chosen), "upload_id": current_upload_id(chosen)},
+            # No finished upload, or other bytes: the pusher uploads again before done.
+            complete=has_image(chosen)
+            and (digest is None or blob is None or digest == blob.sha256),
         )
 
     async def _create_header(self, record: ImageRecord) -> dict[str, Any]:
