@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from syncer.testing.connections import DEMO_CONNECTION as CONNECTION
 from syncer.testing.faults import FaultConfig
 from syncer.testing.server import serve_in_thread
 from syncer.vendors import emulator_class
+from tests.engine.test_kill import start
 from tests.engine.test_pairs import TARGET_EXTRA, target_owner
 
 SEED = int(os.environ.get("SYNCER_KILL_SEED", "8"))
@@ -47,16 +46,6 @@ def faults(seed: int) -> FaultConfig:
         rate_limit=60,
         lost_answer=0.05,
         seed=seed,
-    )
-
-
-def start(job: Path, cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "syncer", "migrate", str(job)],
-        cwd=cwd,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
 
 
