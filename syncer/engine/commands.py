@@ -1,9 +1,10 @@
 """What the ``migrate``, ``sync``, ``plan``, ``retry`` and ``status`` commands do, as functions
 returning an exit code, so that the CLI only parses arguments.
 
-Exit codes: 0 done; 2 configuration error (a job file, a setting); 3 partial failure (some items
-failed: see ``syncer status``, then ``syncer retry``); 4 stopped by a guard (max-delete); 5 the run
-could not proceed (credentials refused, a vendor unreachable, the job already running).
+Exit codes: 0 done; 2 configuration error (a job file, a setting, a state store that does not
+exist for ``status``); 3 partial failure (some items failed: see ``syncer status``, then ``syncer
+retry``); 4 stopped by a guard (max-delete); 5 the run could not proceed (credentials refused, a
+vendor unreachable, the job already running).
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def failed_items_text(ops: list[OpRow], total: int) -> str:
     (the first ``len(ops)`` of ``total``); empty when none failed."""
     if not total:
         return ""
-    lines = ["failed items (target, key, file, attempts):"]
+    lines = ["failed items (target, action, key, file, attempts, kind; then the message):"]
     for op in ops:
         record = op.payload.get("record") or {}
         filename = record.get("filename")
