@@ -179,3 +179,17 @@ def test_status_lists_the_first_failed_items_and_counts_the_rest() -> None:
     assert "shop  create key 'key-19'  file 'file-19.png'" in text
     assert text.endswith("and 5 more")
     assert failed_items_text([], 0) == ""
+
+
+def test_a_hostile_name_is_escaped_and_bounded_in_a_failure() -> None:
+    from syncer.engine.failures import NAME_CHARS, item_failure
+    from syncer.errors import ValidationError
+
+    exc = ValidationError("refused", vendor="moov", operation="create", item="img_9", status=422)
+    name = "\u202egpj.exe" + "x" * 500
+    text = item_failure(exc, "shop\n", "k\x1b[1m", name)
+    assert text.isprintable()
+    assert text.startswith("moov create for target 'shop\\n' [key 'k\\x1b[1m', file '\\u202egpj")
+    assert f"… ({len(name)} characters)]" in text
+    assert len(text) < 2 * NAME_CHARS + 120
+    assert text.endswith(": refused (HTTP 422) (item 'img_9')")
