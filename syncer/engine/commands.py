@@ -1,9 +1,10 @@
 """What the ``migrate``, ``sync``, ``plan``, ``retry`` and ``status`` commands do, as functions
 returning an exit code, so that the CLI only parses arguments.
 
-Exit codes: 0 done; 2 configuration error (a job file, a setting); 3 partial failure (some items
-failed: see ``syncer status``, then ``syncer retry``); 4 stopped by a guard (max-delete); 5 the run
-could not proceed (credentials refused, a vendor unreachable, the job already running).
+Exit codes: 0 done; 2 configuration error (a job file, a setting, a state store that does not
+exist for ``status``); 3 partial failure (some items failed: see ``syncer status``, then ``syncer
+retry``); 4 stopped by a guard (max-delete); 5 the run could not proceed (credentials refused, a
+vendor unreachable, the job already running).
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ import anyio
 import click
 
 from syncer.engine.progress import TerminalProgress
-from syncer.engine.report import plan_json, runs_text, summary_text
+from syncer.engine.report import (
+    FAILED_SHOWN,
+    failed_items_text,
+    plan_json,
+    runs_text,
+    summary_text,
+)
 from syncer.engine.run import Mode, run_job
 from syncer.errors import ConfigError, StateError, VendorError
 from syncer.http import open_session
 from syncer.jobs import Job, load_job
 from syncer.spool import Spool
-from syncer.state import StateStore
+from syncer.state import StateMissingError, StateStore
 
 OK, CONFIG, PARTIAL, GUARD, BLOCKED = 0, 2, 3, 4, 5
 SPOOL_ROOT = Path(".syncer") / "spool"
@@ -84,6 +91,9 @@ def status_command(job_path: Path | None, state_url: str | None) -> int:
     name = job.name if job is not None else None
     try:
         click.echo(anyio.run(_status, url, name))
+    except StateMissingError as exc:  # a wrong path or key: fix the argument (exit 2)
+        click.echo(f"error: {exc}", err=True)
+        return CONFIG
     except StateError as exc:
         click.echo(f"error: {exc}", err=True)
         return BLOCKED
@@ -91,8 +101,14 @@ def status_command(job_path: Path | None, state_url: str | None) -> int:
 
 
 async def _status(url: str | None, name: str | None) -> str:
-    async with await StateStore.open(url) as store:
+    """The last runs and failure counts per job; for one job (``name``), its failed items too.
+    Read-only: a store that does not exist is reported (StateMissingError), never created."""
+    async with await StateStore.open(url, create=False) as store:
         runs = await store.runs(name, limit=20)
         jobs = sorted({run.job for run in runs})
-        failed = {job: len(await store.failed_ops(job)) for job in jobs}
-        return runs_text(runs, failed)
+        failed = {job: await store.count_failed(job) for job in jobs}
+        text = runs_text(runs, failed)
+        if name is None or not failed.get(name):
+            return text
+        ops = await store.failed_ops(name, limit=FAILED_SHOWN)
+        return f"{text}\n{failed_items_text(ops, failed[name])}"

@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from syncer.engine.failures import item_failure
 from syncer.engine.progress import RunProgress
 from syncer.engine.records_json import record_from_json
 from syncer.errors import AuthenticationError, VendorError
@@ -181,9 +182,13 @@ class Pusher:
     # -- outcomes --------------------------------------------------------------------------------
 
     async def _failed(self, op: OpRow, exc: VendorError) -> None:
+        """The op failed: its error (stored, and in the run's output) names the target, the
+        source key and the file name, whatever failed (the bytes, a conversion, the vendor)."""
+        record = op.payload.get("record") or {}
+        error = item_failure(exc, self.lane.name, op.key, record.get("filename"))
         self.summary.failed[f"{self.lane.name}.{op.action}"] += 1
-        self.summary.errors.append(str(exc))
-        await self.store.mark_failed(op.id, str(exc), retryable=exc.transient)
+        self.summary.errors.append(error)
+        await self.store.mark_failed(op.id, error, retryable=exc.transient)
         self.progress.finished(self.lane.name, ok=False)
 
     async def _done(self, op: OpRow, item: TargetItem | None) -> None:

@@ -25,6 +25,7 @@ import aiohttp
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from syncer.engine.failures import item_failure
 from syncer.engine.mapping import map_record
 from syncer.engine.plan import (
     PENDING,
@@ -420,8 +421,9 @@ class JobRun:
         except AuthenticationError:
             raise
         except VendorError as exc:  # this item only: it is skipped, the run goes on
-            self.summary.errors.append(str(exc))
-            return replace(record, extra={**record.extra, UNREADABLE: str(exc)})
+            error = item_failure(exc, None, record.key, record.filename)
+            self.summary.errors.append(error)
+            return replace(record, extra={**record.extra, UNREADABLE: error})
         return record.with_bytes(blob.sha256, blob.size, blob.mime)
 
     async def _download(self, record: ImageRecord) -> Blob:
