@@ -172,7 +172,9 @@ def test_the_watermark_is_the_vendor_clock_at_the_first_page_less_the_overlap() 
     state.advance(["old"], 3, ["2026-01-01T00:00:00.000Z"], answered)
     assert state.watermark == "2026-12-01T11:59:00.000Z"
     # Later pages with newer stamps, and a resume, leave it where the listing started.
-    state.advance(["new"], 3, ["2026-12-01T12:30:00.000Z"], vendor_time("Tue, 01 Dec 2026 13:00:00 GMT"))
+    state.advance(
+        ["new"], 3, ["2026-12-01T12:30:00.000Z"], vendor_time("Tue, 01 Dec 2026 13:00:00 GMT")
+    )
     resumed = ListingState.from_cursor(json.loads(json.dumps(state.to_cursor())), None)
     resumed.advance(["newer"], 3, ["2026-12-01T14:00:00.000Z"])
     assert resumed.next_sync().query.since == "2026-12-01T11:59:00.000Z"

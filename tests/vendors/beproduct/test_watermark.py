@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -112,7 +113,9 @@ class Lister:
         state = self.state or self._start()
         keys, total, stamps, date = self.source.answer(state)
         first = state.paginator.page == 0
-        state.advance(keys, total, stamps, date.replace(microsecond=0) if self.source.dated else None)
+        state.advance(
+            keys, total, stamps, date.replace(microsecond=0) if self.source.dated else None
+        )
         if first:
             self.started = self.source.event()
         for key, stamp in zip(keys, stamps, strict=True):
@@ -146,7 +149,7 @@ class Lister:
 def missed(finished: list[Done], changes: list[Change]) -> list[tuple[int, Change]]:
     """The changes made after listing n started, before n+1 did, that n+1 did not show."""
     lost = []
-    for n, (listing, following) in enumerate(zip(finished, finished[1:], strict=False)):
+    for n, (listing, following) in enumerate(pairwise(finished)):
         for change in changes:
             if listing.started < change.seq < following.started:
                 seen = following.seen.get(change.key)
