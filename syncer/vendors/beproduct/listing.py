@@ -49,12 +49,11 @@ from syncer.errors import ConfigError
 from syncer.paging import PageNumberPaginator
 from syncer.records import Cursor
 from syncer.vendors.beproduct.mapping import later, modified_since_filter, parse_stamp
+from syncer.vendors.beproduct.settings import DEFAULT_OVERLAP
 
 CURSOR_VERSION = 2
 #: Cursor versions :meth:`ListingState.from_cursor` resumes.
 READABLE_VERSIONS = (1, CURSOR_VERSION)
-#: Seconds the next listing's watermark is set back from the vendor's clock (see the module).
-DEFAULT_OVERLAP = 300.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from syncer.errors import ConfigError
-from syncer.vendors.beproduct.listing import DEFAULT_OVERLAP
 
 VENDOR = "beproduct"
 #: The vendor's public API and identity server.
@@ -17,6 +16,8 @@ TOKEN_PATH = "/ids/connect/token"
 MAX_BYTES = 50 * 1024 * 1024
 #: Headers per listing page (the vendor's guidance for bulk reads is 100-200).
 DEFAULT_PAGE_SIZE = 100
+#: Seconds the next listing's watermark is set back from the vendor's clock (:mod:`.listing`).
+DEFAULT_OVERLAP = 300.0
 
 
 @dataclass(frozen=True, slots=True)
