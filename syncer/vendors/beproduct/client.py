@@ -90,6 +90,7 @@ class BeProductClient(BeProductApi, OneByOneBatches):
         return ListingState.start(query, s.page_size, s.watermark_overlap)
 
     def resume_listing(self, cursor: Cursor) -> ListingState:
+        """The listing a saved cursor continues (its watermark kept as it was saved)."""
         return ListingState.from_cursor(
             cursor, self.settings.folder_id, self.settings.watermark_overlap
         )
