@@ -526,6 +526,9 @@ class JobRun:
                 incremental=listing.incremental,
             )
             await self._dispatch(opened)
+        if not listing.incremental and (self.summary.guard or not by_absence):
+            # A full sweep was due or asked for and did not happen: the next sync is full.
+            await self.store.mark_unswept(self.job.name, self.source_name)
         if self.summary.guard:
             return
         if keys:

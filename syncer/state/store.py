@@ -336,6 +336,13 @@ class StateStore(Journal):
         async with self._write() as conn:
             await conn.execute(cursors.update().where(match).values(swept_at=self._now()))
 
+    async def mark_unswept(self, job: str, source: str) -> None:
+        """Record that a full listing of ``source`` ended without its sweep (resumed, shifted
+        or stopped by a guard): the next sync lists everything again, whatever ``full_every``."""
+        match = sa.and_(cursors.c.job == job, cursors.c.source == source)
+        async with self._write() as conn:
+            await conn.execute(cursors.update().where(match).values(swept_at=None))
+
     def now(self) -> datetime:
         """The store's clock (UTC), which stamps runs, cursors and sweeps."""
         return self._now()
