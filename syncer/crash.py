@@ -99,7 +99,7 @@ def save_traceback(error: BaseException) -> Path | None:
     for folder in (LOG_DIR, Path(tempfile.gettempdir()) / "syncer-logs"):
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / name
+            path = (folder / name).absolute()
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as log:
                 log.write(text)
