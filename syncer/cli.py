@@ -21,8 +21,9 @@ _CLICK_OWN = (click.ClickException, click.exceptions.Exit, click.Abort)
 
 
 class SyncerGroup(click.Group):
-    """The command group, with the last resort for a bug: an unexpected exception is one line
-    on stderr naming a log with its traceback (:mod:`syncer.crash`), and exit code 70."""
+    """The command group, with the last resort: a SyncerError that no command caught is one line
+    and its code; any other exception is a bug, one line naming a log with its traceback
+    (:mod:`syncer.crash`), and exit code 70."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -32,14 +33,15 @@ class SyncerGroup(click.Group):
         except OSError as exc:
             if exc.errno == errno.EPIPE:  # click quiets a closed pipe (`syncer status | head`)
                 raise
-            self._unexpected(ctx, exc)
+            self._fail(ctx, exc)
         except Exception as exc:  # KeyboardInterrupt and SystemExit pass: they are no bugs
-            self._unexpected(ctx, exc)
+            self._fail(ctx, exc)
 
     @staticmethod
-    def _unexpected(ctx: click.Context, exc: BaseException) -> None:
-        click.echo(crash.report(exc), err=True)
-        ctx.exit(crash.UNEXPECTED)
+    def _fail(ctx: click.Context, exc: Exception) -> None:
+        line, code = crash.outcome(exc)
+        click.echo(line, err=True)
+        ctx.exit(code)
 
 
 @click.group(

@@ -1,5 +1,7 @@
 """The last resort for a bug: an exception no part of syncer expected becomes ONE line on stderr
-and a log file holding its traceback, never a traceback in the user's terminal.
+and a log file holding its traceback, never a traceback in the user's terminal. (A SyncerError
+that no command caught, bare or in a task group's exception group, is no bug: its message and its
+documented exit code, see :func:`outcome`.)
 
 The line names the exception and the log: ``error: unexpected RuntimeError: boom; the traceback
 is in .syncer/logs/crash-20261203T151200Z-4242.log; please report it``; the exit code is
@@ -73,21 +75,61 @@ def _secret_leaves(node: Any) -> Iterator[str]:
             yield from _secret_leaves(value)
 
 
+def outcome(error: Exception) -> tuple[str, int]:
+    """What to show for an exception that reached the command line, and the exit code: a
+    SyncerError (or a task group of them) is its own message and documented code; anything
+    else is a bug, reported by :func:`report` with :data:`UNEXPECTED`."""
+    from syncer.engine.commands import exit_code
+
+    if isinstance(error, SyncerError):
+        return f"error: {error}", exit_code(error)
+    if isinstance(error, BaseExceptionGroup) and all(
+        isinstance(leaf, SyncerError) for leaf in _leaves(error)
+    ):
+        known = reported(error)
+        return f"error: {known}", exit_code(known)
+    return report(error), UNEXPECTED
+
+
+def reported(group: BaseExceptionGroup[BaseException]) -> SyncerError:
+    """The error to report from a (possibly nested) group of them, as task groups raise: the
+    first configuration error (the user must act), else the first error (it holds one)."""
+    from syncer.errors import ConfigError
+
+    errors = [error for error in _leaves(group) if isinstance(error, SyncerError)]
+    return next((error for error in errors if isinstance(error, ConfigError)), errors[0])
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
+    for error in group.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            yield from _leaves(error)
+        else:
+            yield error
+
+
 def report(error: BaseException) -> str:
     """Save ``error``'s traceback to a log; the one line that tells the user about it."""
     culprit = _culprit(error)
     path = save_traceback(error)
     where = f"the traceback is in {path}" if path else "the traceback could not be saved"
-    message = redact(" ".join(str(culprit).split()))[:MAX_MESSAGE]
+    message = redact(" ".join(_text(culprit).split()))[:MAX_MESSAGE]
     return f"error: unexpected {type(culprit).__name__}: {message}; {where}; please report it"
+
+
+def _text(error: BaseException) -> str:
+    try:
+        return str(error)
+    except Exception:  # a broken __str__ must not break the last resort
+        return "(its message cannot be shown)"
 
 
 def _culprit(error: BaseException) -> BaseException:
     """The exception to name: inside task groups, the first one that is not a SyncerError."""
-    while isinstance(error, BaseExceptionGroup):
-        inner = error.exceptions
-        error = next((e for e in inner if not isinstance(e, SyncerError)), inner[0])
-    return error
+    if not isinstance(error, BaseExceptionGroup):
+        return error
+    leaves = list(_leaves(error))
+    return next((leaf for leaf in leaves if not isinstance(leaf, SyncerError)), leaves[0])
 
 
 def save_traceback(error: BaseException) -> Path | None:

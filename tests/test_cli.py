@@ -10,7 +10,7 @@ import requests
 from click.testing import CliRunner
 
 from syncer.cli import main
-from syncer.errors import ConfigError
+from syncer.errors import ConfigError, StateError
 from syncer.testing.process import emulator_process
 
 
@@ -140,6 +140,28 @@ def test_a_bug_inside_a_task_group_is_named_not_the_group(
     result = CliRunner().invoke(main, ["sync", str(crashing)])
     assert result.exit_code == 70
     assert result.stderr.startswith("error: unexpected KeyError: 'odd'; the traceback is in ")
+
+
+@pytest.mark.parametrize(
+    ("error", "line", "code"),
+    [
+        (ConfigError("a setting is wrong"), "error: a setting is wrong", 2),
+        (ExceptionGroup("g", [StateError("lease lost"), ConfigError("bad")]), "error: bad", 2),
+        (ExceptionGroup("g", [ExceptionGroup("inner", [StateError("lost")])]), "error: lost", 5),
+    ],
+    ids=["bare", "group-prefers-config", "nested-group"],
+)
+def test_a_syncer_error_no_command_caught_is_its_message_and_code_not_a_bug(
+    crashing: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, line: str, code: int
+) -> None:
+    def failing(*args: object, **kwargs: object) -> int:
+        raise error
+
+    monkeypatch.setattr("syncer.engine.commands.run_command", failing)
+    result = CliRunner().invoke(main, ["migrate", str(crashing)])
+    assert result.exit_code == code
+    assert result.stderr.splitlines() == [line]
+    assert not (crashing.parent / ".syncer" / "logs").exists()
 
 
 def test_an_interrupt_is_not_reported_as_a_bug(

@@ -11,13 +11,12 @@ line naming a log with the traceback and exits 70.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
 import click
 
-from syncer.crash import job_secrets, remember_secrets
+from syncer.crash import job_secrets, remember_secrets, reported
 from syncer.engine.progress import TerminalProgress
 from syncer.engine.report import plan_json, runs_text, summary_text
 from syncer.engine.run import Mode, run_job
@@ -75,27 +74,12 @@ async def _run(job: Job, mode: Mode, as_json: bool, full: bool, restart_listing:
                     restart_listing=restart_listing,
                 )
         except* SyncerError as group:  # credentials refused, a wrong setting, a lost lease, ...
-            raise _first(group) from None
+            raise reported(group) from None
     if mode is Mode.PLAN and as_json:
         click.echo(plan_json(summary))
     else:
         click.echo(summary_text(summary, job.name, mode.value))
     return {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD}.get(summary.status, PARTIAL)
-
-
-def _first(group: BaseExceptionGroup[SyncerError]) -> SyncerError:
-    """The error to report from a (possibly nested) exception group of the run's task groups:
-    the first configuration error (the user must act), else the first error."""
-    errors = list(_leaves(group))
-    return next((error for error in errors if isinstance(error, ConfigError)), errors[0])
-
-
-def _leaves(group: BaseExceptionGroup[SyncerError]) -> Iterator[SyncerError]:
-    for error in group.exceptions:
-        if isinstance(error, BaseExceptionGroup):
-            yield from _leaves(error)
-        else:
-            yield error
 
 
 def status_command(job_path: Path | None, state_url: str | None) -> int:
