@@ -10,12 +10,14 @@ from typing import Any
 
 import click
 
-from syncer import __version__, crash
+from syncer import __version__
 from syncer.testing.faults import FaultConfig
 from syncer.vendors import VENDORS, UnknownVendorError, emulator_class
 
 #: ``syncer emulate`` could not listen (the port is taken, the address is not this machine's).
 CANNOT_LISTEN = 5
+#: A bug (``syncer.crash.UNEXPECTED``, should the crash log itself fail).
+_UNEXPECTED = 70
 #: What click handles itself: usage errors, ``--help`` and other exits, an abort.
 _CLICK_OWN = (click.ClickException, click.exceptions.Exit, click.Abort)
 
@@ -39,7 +41,13 @@ class SyncerGroup(click.Group):
 
     @staticmethod
     def _fail(ctx: click.Context, exc: Exception) -> None:
-        line, code = crash.outcome(exc)
+        try:
+            from syncer import crash  # it imports the HTTP layer: not for `syncer --help`
+
+            line, code = crash.outcome(exc)
+        except Exception:  # the last resort must not fail in turn
+            line = f"error: unexpected {type(exc).__name__} (no log written); please report it"
+            code = _UNEXPECTED
         click.echo(line, err=True)
         ctx.exit(code)
 
