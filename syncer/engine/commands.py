@@ -4,7 +4,10 @@ returning an exit code, so that the CLI only parses arguments.
 Exit codes: 0 done; 2 configuration error (a job file, a setting, a state store that does not
 exist for ``status``); 3 partial failure (some items failed: see ``syncer status``, then ``syncer
 retry``); 4 stopped by a guard (max-delete); 5 the run could not proceed (credentials refused, a
-vendor unreachable, the job already running).
+vendor unreachable, the job already running). Any :class:`~syncer.errors.SyncerError`, even one
+raised inside the run's task groups, is one line on stderr with its code; anything else is a bug:
+the CLI's last resort (``syncer.crash``) prints one line naming a log with the traceback and exits
+70.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 import anyio
 import click
 
+from syncer.crash import job_secrets, remember_secrets, reported
 from syncer.engine.progress import TerminalProgress
 from syncer.engine.report import (
     FAILED_SHOWN,
@@ -23,7 +27,7 @@ from syncer.engine.report import (
     summary_text,
 )
 from syncer.engine.run import Mode, run_job
-from syncer.errors import ConfigError, StateError, VendorError
+from syncer.errors import ConfigError, StateError, SyncerError
 from syncer.http import open_session
 from syncer.jobs import Job, load_job
 from syncer.spool import Spool
@@ -33,21 +37,32 @@ OK, CONFIG, PARTIAL, GUARD, BLOCKED = 0, 2, 3, 4, 5
 SPOOL_ROOT = Path(".syncer") / "spool"
 
 
-def run_command(job_path: Path, mode: Mode, *, as_json: bool = False, full: bool = False) -> int:
+def run_command(
+    job_path: Path,
+    mode: Mode,
+    *,
+    as_json: bool = False,
+    full: bool = False,
+    restart_listing: bool = False,
+) -> int:
     """Load the job, run it in ``mode``, print the report; the exit code says how it went.
-    ``full``: a sync or plan lists everything even when an incremental listing is due."""
+    ``full``: a sync or plan lists everything even when an incremental listing is due;
+    ``restart_listing``: a listing a stopped run left unfinished is dropped, not resumed."""
     try:
         job = load_job(job_path)
-        return anyio.run(_run, job, mode, as_json, full)
-    except ConfigError as exc:
+        remember_secrets(job_secrets(job))
+        return anyio.run(_run, job, mode, as_json, full, restart_listing)
+    except SyncerError as exc:
         click.echo(f"error: {exc}", err=True)
-        return CONFIG
-    except (VendorError, StateError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        return BLOCKED
+        return exit_code(exc)
 
 
-async def _run(job: Job, mode: Mode, as_json: bool, full: bool) -> int:
+def exit_code(error: SyncerError) -> int:
+    """A configuration error is the user's to fix (2); anything else stopped the run (5)."""
+    return CONFIG if isinstance(error, ConfigError) else BLOCKED
+
+
+async def _run(job: Job, mode: Mode, as_json: bool, full: bool, restart_listing: bool) -> int:
     async with (
         await StateStore.open(job.state) as store,
         Spool(SPOOL_ROOT / job.name) as spool,
@@ -63,22 +78,15 @@ async def _run(job: Job, mode: Mode, as_json: bool, full: bool) -> int:
                     session=session,
                     progress=progress,
                     full=full,
+                    restart_listing=restart_listing,
                 )
-        except* VendorError as group:  # credentials refused, a vendor unreachable, ...
-            raise _first(group) from None
+        except* SyncerError as group:  # credentials refused, a wrong setting, a lost lease, ...
+            raise reported(group) from None
     if mode is Mode.PLAN and as_json:
         click.echo(plan_json(summary))
     else:
         click.echo(summary_text(summary, job.name, mode.value))
     return {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD}.get(summary.status, PARTIAL)
-
-
-def _first(group: BaseExceptionGroup[Exception]) -> Exception:
-    """The first error in a (possibly nested) exception group from the run's task groups."""
-    error: Exception | BaseExceptionGroup[Exception] = group
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    return error
 
 
 def status_command(job_path: Path | None, state_url: str | None) -> int:

@@ -193,10 +193,13 @@ class JobRun:
         progress: RunProgress | None = None,
         *,
         full: bool = False,
+        restart_listing: bool = False,
     ) -> None:
         self.progress: RunProgress = progress or NoProgress()
         #: ``sync --full``: list everything and sweep, even when an incremental listing is due.
         self.full = full
+        #: ``--restart-listing``: list from the start, whatever cursor the state keeps.
+        self.restart_listing = restart_listing
         self.job = job
         self.store = store
         self.spool = spool
@@ -298,9 +301,9 @@ class JobRun:
     async def _choose_listing(self) -> Listing:
         """Resume an unfinished listing; else, for a sync whose source keeps a watermark and
         whose last full sweep is younger than ``schedule.full_every``, list what changed since;
-        else list everything."""
+        else (and always for ``restart_listing``) list everything."""
         saved = await self.store.cursor(self.job.name, self.source_name)
-        if saved is None:
+        if saved is None or self.restart_listing:
             return Listing(None)
         if not saved.complete and self.mode is not Mode.PLAN:
             return Listing(saved.cursor, incremental=saved.incremental, resumed=True)
@@ -742,7 +745,12 @@ async def run_job(
     session: aiohttp.ClientSession,
     progress: RunProgress | None = None,
     full: bool = False,
+    restart_listing: bool = False,
 ) -> RunSummary:
     """Run ``job`` once in ``mode``, reporting to ``progress`` as it goes; ``full`` makes a
-    sync list everything and sweep even when an incremental listing is due."""
-    return await JobRun(job, store, spool, session, mode, progress, full=full).run()
+    sync list everything and sweep even when an incremental listing is due; ``restart_listing``
+    lists from the start, ignoring the saved cursor (an unfinished listing is not resumed)."""
+    run = JobRun(
+        job, store, spool, session, mode, progress, full=full, restart_listing=restart_listing
+    )
+    return await run.run()

@@ -135,13 +135,15 @@ class ListingState:
             or not isinstance(paging, dict)
         ):
             raise ConfigError(
-                f"not a BeProduct listing cursor (version {CURSOR_VERSION}): {cursor!r:.200}"
+                f"not a BeProduct listing cursor (version {CURSOR_VERSION}): {cursor!r:.200}; "
+                "run again with --restart-listing to list from the start"
             )
         folder = cursor.get("folder_id")
         if (folder or None) != (expected_folder or None):
             raise ConfigError(
                 f"the saved cursor lists folder {folder!r} but beproduct.folder_id is "
-                f"{expected_folder!r}; start the listing again"
+                f"{expected_folder!r}; keep the folder, or run again with --restart-listing "
+                "to list from the start"
             )
         query = ListingQuery(folder, cursor.get("since"), bool(cursor.get("show_deleted")))
         paginator = PageNumberPaginator.from_json(paging)
