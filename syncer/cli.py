@@ -245,18 +245,33 @@ def _warn_if_exposed(host: str) -> None:
 _JOB = click.argument("job", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
 
+_STOP_GRACE = click.option(
+    "--stop-grace",
+    type=click.FloatRange(0),
+    default=5.0,
+    show_default=True,
+    envvar="SYNCER_STOP_GRACE",
+    metavar="SECONDS",
+    help="On SIGTERM or SIGINT, how long requests in flight get to finish before the run "
+    "commits, releases its lease and exits (130 SIGINT, 143 SIGTERM); a second signal exits at "
+    "once. [env: SYNCER_STOP_GRACE]",
+)
+
+
 @main.command()
 @_JOB
-def migrate(job: Path) -> None:
+@_STOP_GRACE
+def migrate(job: Path, stop_grace: float) -> None:
     """Copy everything from JOB's source to its targets (a full listing).
 
     Safe to stop at any moment: the next run resumes where this one stopped. Exit codes: 0 done,
-    2 configuration error, 3 some items failed, 4 stopped by the max-delete guard, 5 could not run.
+    2 configuration error, 3 some items failed, 4 stopped by the max-delete guard, 5 could not run,
+    130/143 stopped by SIGINT/SIGTERM.
     """
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
-    sys.exit(run_command(job, Mode.MIGRATE))
+    sys.exit(run_command(job, Mode.MIGRATE, stop_grace=stop_grace))
 
 
 _FULL = click.option(
@@ -269,7 +284,8 @@ _FULL = click.option(
 @main.command()
 @_JOB
 @_FULL
-def sync(job: Path, full: bool) -> None:
+@_STOP_GRACE
+def sync(job: Path, full: bool, stop_grace: float) -> None:
     """Bring JOB's targets in step with its source: creates, updates, replaces and (when enabled,
     under the max-delete guard) deletes. Exit codes as for migrate.
 
@@ -280,7 +296,7 @@ def sync(job: Path, full: bool) -> None:
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
-    sys.exit(run_command(job, Mode.SYNC, full=full))
+    sys.exit(run_command(job, Mode.SYNC, full=full, stop_grace=stop_grace))
 
 
 @main.command()
@@ -297,7 +313,8 @@ def plan(job: Path, full: bool, as_json: bool) -> None:
 
 @main.command()
 @_JOB
-def retry(job: Path) -> None:
+@_STOP_GRACE
+def retry(job: Path, stop_grace: float) -> None:
     """Re-attempt JOB's failed operations (no listing).
 
     An operation that a later migrate or sync planned again, for the same item and target, was
@@ -306,7 +323,7 @@ def retry(job: Path) -> None:
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
-    sys.exit(run_command(job, Mode.RETRY))
+    sys.exit(run_command(job, Mode.RETRY, stop_grace=stop_grace))
 
 
 @main.command()

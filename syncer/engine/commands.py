@@ -3,7 +3,9 @@ returning an exit code, so that the CLI only parses arguments.
 
 Exit codes: 0 done; 2 configuration error (a job file, a setting); 3 partial failure (some items
 failed: see ``syncer status``, then ``syncer retry``); 4 stopped by a guard (max-delete); 5 the run
-could not proceed (credentials refused, a vendor unreachable, the job already running).
+could not proceed (credentials refused, a vendor unreachable, the job already running); 130 and
+143 stopped by SIGINT or SIGTERM (128 + the signal: what finished is committed, the run recorded
+``interrupted`` and the next run resumes; see :mod:`syncer.engine.stopping`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import click
 from syncer.engine.progress import TerminalProgress
 from syncer.engine.report import plan_json, runs_text, summary_text
 from syncer.engine.run import Mode, run_job
+from syncer.engine.stopping import DEFAULT_GRACE, stop_on_signals
 from syncer.errors import ConfigError, StateError, VendorError
 from syncer.http import open_session
 from syncer.jobs import Job, load_job
@@ -26,12 +29,20 @@ OK, CONFIG, PARTIAL, GUARD, BLOCKED = 0, 2, 3, 4, 5
 SPOOL_ROOT = Path(".syncer") / "spool"
 
 
-def run_command(job_path: Path, mode: Mode, *, as_json: bool = False, full: bool = False) -> int:
+def run_command(
+    job_path: Path,
+    mode: Mode,
+    *,
+    as_json: bool = False,
+    full: bool = False,
+    stop_grace: float = DEFAULT_GRACE,
+) -> int:
     """Load the job, run it in ``mode``, print the report; the exit code says how it went.
-    ``full``: a sync or plan lists everything even when an incremental listing is due."""
+    ``full``: a sync or plan lists everything even when an incremental listing is due;
+    ``stop_grace``: seconds requests in flight get to finish after SIGTERM or SIGINT."""
     try:
         job = load_job(job_path)
-        return anyio.run(_run, job, mode, as_json, full)
+        return anyio.run(_run, job, mode, as_json, full, stop_grace)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         return CONFIG
@@ -40,8 +51,9 @@ def run_command(job_path: Path, mode: Mode, *, as_json: bool = False, full: bool
         return BLOCKED
 
 
-async def _run(job: Job, mode: Mode, as_json: bool, full: bool) -> int:
+async def _run(job: Job, mode: Mode, as_json: bool, full: bool, stop_grace: float) -> int:
     async with (
+        stop_on_signals(stop_grace, lambda line: click.echo(line, err=True)) as stop,
         await StateStore.open(job.state) as store,
         Spool(SPOOL_ROOT / job.name) as spool,
         open_session() as session,
@@ -56,6 +68,7 @@ async def _run(job: Job, mode: Mode, as_json: bool, full: bool) -> int:
                     session=session,
                     progress=progress,
                     full=full,
+                    stop=stop,
                 )
         except* VendorError as group:  # credentials refused, a vendor unreachable, ...
             raise _first(group) from None
@@ -63,6 +76,8 @@ async def _run(job: Job, mode: Mode, as_json: bool, full: bool) -> int:
         click.echo(plan_json(summary))
     else:
         click.echo(summary_text(summary, job.name, mode.value))
+    if stop.requested:
+        return stop.exit_code
     return {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD}.get(summary.status, PARTIAL)
 
 
