@@ -15,6 +15,7 @@ import math
 import os
 import signal
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
@@ -91,8 +92,12 @@ async def stop_on_signals(
     grace: float = DEFAULT_GRACE, say: Callable[[str], None] = print
 ) -> AsyncIterator[Stop]:
     """A :class:`Stop` that SIGTERM and SIGINT request while the block runs (``say`` tells the
-    user); a second signal ends the process at once with ``128 + signal``."""
+    user); a second signal ends the process at once with ``128 + signal``. Off the main thread,
+    where no signal is delivered, the stop is never requested."""
     stop = Stop(grace)
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
     try:
         async with anyio.create_task_group() as group:
             with anyio.open_signal_receiver(*STOP_SIGNALS) as signals:
@@ -111,8 +116,8 @@ async def _receive(signals: AsyncIterator[int], stop: Stop, say: Callable[[str],
         if not stop.requested:
             stop.request(signum)
             say(
-                f"{name}: stopping: no new work; requests in flight get {stop.grace:g} s to "
-                "finish (send it again to stop at once)"
+                f"{name}: stopping; no new work starts, requests in flight get {stop.grace:g} s "
+                "to finish (signal again to stop at once)"
             )
             continue
         say(f"{name} again: stopping at once; the next run finishes what was left open")

@@ -14,6 +14,8 @@ from pathlib import Path
 import anyio
 import pytest
 
+from syncer.engine.stopping import Stop, stop_on_signals
+from syncer.errors import StateError
 from syncer.state import OpRow, RunRow, StateStore
 from syncer.testing.faults import FaultConfig
 from syncer.vendors.partium.emulator import PartiumEmulator
@@ -181,3 +183,36 @@ def test_sigterm_stops_a_plan_cleanly(tmp_path: Path, slow: Emulators) -> None:
     assert "plan job: interrupted" in stopped.stdout
     assert "Traceback" not in stopped.stderr
     assert stopped.seconds < MARGIN
+
+
+async def test_a_stop_cancels_new_work_at_once_and_work_in_flight_after_the_grace() -> None:
+    stop = Stop(grace=0.3)
+    ended: dict[str, float] = {}
+
+    async def in_flight() -> None:
+        with stop.after_grace():
+            await anyio.sleep(10)
+        ended["in flight"] = anyio.current_time()
+
+    async def new_work() -> None:
+        with stop.at_once():
+            await anyio.sleep(10)
+        ended["new work"] = anyio.current_time()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(in_flight)
+        group.start_soon(new_work)
+        await anyio.sleep(0.05)
+        began = anyio.current_time()
+        stop.request(signal.SIGTERM)
+    assert ended["new work"] - began < 0.1
+    assert 0.3 <= ended["in flight"] - began < 0.5
+    with stop.at_once():  # work that would begin after the stop does not
+        await anyio.sleep(10)
+    assert (stop.exit_code, stop.name) == (143, "SIGTERM")
+
+
+async def test_an_error_inside_the_signal_handling_comes_out_as_itself() -> None:
+    with pytest.raises(StateError):  # run_command maps it to exit 5, not to a crash
+        async with stop_on_signals():
+            raise StateError("the job is already running")
