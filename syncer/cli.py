@@ -251,10 +251,11 @@ _STOP_GRACE = click.option(
     default=5.0,
     show_default=True,
     envvar="SYNCER_STOP_GRACE",
+    show_envvar=True,
     metavar="SECONDS",
     help="On SIGTERM or SIGINT, how long requests in flight get to finish before the run "
     "commits, releases its lease and exits (130 SIGINT, 143 SIGTERM); a second signal exits at "
-    "once. [env: SYNCER_STOP_GRACE]",
+    "once.",
 )
 
 

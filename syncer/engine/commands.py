@@ -76,9 +76,8 @@ async def _run(job: Job, mode: Mode, as_json: bool, full: bool, stop_grace: floa
         click.echo(plan_json(summary))
     else:
         click.echo(summary_text(summary, job.name, mode.value))
-    if stop.requested:
-        return stop.exit_code
-    return {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD}.get(summary.status, PARTIAL)
+    codes = {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD, "interrupted": stop.exit_code}
+    return codes.get(summary.status, PARTIAL)
 
 
 def _first(group: BaseExceptionGroup[Exception]) -> Exception:

@@ -121,6 +121,8 @@ async def _receive(signals: AsyncIterator[int], stop: Stop, say: Callable[[str],
             )
             continue
         say(f"{name} again: stopping at once; the next run finishes what was left open")
+        if sys.stderr.isatty():
+            sys.stderr.write("\x1b[?25h")  # the progress bars hid the cursor
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(128 + signum)
