@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +84,15 @@ def journal(tmp_path: Path) -> tuple[list[OpRow], RunRow]:
     return anyio.run(read)
 
 
+def left_sent(tmp_path: Path, name: str = "SIGTERM") -> list[OpRow]:
+    """The ops a stopped run left ``sent``, once its record shows it finished itself: it was
+    recorded ``interrupted`` by ``name`` with its counts, which frees its lease."""
+    open_ops, run = journal(tmp_path)
+    assert (run.status, run.counts["interrupted_by"]) == ("interrupted", name)
+    assert run.finished_at is not None
+    return [op for op in open_ops if op.state == "sent"]
+
+
 def assert_stopped_cleanly(stopped: Stopped, code: int, grace: float = 5.0) -> None:
     assert stopped.code == code, stopped.stderr
     assert "migrate job: interrupted" in stopped.stdout  # the summary
@@ -97,7 +108,7 @@ def assert_a_rerun_completes(tmp_path: Path, emulators: Emulators) -> None:
     rerun = start(tmp_path / "job.toml", tmp_path, env)  # not refused: the lease was released
     assert rerun.wait(timeout=120) == 0
     assert live_shas(spiffy) == live_shas(partium)
-    assert len(list(spiffy.store.iter_images())) == 24  # nothing twice
+    assert len(live_shas(spiffy)) == len(set(live_shas(spiffy)))  # nothing twice
 
 
 @pytest.fixture
@@ -117,10 +128,38 @@ def test_sigterm_stops_the_run_cleanly_and_a_rerun_resumes_without_duplicates(
     stopped = run_and_signal(tmp_path, env, lambda: MOMENTS[moment](partium, spiffy))
     assert_stopped_cleanly(stopped, 143)
     assert len(live_shas(spiffy)) < 24  # it was stopped part way
-    open_ops, run = journal(tmp_path)
-    assert run.status == "interrupted"
-    assert [op for op in open_ops if op.state == "sent"] == []  # in flight: finished in the grace
+    assert left_sent(tmp_path) == []  # the requests in flight finished within the grace
     assert_a_rerun_completes(tmp_path, slow)
+
+
+def journalled_sent(tmp_path: Path, action: str) -> Callable[[], bool]:
+    """Ready once the run has journalled an ``action`` op as sent (its request is in flight)."""
+    query = "SELECT count(*) FROM ops WHERE action = ? AND state = 'sent'"
+
+    def ready() -> bool:
+        try:
+            with closing(sqlite3.connect(tmp_path / ".syncer" / "state.db")) as db:
+                return bool(db.execute(query, (action,)).fetchone()[0])
+        except sqlite3.OperationalError:  # not created yet, or locked by a write
+            return False
+
+    return ready
+
+
+def test_sigterm_during_deletes_lets_those_in_flight_finish(
+    tmp_path: Path, emulators: Emulators
+) -> None:
+    partium, spiffy, env = emulators
+    (tmp_path / "job.toml").write_text(JOB)
+    assert start(tmp_path / "job.toml", tmp_path, env).wait(timeout=120) == 0
+    for image in list(partium.store.iter_images())[:2]:  # within the 10% guard of 24
+        partium.admin_delete(image)
+    spiffy.faults.configure(FaultConfig(latency_ms=1500))
+    stopped = run_and_signal(tmp_path, env, journalled_sent(tmp_path, "delete"))
+    assert_stopped_cleanly(stopped, 143)
+    assert left_sent(tmp_path) == []
+    assert live_shas(spiffy) == live_shas(partium)  # the deletes in flight were let finish
+    assert_a_rerun_completes(tmp_path, emulators)
 
 
 def test_sigint_stops_the_run_cleanly_with_130(tmp_path: Path, slow: Emulators) -> None:
@@ -130,6 +169,7 @@ def test_sigint_stops_the_run_cleanly_with_130(tmp_path: Path, slow: Emulators) 
         tmp_path, env, lambda: ready(partium, spiffy), signals=(signal.SIGINT,)
     )
     assert_stopped_cleanly(stopped, 130)
+    left_sent(tmp_path, "SIGINT")
     assert_a_rerun_completes(tmp_path, slow)
 
 
@@ -154,9 +194,7 @@ def test_requests_that_outlast_the_grace_are_cut_off_and_found_by_the_next_run(
     ready = slow_creates_begun(spiffy, seconds=6)
     stopped = run_and_signal(tmp_path, env, ready, "--stop-grace", "1")
     assert_stopped_cleanly(stopped, 143, grace=1)
-    open_ops, run = journal(tmp_path)
-    assert run.status == "interrupted"
-    assert any(op.state == "sent" for op in open_ops)  # cut off: the next run looks it up
+    assert left_sent(tmp_path) != []  # cut off: the next run looks them up
     time.sleep(6)  # the target applies what it received, answered or not
     assert_a_rerun_completes(tmp_path, slow)
 
