@@ -300,6 +300,20 @@ def _warn_if_exposed(host: str) -> None:
 _JOB = click.argument("job", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
 
+_STOP_GRACE = click.option(
+    "--stop-grace",
+    type=click.FloatRange(0),
+    default=5.0,
+    show_default=True,
+    envvar="SYNCER_STOP_GRACE",
+    show_envvar=True,
+    metavar="SECONDS",
+    help="On SIGTERM or SIGINT, how long requests in flight get to finish before the run "
+    "commits, releases its lease and exits (130 SIGINT, 143 SIGTERM); a second signal exits at "
+    "once.",
+)
+
+
 _FULL = click.option(
     "--full",
     is_flag=True,
@@ -317,24 +331,27 @@ _RESTART = click.option(
 @main.command()
 @_JOB
 @_RESTART
-def migrate(job: Path, restart_listing: bool) -> None:
+@_STOP_GRACE
+def migrate(job: Path, restart_listing: bool, stop_grace: float) -> None:
     """Copy everything from JOB's source to its targets (a full listing).
 
     Safe to stop at any moment: the next run resumes where this one stopped. Exit codes: 0 done,
     2 configuration error, 3 some items failed, 4 stopped by the max-delete guard, 5 could not run,
-    70 an unexpected error (a bug: the message names the log with its traceback).
+    130/143 stopped by SIGINT/SIGTERM, 70 an unexpected error (a bug: the message names the log
+    with its traceback).
     """
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
-    sys.exit(run_command(job, Mode.MIGRATE, restart_listing=restart_listing))
+    sys.exit(run_command(job, Mode.MIGRATE, restart_listing=restart_listing, stop_grace=stop_grace))
 
 
 @main.command()
 @_JOB
 @_FULL
 @_RESTART
-def sync(job: Path, full: bool, restart_listing: bool) -> None:
+@_STOP_GRACE
+def sync(job: Path, full: bool, restart_listing: bool, stop_grace: float) -> None:
     """Bring JOB's targets in step with its source: creates, updates, replaces and (when enabled,
     under the max-delete guard) deletes. Exit codes as for migrate.
 
@@ -345,7 +362,11 @@ def sync(job: Path, full: bool, restart_listing: bool) -> None:
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
-    sys.exit(run_command(job, Mode.SYNC, full=full, restart_listing=restart_listing))
+    sys.exit(
+        run_command(
+            job, Mode.SYNC, full=full, restart_listing=restart_listing, stop_grace=stop_grace
+        )
+    )
 
 
 @main.command()
@@ -365,7 +386,8 @@ def plan(job: Path, full: bool, restart_listing: bool, as_json: bool) -> None:
 
 @main.command()
 @_JOB
-def retry(job: Path) -> None:
+@_STOP_GRACE
+def retry(job: Path, stop_grace: float) -> None:
     """Re-attempt JOB's failed operations (no listing).
 
     An operation that a later migrate or sync planned again, for the same item and target, was
@@ -374,7 +396,7 @@ def retry(job: Path) -> None:
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
-    sys.exit(run_command(job, Mode.RETRY))
+    sys.exit(run_command(job, Mode.RETRY, stop_grace=stop_grace))
 
 
 @main.command()

@@ -4,10 +4,11 @@ returning an exit code, so that the CLI only parses arguments.
 Exit codes: 0 done; 2 configuration error (a job file, a setting, a state store that does not
 exist for ``status``); 3 partial failure (some items failed: see ``syncer status``, then ``syncer
 retry``); 4 stopped by a guard (max-delete); 5 the run could not proceed (credentials refused, a
-vendor unreachable, the job already running). Any :class:`~syncer.errors.SyncerError`, even one
-raised inside the run's task groups, is one line on stderr with its code; anything else is a bug:
-the CLI's last resort (``syncer.crash``) prints one line naming a log with the traceback and exits
-70.
+vendor unreachable, the job already running); 130 and 143 stopped by SIGINT or SIGTERM (128 + the
+signal: what finished is committed, the run recorded ``interrupted`` and the next run resumes; see
+:mod:`syncer.engine.stopping`). Any :class:`~syncer.errors.SyncerError`, even one raised inside the
+run's task groups, is one line on stderr with its code; anything else is a bug: the CLI's last
+resort (``syncer.crash``) prints one line naming a log with the traceback and exits 70.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from syncer.engine.report import (
     summary_text,
 )
 from syncer.engine.run import Mode, run_job
+from syncer.engine.stopping import DEFAULT_GRACE, stop_on_signals
 from syncer.errors import ConfigError, StateError, SyncerError
 from syncer.http import open_session
 from syncer.jobs import Job, load_job
@@ -44,14 +46,16 @@ def run_command(
     as_json: bool = False,
     full: bool = False,
     restart_listing: bool = False,
+    stop_grace: float = DEFAULT_GRACE,
 ) -> int:
     """Load the job, run it in ``mode``, print the report; the exit code says how it went.
     ``full``: a sync or plan lists everything even when an incremental listing is due;
-    ``restart_listing``: a listing a stopped run left unfinished is dropped, not resumed."""
+    ``restart_listing``: a listing a stopped run left unfinished is dropped, not resumed;
+    ``stop_grace``: seconds requests in flight get to finish after SIGTERM or SIGINT."""
     try:
         job = load_job(job_path)
         remember_secrets(job_secrets(job))
-        return anyio.run(_run, job, mode, as_json, full, restart_listing)
+        return anyio.run(_run, job, mode, as_json, full, restart_listing, stop_grace)
     except SyncerError as exc:
         click.echo(f"error: {exc}", err=True)
         return exit_code(exc)
@@ -62,8 +66,11 @@ def exit_code(error: SyncerError) -> int:
     return CONFIG if isinstance(error, ConfigError) else BLOCKED
 
 
-async def _run(job: Job, mode: Mode, as_json: bool, full: bool, restart_listing: bool) -> int:
+async def _run(
+    job: Job, mode: Mode, as_json: bool, full: bool, restart_listing: bool, stop_grace: float
+) -> int:
     async with (
+        stop_on_signals(stop_grace, lambda line: click.echo(line, err=True)) as stop,
         await StateStore.open(job.state) as store,
         Spool(SPOOL_ROOT / job.name) as spool,
         open_session() as session,
@@ -79,6 +86,7 @@ async def _run(job: Job, mode: Mode, as_json: bool, full: bool, restart_listing:
                     progress=progress,
                     full=full,
                     restart_listing=restart_listing,
+                    stop=stop,
                 )
         except* SyncerError as group:  # credentials refused, a wrong setting, a lost lease, ...
             raise reported(group) from None
@@ -86,7 +94,8 @@ async def _run(job: Job, mode: Mode, as_json: bool, full: bool, restart_listing:
         click.echo(plan_json(summary))
     else:
         click.echo(summary_text(summary, job.name, mode.value))
-    return {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD}.get(summary.status, PARTIAL)
+    codes = {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD, "interrupted": stop.exit_code}
+    return codes.get(summary.status, PARTIAL)
 
 
 def status_command(job_path: Path | None, state_url: str | None) -> int:

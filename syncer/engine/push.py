@@ -21,6 +21,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from syncer.engine.failures import item_failure
 from syncer.engine.progress import RunProgress
 from syncer.engine.records_json import record_from_json
+from syncer.engine.stopping import Stop
 from syncer.errors import AuthenticationError, VendorError
 from syncer.records import Blob, ImageRecord, ItemResult, TargetItem
 from syncer.state import LinkRow, OpRow, StateStore
@@ -54,6 +55,7 @@ class Pusher:
         summary: Any,
         progress: RunProgress,
         blob_for: BlobSource,
+        stop: Stop | None = None,
     ) -> None:
         self.lane = lane
         self.job = job
@@ -61,18 +63,24 @@ class Pusher:
         self.summary = summary
         self.progress = progress
         self.blob_for = blob_for
+        self.stop = stop or Stop()
         self.batch_size = max(1, int(lane.client.capabilities.batch_size))
 
     async def run(self) -> None:
-        """Drain the stream until the engine closes it; an AuthenticationError ends the run."""
+        """Drain the stream until the engine closes it or the run is stopped (see
+        :mod:`syncer.engine.stopping`); an AuthenticationError ends the run."""
         # A semaphore, not a CapacityLimiter: the dispatcher takes the slot and the worker frees
         # it, so no more ops leave the stream than can run (backpressure to the lister).
         slots = anyio.Semaphore(max(1, self.lane.config.concurrency))
-        async with anyio.create_task_group() as group, self.lane.receive:
-            async for first in self.lane.receive:
-                for ops in _by_request(self._waiting(first)):
-                    await slots.acquire()
-                    group.start_soon(self._apply_and_release, ops, slots)
+        # A stop: no op leaves the stream (those left stay planned or sent in the journal); the
+        # requests in flight get the grace, and one cut off stays sent (the next run finds it).
+        with self.stop.after_grace():
+            async with anyio.create_task_group() as group, self.lane.receive:
+                with self.stop.at_once():
+                    async for first in self.lane.receive:
+                        for ops in _by_request(self._waiting(first)):
+                            await slots.acquire()
+                            group.start_soon(self._apply_and_release, ops, slots)
 
     def _waiting(self, first: OpRow) -> list[OpRow]:
         """``first`` and the ops already waiting behind it, up to a batch."""

@@ -36,6 +36,11 @@ def summary_text(summary: RunSummary, job: str, mode: str) -> str:
             "  note: the source changed while it was listed, so nothing was deleted for being "
             "absent; the next full listing sweeps"
         )
+    if summary.interrupted_by:
+        lines.append(
+            f"  note: stopped by {summary.interrupted_by}; what finished is committed, and the "
+            "next run resumes what was left"
+        )
     for error in summary.errors[:10]:
         lines.append(f"  error: {error}")
     return "\n".join(lines)
