@@ -125,6 +125,10 @@ class LinkRow:
     #: the job's settings for the target (``plan.plan_basis``). A listing that yields the same
     #: basis again needs no planning: the item is unchanged on this target.
     basis: str | None = None
+    #: The target-facing metadata last pushed (``plan.metadata_of``: owner, file name, alt...),
+    #: so the planner knows what changed, the owner above all. None for links written before
+    #: syncer kept it (the planner then knows only that ``meta_hash`` differs).
+    pushed_meta: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
