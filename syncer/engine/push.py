@@ -272,9 +272,7 @@ def _by_request(ops: Sequence[OpRow]) -> list[list[OpRow]]:
     (a sent create is looked up first) in one batch, deletes in another, anything else alone
     (a move among them)."""
     writes = [
-        o
-        for o in ops
-        if o.action in ("create", "replace") and o.state != "sent" and not _moves(o)
+        o for o in ops if o.action in ("create", "replace") and o.state != "sent" and not _moves(o)
     ]
     deletes = [o for o in ops if o.action == "delete"]
     grouped = {o.id for o in writes} | {o.id for o in deletes}
