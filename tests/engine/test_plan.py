@@ -25,6 +25,7 @@ from syncer.engine.plan import (
     pushed_metadata,
 )
 from syncer.records import ImageRecord
+from syncer.vendors import client_class
 from syncer.vendors.contract import Capabilities
 
 SPIFFY_LIKE = Capabilities(
@@ -227,3 +228,10 @@ def test_meta_hash_changes_exactly_when_metadata_does(
     rec = record(alt=alt, title=title, roles=roles)
     assert meta_hash(rec) == meta_hash(replace(rec, sha256="other", version="v9"))
     assert (meta_hash(rec) == meta_hash(record())) == (metadata_of(rec) == metadata_of(record()))
+
+
+@pytest.mark.parametrize("vendor", ["beproduct", "moov", "partium", "spiffy"])
+def test_a_vendor_moves_owners_by_update_exactly_when_owner_is_updatable(vendor: str) -> None:
+    caps = client_class(vendor).capabilities
+    assert caps.update_moves_owner == ("owner" in caps.updatable_fields)
+    assert caps.update_moves_owner == (vendor == "partium")  # the specs: only a part_id moves
