@@ -18,6 +18,7 @@ from syncer.testing.store import StoredImage
 from syncer.vendors import client_class, emulator_class
 from tests.engine.rigs import Opened, opened
 from tests.engine.test_pairs import job_text, target_owner
+from tests.state.test_migrations import migrate_to
 
 #: A source whose images can change owner, for each target vendor.
 CASES = [
@@ -49,11 +50,9 @@ def live(emulator: VendorEmulator) -> list[StoredImage]:
     return [image for image in emulator.store.iter_images() if not image.deleted]
 
 
-@pytest.fixture
-async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
-    """The case's emulators, the source seeded over two owners, each mapped to its own target
-    owner, and everything synced once."""
-    source_vendor, target_vendor = request.param
+def build(source_vendor: str, target_vendor: str) -> dict[str, Any]:
+    """The case's emulators, the source seeded over two owners, and a job mapping each of them
+    to its own target owner."""
     source, target = emulator_class(source_vendor)(), emulator_class(target_vendor)()
     source.seed(4, 2, seed_value=3)
     target.seed(0, 1)
@@ -63,10 +62,18 @@ async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     text = job_text(source_vendor, target_vendor, first).replace("SOURCE_URL", "SRC")
     table = ", ".join(f'"{s}" = "{t}"' for s, t in owners.items())
     text = text.replace("TARGET_URL", "DST") + f"owners = {{ {table} }}\n"
-    async with opened(tmp_path, text, {"SRC": source, "DST": target}) as rig:
+    return {"source": source, "target": target, "text": text, "owners": owners, "old": old}
+
+
+@pytest.fixture
+async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
+    """:func:`build` for the case, everything synced once."""
+    built = build(*request.param)
+    emulators = {"SRC": built["source"], "DST": built["target"]}
+    async with opened(tmp_path, built["text"], emulators) as rig:
         summary = await sync(rig)
         assert summary.status == "succeeded", summary.errors
-        yield {"source": source, "target": target, "rig": rig, "owners": owners, "old": old}
+        yield {**built, "rig": rig}
 
 
 async def sync(rig: Opened) -> RunSummary:
@@ -150,3 +157,20 @@ async def test_a_move_stopped_between_create_and_delete_ends_once(
     assert summary.status == "succeeded", summary.errors
     assert_moved_once(world, data)
     assert sum((await sync(world["rig"])).done.values()) == 0
+
+
+async def test_a_link_from_before_links_kept_metadata_is_moved_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    world = build("partium", "spiffy")
+    emulators = {"SRC": world["source"], "DST": world["target"]}
+    async with opened(tmp_path, world["text"], emulators) as rig:
+        assert (await sync(rig)).status == "succeeded"
+    await migrate_to(f"sqlite+aiosqlite:///{tmp_path}/state.db", "0005", down=True)
+    world["rig"] = rig  # moved_one reads the job's source vendor only
+    data = moved_one(world)
+    async with opened(tmp_path, world["text"], emulators) as rig:  # migrates to the head again
+        summary = await sync(rig)
+        assert summary.status == "succeeded", summary.errors
+        assert summary.done == {"target.replace": 1}
+        assert_moved_once(world, data)
