@@ -26,7 +26,7 @@ UNCHANGED = "unchanged"
 #: The version of the rules below: part of every link's basis (:func:`plan_basis`), so a
 #: release that plans differently plans every item once more instead of trusting old links.
 PLAN_RULES = 2
-#: Longest JSON of the metadata kept on a link (:func:`pushed_metadata`); beyond it (a huge alt
+#: Longest JSON of the metadata kept on a link (:func:`pushed_json`); beyond it (a huge alt
 #: text, say) the link keeps only the hash, and the planner plans as for a link from before.
 MAX_PUSHED_META = 8192
 
@@ -136,12 +136,12 @@ def meta_hash(record: ImageRecord) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def pushed_metadata(record: ImageRecord) -> dict[str, Any] | None:
-    """What a link keeps of the record an op pushed: :func:`metadata_of`, or None when its JSON
-    is over :data:`MAX_PUSHED_META` (never secrets: only the fields the target shows)."""
-    values = metadata_of(record)
-    text = json.dumps(values, sort_keys=True, separators=(",", ":"))
-    return values if len(text) <= MAX_PUSHED_META else None
+def pushed_json(record: ImageRecord) -> str | None:
+    """What a link keeps of the record an op pushed: :func:`metadata_of` as JSON text (decoded
+    only when the link is planned, so a no-change sync never pays for it), or None when it is
+    over :data:`MAX_PUSHED_META` (never secrets: only the fields the target shows)."""
+    text = json.dumps(metadata_of(record), sort_keys=True, separators=(",", ":"))
+    return text if len(text) <= MAX_PUSHED_META else None
 
 
 def plan_basis(digest: str, salt: str) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from syncer.engine.plan import pushed_metadata
+from syncer.engine.plan import pushed_json
 from syncer.engine.progress import RunProgress
 from syncer.engine.records_json import record_from_json
 from syncer.errors import AuthenticationError, VendorError
@@ -241,7 +241,7 @@ class Pusher:
                 target_version=item.version,
                 origin=origin,
                 basis=op.payload.get("basis"),
-                pushed_meta=pushed_metadata(record),
+                pushed_json=pushed_json(record),
             )
             await self.store.mark_done(op.id, link=link)
         self.summary.done[f"{self.lane.name}.{op.action}"] += 1
