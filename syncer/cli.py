@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,8 +14,48 @@ from syncer import __version__
 from syncer.testing.faults import FaultConfig
 from syncer.vendors import VENDORS, UnknownVendorError, emulator_class
 
+#: ``syncer emulate`` could not listen (the port is taken, the address is not this machine's).
+CANNOT_LISTEN = 5
+#: A bug (``syncer.crash.UNEXPECTED``, should the crash log itself fail).
+_UNEXPECTED = 70
+#: What click handles itself: usage errors, ``--help`` and other exits, an abort.
+_CLICK_OWN = (click.ClickException, click.exceptions.Exit, click.Abort)
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class SyncerGroup(click.Group):
+    """The command group, with the last resort: a SyncerError that no command caught is one line
+    and its code; any other exception is a bug, one line naming a log with its traceback
+    (:mod:`syncer.crash`), and exit code 70."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _CLICK_OWN:
+            raise
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # click quiets a closed pipe (`syncer status | head`)
+                raise
+            self._fail(ctx, exc)
+        except Exception as exc:  # KeyboardInterrupt and SystemExit pass: they are no bugs
+            self._fail(ctx, exc)
+
+    @staticmethod
+    def _fail(ctx: click.Context, exc: Exception) -> None:
+        try:
+            from syncer import crash  # it imports the HTTP layer: not for `syncer --help`
+
+            line, code = crash.outcome(exc)
+        except Exception:  # the last resort must not fail in turn
+            line = f"error: unexpected {type(exc).__name__} (no log written); please report it"
+            code = _UNEXPECTED
+        click.echo(line, err=True)
+        ctx.exit(code)
+
+
+@click.group(
+    cls=SyncerGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="syncer")
 def main() -> None:
     """syncer moves product-catalog images between vendors and keeps them in step."""
@@ -220,13 +262,26 @@ def emulate(
     port = cls.default_port if port is None else port
     _warn_if_exposed(host)
     base_url = f"http://{host}:{port}"
-    click.echo(
-        f"{cls.title} emulator on {base_url}  ({len(store)} images, {len(store.owners)} owners)"
-    )
-    for label, value in emulator.credentials().lines:
-        click.echo(f"  {label}: {value.replace('{base_url}', base_url)}")
-    click.echo(f"  admin API: {base_url}/_emulator/  (no credentials)")
-    web.run_app(emulator.app(), host=host, port=port, print=None, access_log=None)
+
+    def listening(_: str) -> None:  # run_app calls it once the port is bound
+        click.echo(
+            f"{cls.title} emulator on {base_url}  ({len(store)} images, {len(store.owners)} owners)"
+        )
+        for label, value in emulator.credentials().lines:
+            click.echo(f"  {label}: {value.replace('{base_url}', base_url)}")
+        click.echo(f"  admin API: {base_url}/_emulator/  (no credentials)")
+
+    try:
+        web.run_app(emulator.app(), host=host, port=port, print=listening, access_log=None)
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port}: {_why(exc)}", err=True)
+        sys.exit(CANNOT_LISTEN)
+
+
+def _why(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "the port is in use (another emulator?); choose another with --port"
+    return exc.strerror or str(exc)
 
 
 def _warn_if_exposed(host: str) -> None:
@@ -245,18 +300,18 @@ def _warn_if_exposed(host: str) -> None:
 _JOB = click.argument("job", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
 
-@main.command()
-@_JOB
-def migrate(job: Path) -> None:
-    """Copy everything from JOB's source to its targets (a full listing).
-
-    Safe to stop at any moment: the next run resumes where this one stopped. Exit codes: 0 done,
-    2 configuration error, 3 some items failed, 4 stopped by the max-delete guard, 5 could not run.
-    """
-    from syncer.engine.commands import run_command
-    from syncer.engine.run import Mode
-
-    sys.exit(run_command(job, Mode.MIGRATE))
+_STOP_GRACE = click.option(
+    "--stop-grace",
+    type=click.FloatRange(0),
+    default=5.0,
+    show_default=True,
+    envvar="SYNCER_STOP_GRACE",
+    show_envvar=True,
+    metavar="SECONDS",
+    help="On SIGTERM or SIGINT, how long requests in flight get to finish before the run "
+    "commits, releases its lease and exits (130 SIGINT, 143 SIGTERM); a second signal exits at "
+    "once.",
+)
 
 
 _FULL = click.option(
@@ -264,12 +319,39 @@ _FULL = click.option(
     is_flag=True,
     help="List everything and sweep for deletes, even when an incremental listing is due.",
 )
+_RESTART = click.option(
+    "--restart-listing",
+    is_flag=True,
+    help="List the source from the start: a listing a stopped run left unfinished is not "
+    "resumed (needed after changing what the source lists, e.g. partium.part_ids). "
+    "Operations and links in the state are kept.",
+)
+
+
+@main.command()
+@_JOB
+@_RESTART
+@_STOP_GRACE
+def migrate(job: Path, restart_listing: bool, stop_grace: float) -> None:
+    """Copy everything from JOB's source to its targets (a full listing).
+
+    Safe to stop at any moment: the next run resumes where this one stopped. Exit codes: 0 done,
+    2 configuration error, 3 some items failed, 4 stopped by the max-delete guard, 5 could not run,
+    130/143 stopped by SIGINT/SIGTERM, 70 an unexpected error (a bug: the message names the log
+    with its traceback).
+    """
+    from syncer.engine.commands import run_command
+    from syncer.engine.run import Mode
+
+    sys.exit(run_command(job, Mode.MIGRATE, restart_listing=restart_listing, stop_grace=stop_grace))
 
 
 @main.command()
 @_JOB
 @_FULL
-def sync(job: Path, full: bool) -> None:
+@_RESTART
+@_STOP_GRACE
+def sync(job: Path, full: bool, restart_listing: bool, stop_grace: float) -> None:
     """Bring JOB's targets in step with its source: creates, updates, replaces and (when enabled,
     under the max-delete guard) deletes. Exit codes as for migrate.
 
@@ -280,24 +362,32 @@ def sync(job: Path, full: bool) -> None:
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
-    sys.exit(run_command(job, Mode.SYNC, full=full))
+    sys.exit(
+        run_command(
+            job, Mode.SYNC, full=full, restart_listing=restart_listing, stop_grace=stop_grace
+        )
+    )
 
 
 @main.command()
 @_JOB
 @_FULL
+@_RESTART
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def plan(job: Path, full: bool, as_json: bool) -> None:
+def plan(job: Path, full: bool, restart_listing: bool, as_json: bool) -> None:
     """Show what a sync of JOB would do, without writing to any target or to the state."""
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
-    sys.exit(run_command(job, Mode.PLAN, as_json=as_json, full=full))
+    sys.exit(
+        run_command(job, Mode.PLAN, as_json=as_json, full=full, restart_listing=restart_listing)
+    )
 
 
 @main.command()
 @_JOB
-def retry(job: Path) -> None:
+@_STOP_GRACE
+def retry(job: Path, stop_grace: float) -> None:
     """Re-attempt JOB's failed operations (no listing).
 
     An operation that a later migrate or sync planned again, for the same item and target, was
@@ -306,7 +396,7 @@ def retry(job: Path) -> None:
     from syncer.engine.commands import run_command
     from syncer.engine.run import Mode
 
-    sys.exit(run_command(job, Mode.RETRY))
+    sys.exit(run_command(job, Mode.RETRY, stop_grace=stop_grace))
 
 
 @main.command()

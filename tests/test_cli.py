@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import requests
 from click.testing import CliRunner
 
 from syncer.cli import main
+from syncer.errors import ConfigError, StateError
 from syncer.testing.process import emulator_process
 
 
@@ -76,3 +78,100 @@ def test_a_restarted_emulator_keeps_its_catalog(tmp_path: Path) -> None:
         after = requests.get(f"{second.url}/_emulator/catalog", timeout=5).json()
     assert [i["sha256"] for i in after["images"]] == [i["sha256"] for i in before["images"][1:]]
     assert "--seed ignored" in second.output
+
+
+def test_emulate_on_a_busy_port_says_so_in_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["emulate", "partium", "--port", str(port)])
+    assert result.exit_code == 5
+    assert result.stderr.splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: the port is in use (another emulator?); "
+        "choose another with --port"
+    ]
+    assert result.stdout == ""  # no URL or credentials of an emulator that never served
+
+
+@pytest.fixture
+def crashing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A job whose run raises an exception nothing in syncer expects (a bug), in ``tmp_path``."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SYNCER_DEMO_TOKEN", "env-token-value")
+    job = tmp_path / "job.toml"
+    job.write_text("")
+
+    def bug(*args: object, **kwargs: object) -> int:
+        raise RuntimeError(
+            "boom: env-token-value in postgresql+asyncpg://me:db-password@db/state\nsecond line"
+        )
+
+    monkeypatch.setattr("syncer.engine.commands.run_command", bug)
+    return job
+
+
+def test_an_unexpected_exception_is_one_line_naming_a_log_with_the_traceback(
+    crashing: Path,
+) -> None:
+    result = CliRunner().invoke(main, ["migrate", str(crashing)])
+    assert result.exit_code == 70
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: unexpected RuntimeError: boom: *** in postgresql+asyncpg://me:")
+    assert line.endswith("; please report it")
+    log = Path(line.split("the traceback is in ")[1].split(";")[0])
+    assert log.parent == crashing.parent / ".syncer" / "logs"
+    text = log.read_text()
+    assert "Traceback (most recent call last)" in text
+    assert "RuntimeError: boom" in text
+    for secret in ("env-token-value", "db-password"):  # redacted in the line and the log
+        assert secret not in line
+        assert secret not in text
+    assert log.stat().st_mode & 0o077 == 0  # the owner's only
+
+
+def test_a_bug_inside_a_task_group_is_named_not_the_group(
+    crashing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def bug(*args: object, **kwargs: object) -> int:
+        raise ExceptionGroup("unhandled errors", [ConfigError("cause"), KeyError("odd")])
+
+    monkeypatch.setattr("syncer.engine.commands.run_command", bug)
+    result = CliRunner().invoke(main, ["sync", str(crashing)])
+    assert result.exit_code == 70
+    assert result.stderr.startswith("error: unexpected KeyError: 'odd'; the traceback is in ")
+
+
+@pytest.mark.parametrize(
+    ("error", "line", "code"),
+    [
+        (ConfigError("a setting is wrong"), "error: a setting is wrong", 2),
+        (ExceptionGroup("g", [StateError("lease lost"), ConfigError("bad")]), "error: bad", 2),
+        (ExceptionGroup("g", [ExceptionGroup("inner", [StateError("lost")])]), "error: lost", 5),
+    ],
+    ids=["bare", "group-prefers-config", "nested-group"],
+)
+def test_a_syncer_error_no_command_caught_is_its_message_and_code_not_a_bug(
+    crashing: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, line: str, code: int
+) -> None:
+    def failing(*args: object, **kwargs: object) -> int:
+        raise error
+
+    monkeypatch.setattr("syncer.engine.commands.run_command", failing)
+    result = CliRunner().invoke(main, ["migrate", str(crashing)])
+    assert result.exit_code == code
+    assert result.stderr.splitlines() == [line]
+    assert not (crashing.parent / ".syncer" / "logs").exists()
+
+
+def test_an_interrupt_is_not_reported_as_a_bug(
+    crashing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("syncer.engine.commands.run_command", interrupted)
+    result = CliRunner().invoke(main, ["migrate", str(crashing)])
+    assert result.exit_code == 1  # click's own "Aborted!"
+    assert "unexpected" not in result.output
+    assert not (crashing.parent / ".syncer" / "logs").exists()

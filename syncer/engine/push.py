@@ -23,9 +23,11 @@ from typing import Any
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from syncer.engine.failures import item_failure
 from syncer.engine.plan import pushed_json
 from syncer.engine.progress import RunProgress
 from syncer.engine.records_json import record_from_json
+from syncer.engine.stopping import Stop
 from syncer.errors import AuthenticationError, VendorError
 from syncer.records import Blob, ImageRecord, ItemResult, TargetItem
 from syncer.state import LinkRow, OpRow, StateStore
@@ -59,6 +61,7 @@ class Pusher:
         summary: Any,
         progress: RunProgress,
         blob_for: BlobSource,
+        stop: Stop | None = None,
     ) -> None:
         self.lane = lane
         self.job = job
@@ -66,18 +69,24 @@ class Pusher:
         self.summary = summary
         self.progress = progress
         self.blob_for = blob_for
+        self.stop = stop or Stop()
         self.batch_size = max(1, int(lane.client.capabilities.batch_size))
 
     async def run(self) -> None:
-        """Drain the stream until the engine closes it; an AuthenticationError ends the run."""
+        """Drain the stream until the engine closes it or the run is stopped (see
+        :mod:`syncer.engine.stopping`); an AuthenticationError ends the run."""
         # A semaphore, not a CapacityLimiter: the dispatcher takes the slot and the worker frees
         # it, so no more ops leave the stream than can run (backpressure to the lister).
         slots = anyio.Semaphore(max(1, self.lane.config.concurrency))
-        async with anyio.create_task_group() as group, self.lane.receive:
-            async for first in self.lane.receive:
-                for ops in _by_request(self._waiting(first)):
-                    await slots.acquire()
-                    group.start_soon(self._apply_and_release, ops, slots)
+        # A stop: no op leaves the stream (those left stay planned or sent in the journal); the
+        # requests in flight get the grace, and one cut off stays sent (the next run finds it).
+        with self.stop.after_grace():
+            async with anyio.create_task_group() as group, self.lane.receive:
+                with self.stop.at_once():
+                    async for first in self.lane.receive:
+                        for ops in _by_request(self._waiting(first)):
+                            await slots.acquire()
+                            group.start_soon(self._apply_and_release, ops, slots)
 
     def _waiting(self, first: OpRow) -> list[OpRow]:
         """``first`` and the ops already waiting behind it, up to a batch."""
@@ -219,9 +228,13 @@ class Pusher:
     # -- outcomes --------------------------------------------------------------------------------
 
     async def _failed(self, op: OpRow, exc: VendorError) -> None:
+        """The op failed: its error (stored, and in the run's output) names the target, the
+        source key and the file name, whatever failed (the bytes, a conversion, the vendor)."""
+        record = op.payload.get("record") or {}
+        error = item_failure(exc, self.lane.name, op.key, record.get("filename"))
         self.summary.failed[f"{self.lane.name}.{op.action}"] += 1
-        self.summary.errors.append(str(exc))
-        await self.store.mark_failed(op.id, str(exc), retryable=exc.transient)
+        self.summary.errors.append(error)
+        await self.store.mark_failed(op.id, error, retryable=exc.transient)
         self.progress.finished(self.lane.name, ok=False)
 
     async def _done(self, op: OpRow, item: TargetItem | None) -> None:

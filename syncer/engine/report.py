@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from syncer.engine.failures import printable, shown
 from syncer.engine.run import RunSummary
-from syncer.state import RunRow
+from syncer.state import OpRow, RunRow
+
+#: Failed items ``syncer status JOB`` lists (the rest are counted).
+FAILED_SHOWN = 20
 
 
 def summary_text(summary: RunSummary, job: str, mode: str) -> str:
@@ -31,6 +35,11 @@ def summary_text(summary: RunSummary, job: str, mode: str) -> str:
         lines.append(
             "  note: the source changed while it was listed, so nothing was deleted for being "
             "absent; the next full listing sweeps"
+        )
+    if summary.interrupted_by:
+        lines.append(
+            f"  note: stopped by {summary.interrupted_by}; what finished is committed, and the "
+            "next run resumes what was left"
         )
     for error in summary.errors[:10]:
         lines.append(f"  error: {error}")
@@ -69,4 +78,25 @@ def runs_text(runs: list[RunRow], failed: dict[str, int]) -> str:
     for job, count in failed.items():
         if count:
             lines.append(f"{job}: {count} failed operation(s); `syncer retry` re-attempts them")
+    return "\n".join(lines)
+
+
+def failed_items_text(ops: list[OpRow], total: int) -> str:
+    """The failed items of a job, each with its target, key, file name, attempts and message
+    (the first ``len(ops)`` of ``total``); empty when none failed."""
+    if not total:
+        return ""
+    lines = ["failed items (target, action, key, file, attempts, kind; then the message):"]
+    for op in ops:
+        record = op.payload.get("record") or {}
+        filename = record.get("filename")
+        kind = "retryable" if op.state == "failed_retryable" else "terminal"
+        lines.append(
+            f"  {op.target}  {op.action} key {shown(op.key)}  "
+            f"file {shown(filename) if isinstance(filename, str) else '-'}  "
+            f"attempts {op.attempts}  {kind}"
+        )
+        lines.append(f"    {printable(op.error or 'no message was kept')}")
+    if total > len(ops):
+        lines.append(f"  and {total - len(ops)} more")
     return "\n".join(lines)

@@ -25,6 +25,7 @@ import aiohttp
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from syncer.engine.failures import item_failure
 from syncer.engine.mapping import map_record
 from syncer.engine.plan import (
     PENDING,
@@ -43,6 +44,7 @@ from syncer.engine.plan import (
 from syncer.engine.progress import NoProgress, RunProgress
 from syncer.engine.push import Pusher, TargetLane
 from syncer.engine.records_json import record_digest, record_from_json, record_to_json
+from syncer.engine.stopping import Stop
 from syncer.errors import AuthenticationError, VendorError
 from syncer.http import Lane
 from syncer.records import Blob, Cursor, ImageRecord, Page
@@ -98,9 +100,13 @@ class RunSummary:
     shifted: bool = False
     errors: list[str] = field(default_factory=list)
     plan: list[Planned] = field(default_factory=list)
+    #: The signal that stopped the run (``SIGTERM``, ``SIGINT``), or empty.
+    interrupted_by: str = ""
 
     @property
     def status(self) -> str:
+        if self.interrupted_by:
+            return "interrupted"
         if self.guard:
             return "stopped"
         return "partial" if sum(self.failed.values()) or self.errors else "succeeded"
@@ -117,6 +123,7 @@ class RunSummary:
             "guard": self.guard,
             "shifted": self.shifted,
             "errors": self.errors[:20],
+            "interrupted_by": self.interrupted_by,
         }
 
 
@@ -192,10 +199,16 @@ class JobRun:
         progress: RunProgress | None = None,
         *,
         full: bool = False,
+        restart_listing: bool = False,
+        stop: Stop | None = None,
     ) -> None:
         self.progress: RunProgress = progress or NoProgress()
+        #: SIGTERM/SIGINT: stop listing and dispatching at once, give pushes in flight a grace.
+        self.stop = stop or Stop()
         #: ``sync --full``: list everything and sweep, even when an incremental listing is due.
         self.full = full
+        #: ``--restart-listing``: list from the start, whatever cursor the state keeps.
+        self.restart_listing = restart_listing
         self.job = job
         self.store = store
         self.spool = spool
@@ -212,9 +225,12 @@ class JobRun:
         self.recent = RecentKeys(RECENT_KEYS)
 
     async def run(self) -> RunSummary:
-        await self._check_targets()
-        if self.mode is Mode.PLAN:
-            await self._list(await self._choose_listing(), commit=False)
+        with self.stop.at_once():
+            await self._check_targets()
+            if self.mode is Mode.PLAN:
+                await self._list(await self._choose_listing(), commit=False)
+        if self.mode is Mode.PLAN or self.stop.requested:  # a plan, or stopped before a run
+            self.summary.interrupted_by = self.stop.name
             return self.summary
         run = await self.store.start_run(self.job.name, self.mode.value)
         self.summary.run_id = run.id
@@ -224,6 +240,7 @@ class JobRun:
                 lease.start_soon(self._keep_lease, run.id)
                 await self._work()
                 lease.cancel_scope.cancel()
+            self.summary.interrupted_by = self.stop.name
             status = self.summary.status
         finally:
             for lane in self.targets.values():  # a failed run leaves streams open otherwise
@@ -234,18 +251,24 @@ class JobRun:
         return self.summary
 
     async def _work(self) -> None:
-        """Open ops first, then the listing and the sweep; returns when every pusher is done."""
+        """Open ops first, then the listing and the sweep; returns when every pusher is done.
+        A stop ends the feeding at once (ops journalled but not handed over stay ``planned``)."""
         async with anyio.create_task_group() as group:
             self._open_lanes(group)
-            if self.mode is Mode.RETRY:
-                await self.store.requeue_failed(self.job.name)
-            await self._resume_open_ops()
-            if self.mode is not Mode.RETRY:
-                listing = await self._choose_listing()
-                await self._list(listing, commit=True)
-                await self._sweep(listing)
+            with self.stop.at_once():
+                await self._feed()
             for lane in self.targets.values():
                 await lane.send.aclose()
+
+    async def _feed(self) -> None:
+        """Hand the pushers their ops: open ones first, then the listing's and the sweep's."""
+        if self.mode is Mode.RETRY:
+            await self.store.requeue_failed(self.job.name)
+        await self._resume_open_ops()
+        if self.mode is not Mode.RETRY:
+            listing = await self._choose_listing()
+            await self._list(listing, commit=True)
+            await self._sweep(listing)
 
     async def _keep_lease(self, run_id: int) -> None:
         """Heartbeats while the run works, so that a long push with no page to commit (or a
@@ -289,6 +312,7 @@ class JobRun:
                 summary=self.summary,
                 progress=self.progress,
                 blob_for=self._blob_for,
+                stop=self.stop,
             )
             group.start_soon(pusher.run)
 
@@ -297,9 +321,9 @@ class JobRun:
     async def _choose_listing(self) -> Listing:
         """Resume an unfinished listing; else, for a sync whose source keeps a watermark and
         whose last full sweep is younger than ``schedule.full_every``, list what changed since;
-        else list everything."""
+        else (and always for ``restart_listing``) list everything."""
         saved = await self.store.cursor(self.job.name, self.source_name)
-        if saved is None:
+        if saved is None or self.restart_listing:
             return Listing(None)
         if not saved.complete and self.mode is not Mode.PLAN:
             return Listing(saved.cursor, incremental=saved.incremental, resumed=True)
@@ -420,8 +444,9 @@ class JobRun:
         except AuthenticationError:
             raise
         except VendorError as exc:  # this item only: it is skipped, the run goes on
-            self.summary.errors.append(str(exc))
-            return replace(record, extra={**record.extra, UNREADABLE: str(exc)})
+            error = item_failure(exc, None, record.key, record.filename)
+            self.summary.errors.append(error)
+            return replace(record, extra={**record.extra, UNREADABLE: error})
         return record.with_bytes(blob.sha256, blob.size, blob.mime)
 
     async def _download(self, record: ImageRecord) -> Blob:
@@ -524,6 +549,9 @@ class JobRun:
                 incremental=listing.incremental,
             )
             await self._dispatch(opened)
+        if not listing.incremental and (self.summary.guard or not by_absence):
+            # A full sweep was due or asked for and did not happen: the next sync is full.
+            await self.store.mark_unswept(self.job.name, self.source_name)
         if self.summary.guard:
             return
         if keys:
@@ -739,7 +767,22 @@ async def run_job(
     session: aiohttp.ClientSession,
     progress: RunProgress | None = None,
     full: bool = False,
+    restart_listing: bool = False,
+    stop: Stop | None = None,
 ) -> RunSummary:
     """Run ``job`` once in ``mode``, reporting to ``progress`` as it goes; ``full`` makes a
-    sync list everything and sweep even when an incremental listing is due."""
-    return await JobRun(job, store, spool, session, mode, progress, full=full).run()
+    sync list everything and sweep even when an incremental listing is due; ``restart_listing``
+    lists from the start, ignoring the saved cursor (an unfinished listing is not resumed);
+    ``stop`` (see :mod:`syncer.engine.stopping`) ends it early and cleanly."""
+    run = JobRun(
+        job,
+        store,
+        spool,
+        session,
+        mode,
+        progress,
+        full=full,
+        restart_listing=restart_listing,
+        stop=stop,
+    )
+    return await run.run()

@@ -28,6 +28,10 @@ _TOML_END = re.compile(r"\s*\(at end of document\)$")
 #: Resolved values shorter than this are not scrubbed from messages (they would mangle words);
 #: messages never quote a secret value themselves, scrubbing is a second line of defence.
 _MIN_SCRUB = 4
+_TOO_DEEP = (
+    "is nested too deeply to read (tables or arrays hundreds of levels inside each other); "
+    "a job file needs a few levels"
+)
 
 
 class JobFileError(ConfigError):
@@ -45,6 +49,13 @@ def load_job(path: Path, env: Mapping[str, str] = os.environ) -> Job:
     Raises :class:`JobFileError` naming the file, each bad key, what is wrong and what is
     allowed; relative paths in the file (``owners_csv``, ``spool_dir``) start at its directory.
     """
+    try:
+        return _load(path, env)
+    except RecursionError:  # tomllib, interpolation and validation all recurse into the tree
+        raise JobFileError(path, [Problem("", _TOO_DEEP)]) from None
+
+
+def _load(path: Path, env: Mapping[str, str]) -> Job:
     document = _read(path)
     resolved = interpolate(document, env)
     data = {"name": path.stem, **resolved.data}

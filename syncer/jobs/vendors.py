@@ -58,15 +58,17 @@ class BeProductConnection(Endpoint):
 
 class BeProductSource(BeProductConnection):
     """BeProduct as a source: ``folder_id`` scopes the listing, ``modified_since`` makes it
-    incremental, ``show_deleted`` lists tombstones (a direct delete signal)."""
+    incremental, ``show_deleted`` lists tombstones (a direct delete signal),
+    ``watermark_overlap`` sets the next incremental listing back (seconds, vendor's clock)."""
 
     vendor: Literal["beproduct"]
     folder_id: str | None = None
     modified_since: str | None = None
     show_deleted: bool = False
+    watermark_overlap: float = Field(default=beproduct.DEFAULT_OVERLAP, ge=0)
 
     def connection_kwargs(self) -> dict[str, Any]:
-        listing = ("folder_id", "modified_since", "show_deleted")
+        listing = ("folder_id", "modified_since", "show_deleted", "watermark_overlap")
         return {**super().connection_kwargs(), **{n: getattr(self, n) for n in listing}}
 
 

@@ -16,13 +16,15 @@ What a conversion keeps and drops:
 
 Errors are :class:`~syncer.spool.errors.BlobRejectedError` subclasses (skippable
 :class:`~syncer.errors.ValidationError`): the engine skips that item with the message, which
-names the sha256; no retry would decode a corrupt file.
+names the sha256 (the engine adds the target, key and file name: the spool knows none of them);
+no retry would decode a corrupt file. Messages never hold the spool's path.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import Final
@@ -55,6 +57,8 @@ _NATIVE_MODES: Final = {
 }
 #: Modes whose pixels are RGB colours (an sRGB/RGB ICC profile stays valid among them).
 _RGB_MODES: Final = frozenset({"RGB", "RGBA", "P"})
+#: The pixel count in Pillow's decompression bomb message.
+_BOMB_SIZE: Final = re.compile(r"Image size \((\d+) pixels\)")
 _DECODE_ERRORS: Final = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError)
 
 
@@ -216,14 +220,31 @@ def _decode(blob: Blob, max_pixels: int) -> tuple[Image.Image, str]:
             f"blob {blob.sha256} is no longer in the spool ({blob.path}): download it again"
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise _too_many_pixels(blob, max_pixels, str(error)) from error
+        declared = _BOMB_SIZE.search(str(error))  # Pillow's own limit, not ours: say only the size
+        detail = f"{declared[1]} pixels" if declared else str(error)
+        raise _too_many_pixels(blob, max_pixels, detail) from error
     except _DECODE_ERRORS as error:
-        raise UndecodableImageError(
+        raise _undecodable(blob, error) from error
+
+
+def _undecodable(blob: Blob, error: Exception) -> UndecodableImageError:
+    """Why ``blob`` could not be decoded, in words that name neither the spool's path nor
+    Pillow's internals (the engine names the item: target, key and file name)."""
+    if blob.size == 0:
+        reason = "the file is empty (0 bytes): the source holds no image bytes for it"
+    elif isinstance(error, UnidentifiedImageError):
+        reason = (
             f"the file is not an image syncer can decode ({blob.mime}, {blob.size} bytes): "
-            f"{error}; fix it at the source",
-            operation="convert",
-            item=blob.sha256,
-        ) from error
+            "its bytes are of no image type Pillow knows"
+        )
+    else:
+        detail = str(error).replace(str(blob.path), "the file")
+        reason = (
+            f"the file is not an image syncer can decode ({blob.mime}, {blob.size} bytes): {detail}"
+        )
+    return UndecodableImageError(
+        f"{reason}; fix it at the source", operation="convert", item=blob.sha256
+    )
 
 
 def _check_pixels(size: tuple[int, int], max_pixels: int, blob: Blob) -> None:

@@ -4,7 +4,7 @@ The engine uses :class:`StateStore` only; it never sees a session. The schema is
 changed by the Alembic migrations in ``syncer/state/migrations``, applied on open.
 """
 
-from syncer.state.engine import DEFAULT_URL, redact
+from syncer.state.engine import DEFAULT_URL, StateMissingError, redact
 from syncer.state.rows import (
     BlobRow,
     CursorRow,
@@ -31,6 +31,7 @@ __all__ = [
     "OpRow",
     "OpeningStore",
     "RunRow",
+    "StateMissingError",
     "StateStore",
     "redact",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,28 @@ def resolve_url(url: str | None) -> URL:
         ) from None
     driver = ASYNC_DRIVERS.get(parsed.drivername)
     return parsed.set(drivername=driver) if driver else parsed
+
+
+class StateMissingError(StateError):
+    """A read-only command was pointed at a state store that does not exist (a mistyped
+    ``--state`` or ``state`` key, or a job that never ran): nothing was created there."""
+
+
+def missing_message(where: str) -> str:
+    """What a user reads when there is no state at ``where`` (a path or a redacted URL)."""
+    return (
+        f"no state at {where}; check --state or the job's state key (a migrate or sync creates it)"
+    )
+
+
+def check_exists(url: URL) -> None:
+    """Raise :class:`StateMissingError` when ``url`` names an SQLite file that does not exist
+    (opening it would create it, and its directory); other URLs are checked once connected."""
+    database = url.database or ""
+    if is_sqlite_file(url) and not database.startswith("file:"):
+        path = Path(database)
+        if not path.is_file():
+            raise StateMissingError(missing_message(os.path.abspath(path)))
 
 
 def is_sqlite_file(url: URL) -> bool:

@@ -143,10 +143,16 @@ class Journal:
             query = query.where(ops.c.target == target)
         return await self._ops(query.order_by(ops.c.id).limit(limit))
 
-    async def failed_ops(self, job: str) -> list[OpRow]:
-        """Ops of ``job`` that failed, retryable or not, oldest first."""
+    async def failed_ops(self, job: str, limit: int | None = None) -> list[OpRow]:
+        """Ops of ``job`` that failed, retryable or not, oldest first (the first ``limit``)."""
         query = sa.select(ops).where(ops.c.job == job, ops.c.state.in_(FAILED))
-        return await self._ops(query.order_by(ops.c.id))
+        return await self._ops(query.order_by(ops.c.id).limit(limit))
+
+    async def count_failed(self, job: str) -> int:
+        """How many ops of ``job`` failed, retryable or not."""
+        query = sa.select(sa.func.count()).where(ops.c.job == job, ops.c.state.in_(FAILED))
+        async with self._read() as conn:
+            return int((await conn.execute(query)).scalar_one())
 
     async def _ops(self, query: sa.Select[Any]) -> list[OpRow]:
         async with self._read() as conn:

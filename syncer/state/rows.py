@@ -57,7 +57,8 @@ class CursorRow:
     updated_at: str
     #: The listing started from a watermark (an incremental sync), not from the beginning.
     incremental: bool = False
-    #: When a complete full listing was last swept for deletes (None: never).
+    #: When a complete full listing was last swept for deletes (None: never, or the last full
+    #: listing ended without its sweep, so the next sync is full).
     swept_at: str | None = None
 
 

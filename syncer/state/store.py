@@ -94,23 +94,31 @@ class StateStore(Journal):
         *,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         clock: Clock = _utcnow,
+        create: bool = True,
     ) -> OpeningStore:
         """Open (and migrate to the newest schema) the store at ``url``.
 
         ``url`` defaults to SQLite at ``.syncer/state.db``; ``sqlite://`` and ``postgresql://``
         get the async drivers. ``lease_seconds`` is how long a silent run keeps its job's
         lease. Raises StateError naming the URL (password hidden) when it cannot be used.
+        ``create=False`` is for read-only commands: a store that does not exist yet (an SQLite
+        file that is not there, a database without syncer's tables) raises
+        :class:`~syncer.state.engine.StateMissingError` instead of being created.
         """
 
         async def opener() -> StateStore:
-            return await cls._open(url, lease_seconds, clock)
+            return await cls._open(url, lease_seconds, clock, create)
 
         return OpeningStore(opener)
 
     @classmethod
-    async def _open(cls, url: str | None, lease_seconds: float, clock: Clock) -> StateStore:
+    async def _open(
+        cls, url: str | None, lease_seconds: float, clock: Clock, create: bool = True
+    ) -> StateStore:
         resolved = engine.resolve_url(url)
         where = engine.redact(resolved)
+        if not create:
+            engine.check_exists(resolved)
         try:
             db = engine.create_engine(resolved)
         except ModuleNotFoundError as exc:
@@ -125,7 +133,7 @@ class StateStore(Journal):
             async with db.connect() as conn:
                 await conn.execution_options(**{engine.WRITE: True})
                 async with conn.begin():
-                    await conn.run_sync(_migrate, where)
+                    await conn.run_sync(_migrate, where, create)
         except StateError:
             await db.dispose()
             raise
@@ -328,6 +336,13 @@ class StateStore(Journal):
         async with self._write() as conn:
             await conn.execute(cursors.update().where(match).values(swept_at=self._now()))
 
+    async def mark_unswept(self, job: str, source: str) -> None:
+        """Record that a full listing of ``source`` ended without its sweep (resumed, shifted
+        or stopped by a guard): the next sync lists everything again, whatever ``full_every``."""
+        match = sa.and_(cursors.c.job == job, cursors.c.source == source)
+        async with self._write() as conn:
+            await conn.execute(cursors.update().where(match).values(swept_at=None))
+
     def now(self) -> datetime:
         """The store's clock (UTC), which stamps runs, cursors and sweeps."""
         return self._now()
@@ -475,10 +490,13 @@ async def _links(
     return found
 
 
-def _migrate(conn: sa.Connection, where: str) -> None:
-    """Upgrade to head, one process at a time on PostgreSQL (the lock ends with the transaction)."""
+def _migrate(conn: sa.Connection, where: str, create: bool = True) -> None:
+    """Upgrade to head, one process at a time on PostgreSQL (the lock ends with the
+    transaction); without ``create``, a database syncer never wrote is left untouched."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    if not create and migrate.current_revision(conn) is None:
+        raise engine.StateMissingError(engine.missing_message(where))
     migrate.upgrade(conn, where)
 
 

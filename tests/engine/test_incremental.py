@@ -6,13 +6,14 @@ everything on every sync."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import anyio
 import pytest
 
 from syncer.engine.run import Mode, run_job
@@ -85,10 +86,10 @@ class World:
         return len(list(self.partium.store.iter_images()))
 
 
-def make_world(show_deleted: bool) -> Callable[[Path], Any]:
+def make_world(show_deleted: bool, seeded: int = SEEDED) -> Callable[[Path], Any]:
     async def world(tmp_path: Path) -> AsyncIterator[World]:
         beproduct, partium = BeProductEmulator(), PartiumEmulator()
-        beproduct.seed(SEEDED, 2, seed_value=5)
+        beproduct.seed(seeded, 2, seed_value=5)
         partium.seed(0, 1)
         clock = Clock()
         text = JOB.replace("SHOW_DELETED", str(show_deleted).lower())
@@ -101,6 +102,7 @@ def make_world(show_deleted: bool) -> Callable[[Path], Any]:
 
 world = pytest.fixture(make_world(show_deleted=False), name="world")
 tombstones = pytest.fixture(make_world(show_deleted=True), name="tombstones")
+catalog = pytest.fixture(make_world(show_deleted=False, seeded=60), name="catalog")
 
 
 async def test_a_sync_after_a_migration_lists_only_what_changed(world: World) -> None:
@@ -273,3 +275,113 @@ async def test_a_listing_the_source_shifted_under_deletes_nothing_by_absence(
     assert (after.listing, after.shifted) == ("full", False)
     assert after.done["partium.delete"] == 1
     assert world.target_count() == SEEDED - 1
+
+
+class Stopped(Exception):
+    """Stands for a kill: the run ends where it is, its committed pages kept."""
+
+
+class AfterPage:
+    """The real source; once page ``number`` was handed on (before the next is asked for),
+    ``then()`` runs: a user's edits at the source, or a stop."""
+
+    def __init__(self, real: Any, number: int, then: Callable[[], Awaitable[None]]) -> None:
+        self.real, self.number, self.then = real, number, then
+        self.vendor, self.capabilities = real.vendor, real.capabilities
+
+    def open(self, record: Any) -> Any:
+        return self.real.open(record)
+
+    async def pages(self, cursor: Any = None) -> Any:
+        count = 0
+        async for page in self.real.pages(cursor):
+            yield page
+            count += 1
+            if count == self.number:
+                await self.then()
+
+
+async def target_sha(world: World, image: Any) -> str:
+    """The sha256 of the bytes the target holds for source header ``image``."""
+    link = (await world.store.links(world.job.name, "partium", [image.id]))[image.id]
+    target = world.partium.store.image(link.target_id)
+    assert target is not None
+    return target.sha256
+
+
+def new_bytes(seed: int) -> bytes:
+    return generate(random.Random(seed), ("png",)).data
+
+
+def add_one(world: World, beside: Any) -> None:
+    """A user adds a header in the folder of ``beside``."""
+    world.beproduct.admin_add(
+        world.beproduct.store.owners[beside.owner], "new.png", new_bytes(8), {}
+    )
+
+
+async def test_a_header_edited_during_a_listing_is_seen_by_the_next_sync(world: World) -> None:
+    """The listing pages in creation order: a header edited after its page was read, while a
+    header added later shows a newer stamp, is older than the latest stamp the listing saw."""
+    from syncer.engine.run import JobRun
+
+    first = world.live_source()[0]
+
+    async def edit_then_add() -> None:
+        world.beproduct.admin_edit(first, {}, new_bytes(4))
+        add_one(world, first)
+
+    run = JobRun(world.job, world.store, world.spool, world.session, Mode.MIGRATE)
+    run.source = AfterPage(run.source, 1, edit_then_add)
+    migrated = await run.run()
+    assert migrated.done["partium.create"] == SEEDED + 1
+    before = await target_sha(world, first)
+
+    summary = await world.run(Mode.SYNC)
+    assert summary.listing == "incremental"
+    assert summary.done["partium.replace"] == 1
+    assert await target_sha(world, first) != before
+
+
+async def test_a_stopped_full_sync_then_syncs_lose_no_change_and_no_deletion(
+    catalog: World,
+) -> None:
+    """The issue's reproduction: 60 headers, ``sync --full`` stopped after 3 pages, then the
+    first header gets new bytes, one header is added and one deleted, and three syncs run."""
+    from syncer.engine.run import JobRun
+
+    world = catalog
+    await world.run(Mode.MIGRATE)
+    first, doomed = world.live_source()[0], world.live_source()[30]
+    before = await target_sha(world, first)
+
+    run = JobRun(world.job, world.store, world.spool, world.session, Mode.SYNC, full=True)
+
+    async def stop() -> None:
+        while True:  # until this run committed the third page's cursor
+            saved = await world.store.cursor(world.job.name, "beproduct")
+            assert saved is not None
+            if saved.run_id == run.summary.run_id and saved.cursor["paging"]["page"] >= 3:
+                raise Stopped
+            await anyio.sleep(0.01)
+
+    run.source = AfterPage(run.source, 3, stop)
+    try:
+        await run.run()
+    except* Stopped:
+        pass
+    saved = await world.store.cursor(world.job.name, "beproduct")
+    assert saved is not None
+    assert not saved.complete
+
+    world.beproduct.admin_edit(first, {}, new_bytes(4))
+    add_one(world, first)
+    world.beproduct.admin_delete(doomed)
+    kinds = [(await world.run(Mode.SYNC)).listing for _ in range(3)]
+
+    # The resumed listing sweeps nothing by absence, so the next one lists in full and does.
+    assert kinds == ["resumed", "full", "incremental"]
+    assert await target_sha(world, first) != before
+    assert world.target_count() == 60  # one added, one deleted
+    link = await world.store.links(world.job.name, "partium", [doomed.id])
+    assert doomed.id not in link

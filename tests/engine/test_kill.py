@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -68,22 +69,35 @@ def emulators() -> Iterator[tuple[PartiumEmulator, SpiffyEmulator, dict[str, str
         yield partium, spiffy, {"PARTIUM_URL": p_url, "SPIFFY_URL": s_url}
 
 
-def start(job: Path, cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start(
+    job: Path,
+    cwd: Path,
+    env: dict[str, str],
+    *options: str,
+    command: str = "migrate",
+    stdout: int | IO[bytes] = subprocess.DEVNULL,
+    stderr: int | IO[bytes] = subprocess.DEVNULL,
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "syncer", "migrate", str(job)],
+        [sys.executable, "-m", "syncer", command, str(job), *options],
         cwd=cwd,
         env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=stderr,
     )
 
 
-def kill_when(process: subprocess.Popen[bytes], ready: Callable[[], bool]) -> None:
+def wait_for(process: subprocess.Popen[bytes], ready: Callable[[], bool]) -> None:
+    """Returns when ``ready()``, which must come while ``process`` runs, within a minute."""
     deadline = time.monotonic() + 60
     while not ready():
         assert process.poll() is None, "the run finished before the moment came"
         assert time.monotonic() < deadline, "the moment never came"
         time.sleep(0.01)
+
+
+def kill_when(process: subprocess.Popen[bytes], ready: Callable[[], bool]) -> None:
+    wait_for(process, ready)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
 

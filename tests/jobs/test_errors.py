@@ -277,3 +277,22 @@ def test_several_problems_are_reported_one_per_line(fail: Failure) -> None:
     lines = _lines(error)
     assert len(lines) == 4
     assert all(line.startswith(f"{error.path}: ") for line in lines)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 3000 + "]" * 3000,  # tomllib recurses into arrays ...
+        "x = " + "{a = " * 3000 + "1" + "}" * 3000,  # ... and inline tables
+        "[" + ".".join(["a"] * 3000) + "]\nb = 1",  # parsed flat, then interpolated recursively
+    ],
+    ids=["arrays", "inline-tables", "dotted-table"],
+)
+def test_a_file_nested_thousands_deep_is_a_config_error_naming_it(
+    tmp_path: Path, fail: Failure, text: str
+) -> None:
+    error = fail(text)
+    assert str(error) == (
+        f"{tmp_path / 'job.toml'}: is nested too deeply to read (tables or arrays hundreds of "
+        "levels inside each other); a job file needs a few levels"
+    )

@@ -2,12 +2,14 @@
 
 PostgreSQL gets one fresh database per test session, dropped afterwards, and its tables are
 emptied before each test; tests that need an empty database get one of their own. When the
-server is not reachable the PostgreSQL half skips, saying so.
+server is not reachable the PostgreSQL half skips, saying so, unless ``SYNCER_REQUIRE_POSTGRES=1``
+(set by ``.ci/run``): then it fails, so that CI never passes without having run it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import uuid
@@ -55,6 +57,16 @@ def pg_unreachable() -> str | None:
         return f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT} ({exc})"
 
 
+def skip_without_pg() -> None:
+    """Skip (or, when ``SYNCER_REQUIRE_POSTGRES=1``, fail) a test when PostgreSQL is down."""
+    reason = pg_unreachable()
+    if reason is None:
+        return
+    if os.environ.get("SYNCER_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"{reason}; SYNCER_REQUIRE_POSTGRES=1 requires it", pytrace=False)
+    pytest.skip(reason)
+
+
 async def pg_admin(statement: str) -> None:
     conn = await asyncpg.connect(PG_ADMIN)
     try:
@@ -76,9 +88,7 @@ def drop_pg_database(name: str) -> None:
 
 @pytest.fixture(scope="session")
 def pg_session_url() -> Iterator[str]:
-    reason = pg_unreachable()
-    if reason:
-        pytest.skip(reason)
+    skip_without_pg()
     name, url = create_pg_database()
     yield url
     drop_pg_database(name)
@@ -117,9 +127,7 @@ def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/fresh/state.db"
         return
-    reason = pg_unreachable()
-    if reason:
-        pytest.skip(reason)
+    skip_without_pg()
     name, url = create_pg_database()
     yield url
     drop_pg_database(name)

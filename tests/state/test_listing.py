@@ -200,6 +200,16 @@ async def test_mark_swept_stamps_the_cursor_and_later_pages_keep_it(store: State
     assert (later.cursor, later.swept_at, later.incremental) == ({"w": 2}, swept.swept_at, False)
 
 
+async def test_mark_unswept_forgets_the_last_sweep(store: StateStore) -> None:
+    run = await store.start_run("shop", "sync")
+    await page(store, run, [item("k1")], complete=True)
+    await store.mark_swept("shop", "src")
+    await store.mark_unswept("shop", "src")
+    cursor = await store.cursor("shop", "src")
+    assert cursor is not None
+    assert (cursor.complete, cursor.swept_at) == (True, None)
+
+
 async def test_item_states_give_what_a_listing_needs_without_the_record(
     store: StateStore,
 ) -> None:

@@ -243,3 +243,23 @@ async def test_downgrade_to_0005_keeps_links(fresh_url: str) -> None:
     assert await db_scalar(fresh_url, "SELECT version_num FROM alembic_version") == "0005"
     async with StateStore.open(fresh_url) as store:  # and up again
         assert set(await store.links("j", "t", ["k1", "k2"])) == {"k1", "k2"}
+
+
+async def test_opening_without_create_refuses_a_store_that_does_not_exist_and_creates_nothing(
+    fresh_url: str,
+) -> None:
+    from syncer.state import StateMissingError
+
+    with pytest.raises(StateMissingError, match=r"^no state at .*check --state") as caught:
+        await StateStore.open(fresh_url, create=False)
+    if fresh_url.startswith("sqlite"):
+        path = Path(fresh_url.removeprefix("sqlite+aiosqlite:///"))
+        assert str(path) in str(caught.value)
+        assert not path.parent.exists()  # neither the file nor its directory
+    else:
+        assert redact(fresh_url) in str(caught.value)
+        assert await db_scalar(fresh_url, "SELECT to_regclass('alembic_version')") is None
+    async with StateStore.open(fresh_url):  # migrate and sync create it
+        pass
+    async with StateStore.open(fresh_url, create=False) as store:  # and then it opens
+        assert await store.runs() == []

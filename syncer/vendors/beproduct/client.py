@@ -4,7 +4,8 @@ The vendor's traps and how they are met:
 
 * **Paging** (:meth:`BeProductClient.pages`): 0-based ``pageNumber`` + ``total``, ending on
   ``total`` *or* an empty page (the SDK loops forever when ``total`` overstates); the JSON cursor
-  carries the query, the paginator and a ``modifiedAt`` watermark (:mod:`.listing`).
+  carries the query, the paginator and the watermark of the next listing: the vendor's
+  clock (``Date``) when the first page was answered, less ``watermark_overlap`` (:mod:`.listing`).
 * **Two-stage writes** (:meth:`BeProductClient.create`): create the header, upload the file
   (multipart body rebuilt and streamed from the spool on every attempt, :mod:`.upload_body`),
   poll the processing status until ``finished``, read the header back. The upload id is in
@@ -24,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -31,7 +33,7 @@ from syncer.errors import NotFoundError, RepeatedCursorError, VendorError
 from syncer.paging import RepeatedCursor
 from syncer.records import Blob, Cursor, ImageRecord, Page, TargetItem
 from syncer.vendors.beproduct.api import BeProductApi
-from syncer.vendors.beproduct.listing import ListingQuery, ListingState
+from syncer.vendors.beproduct.listing import ListingQuery, ListingState, vendor_time
 from syncer.vendors.beproduct.mapping import (
     MappingError,
     create_fields,
@@ -86,12 +88,18 @@ class BeProductClient(BeProductApi, OneByOneBatches):
         """The listing the settings ask for, before its first page."""
         s = self.settings
         query = ListingQuery(s.folder_id, s.modified_since, s.show_deleted)
-        return ListingState.start(query, s.page_size)
+        return ListingState.start(query, s.page_size, s.watermark_overlap)
+
+    def resume_listing(self, cursor: Cursor) -> ListingState:
+        """The listing a saved cursor continues (its watermark kept as it was saved)."""
+        return ListingState.from_cursor(
+            cursor, self.settings.folder_id, self.settings.watermark_overlap
+        )
 
     def next_sync_cursor(self, cursor: Cursor) -> Cursor:
         """From the last cursor of a finished listing, the cursor of the next incremental one:
-        every header modified at or after the latest ``modifiedAt`` that listing saw."""
-        return ListingState.from_cursor(cursor, self.settings.folder_id).next_sync().to_cursor()
+        every header modified at or after that listing's watermark (fixed when it started)."""
+        return self.resume_listing(cursor).next_sync().to_cursor()
 
     async def pages(self, cursor: Cursor | None = None) -> AsyncIterator[Page]:
         """Pages of headers with an image (and tombstones with ``show_deleted``).
@@ -99,15 +107,12 @@ class BeProductClient(BeProductApi, OneByOneBatches):
         Headers without a finished upload have no bytes and are left out (the paging still
         counts them); a later upload moves their ``modifiedAt``, so a watermark sees them then.
         """
-        state = (
-            self.start_listing()
-            if cursor is None
-            else ListingState.from_cursor(cursor, self.settings.folder_id)
-        )
+        state = self.start_listing() if cursor is None else self.resume_listing(cursor)
         while not state.paginator.done:
-            headers, total = await self._list_page(state)
+            headers, total, answered_at = await self._list_page(state)
+            keys, stamps = [h["id"] for h in headers], [modified_at(h) for h in headers]
             try:
-                state.advance([h["id"] for h in headers], total, [modified_at(h) for h in headers])
+                state.advance(keys, total, stamps, answered_at)
             except RepeatedCursor as exc:
                 raise RepeatedCursorError(str(exc), vendor=VENDOR, operation="list") from None
             records = [self._record(h) for h in headers if has_image(h) or bool(h.get("isDeleted"))]
@@ -120,16 +125,20 @@ class BeProductClient(BeProductApi, OneByOneBatches):
         async with self.http.stream(url, operation="open", item=record.key) as chunks:
             yield chunks
 
-    async def _list_page(self, state: ListingState) -> tuple[list[dict[str, Any]], int]:
+    async def _list_page(
+        self, state: ListingState
+    ) -> tuple[list[dict[str, Any]], int, datetime | None]:
+        """One page of headers, the total, and the vendor's clock when it answered."""
         paging = state.paginator.request()
-        body = await self._json(
+        response = await self._request(
             "POST",
             "Image/Headers",
             operation="list",
             params=state.query.params(paging["page"], paging["size"]),
             json_body=state.query.body(),
         )
-        return self._result(body, "list")
+        headers, total = self._result(self.http.parse_json(response, "list", None), "list")
+        return headers, total, vendor_time(response.headers.get("Date"))
 
     async def _origin(self, key: str) -> str:
         origin = origin_of(await self._get_header(key, key))

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email.utils import formatdate
 from typing import Any
 
 from aiohttp import web
@@ -192,7 +193,10 @@ class BeProductEmulator(VendorEmulator):
         )
 
     def decorate(self, request: web.Request, response: web.StreamResponse) -> None:
-        """``X-RateLimit-*`` on every response (the minute window; exhausted on a 429)."""
+        """``X-RateLimit-*`` on every response (the minute window; exhausted on a 429), and
+        ``Date`` from :attr:`clock`, the clock that stamps ``modifiedAt`` (aiohttp's own would
+        disagree with the stamps whenever a test moves the clock)."""
+        response.headers["Date"] = formatdate(self.clock(), usegmt=True)
         minute = self.windows.states(self.limits())[0]
         remaining, reset = minute.remaining, minute.reset_at
         if response.status == 429:

@@ -16,6 +16,8 @@ TOKEN_PATH = "/ids/connect/token"
 MAX_BYTES = 50 * 1024 * 1024
 #: Headers per listing page (the vendor's guidance for bulk reads is 100-200).
 DEFAULT_PAGE_SIZE = 100
+#: Seconds the next listing's watermark is set back from the vendor's clock (:mod:`.listing`).
+DEFAULT_OVERLAP = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +28,9 @@ class BeProductSettings:
     defaults to the real identity server for the real API, else ``{base_url}/ids/connect/token``
     (where the emulator serves it). As a source, ``folder_id`` scopes the listing (None: every
     folder), ``modified_since`` lists only headers modified at or after a ``modifiedAt`` stamp
-    (incremental), ``show_deleted`` lists tombstones too (as ``deleted`` records).
+    (incremental), ``show_deleted`` lists tombstones too (as ``deleted`` records), and
+    ``watermark_overlap`` is how many seconds before a listing's start (on the vendor's clock)
+    the next incremental listing starts (:mod:`.listing`).
     ``poll_interval`` is the pause between processing-status polls (the vendor suggests 2-3 s)
     and ``processing_timeout`` how long an upload may stay unfinished before the write fails.
     """
@@ -41,6 +45,7 @@ class BeProductSettings:
     page_size: int = DEFAULT_PAGE_SIZE
     modified_since: str | None = None
     show_deleted: bool = False
+    watermark_overlap: float = DEFAULT_OVERLAP
     poll_interval: float = 2.0
     processing_timeout: float = 600.0
     request_timeout: float = 30.0
@@ -53,6 +58,10 @@ class BeProductSettings:
         for name in ("poll_interval", "processing_timeout", "request_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"beproduct.{name} must be above 0, got {getattr(self, name)}")
+        if self.watermark_overlap < 0:
+            raise ConfigError(
+                f"beproduct.watermark_overlap must be 0 or more, got {self.watermark_overlap}"
+            )
 
     @property
     def api_url(self) -> str:

@@ -149,12 +149,16 @@ class MoovClient(OneByOneBatches):
         if account not in accounts or not isinstance(paging, dict):
             raise ConfigError(
                 f"this Moov cursor is for account {account!r}, which is not among the "
-                f"configured moov.account_id / moov.more_account_ids {list(accounts)}"
+                f"configured moov.account_id / moov.more_account_ids {list(accounts)}; keep it, "
+                "or run again with --restart-listing to list from the start"
             )
         try:
             paginator = OffsetPaginator.from_json(paging)
         except TypeError as exc:
-            raise ConfigError(f"a damaged Moov cursor: {exc}") from None
+            raise ConfigError(
+                f"a damaged Moov cursor: {exc}; run again with --restart-listing to list from "
+                "the start"
+            ) from None
         return self._following(str(account), paginator)
 
     def _following(

@@ -184,13 +184,17 @@ class PartiumClient:
         if cursor is None:
             return KeysetPaginator(limit=self.settings.page_size)
         if not isinstance(cursor, dict) or not isinstance(cursor.get("paging"), dict):
-            raise ConfigError(f"not a Partium listing cursor: {cursor!r:.200}")
+            raise ConfigError(
+                f"not a Partium listing cursor: {cursor!r:.200}; run again with "
+                "--restart-listing to list from the start"
+            )
         scope = cursor.get("part_ids")
         wanted = None if self.settings.part_ids is None else list(self.settings.part_ids)
         if scope != wanted:
             raise ConfigError(
-                f"the saved Partium cursor lists part_ids {scope!r}, the settings {wanted!r}: "
-                "resume with the same partium.part_ids, or start the listing again"
+                f"the unfinished listing a stopped run left lists part_ids {scope!r}, the "
+                f"settings {wanted!r}: resume with the same partium.part_ids, or run again "
+                "with --restart-listing to list from the start"
             )
         paginator = KeysetPaginator.from_json(cursor["paging"])
         paginator.limit = self.settings.page_size

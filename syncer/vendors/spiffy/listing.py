@@ -65,12 +65,16 @@ class Listing:
         if cursor.get("format") != CURSOR_FORMAT or cursor.get("version") != CURSOR_VERSION:
             raise ConfigError(
                 f"not a Spiffy listing cursor (format {cursor.get('format')!r}, "
-                f"version {cursor.get('version')!r}); start the listing afresh"
+                f"version {cursor.get('version')!r}); run again with --restart-listing to list "
+                "from the start"
             )
         try:
             listing = cls._parse(cursor, tuple(kinds), limit)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigError(f"a broken Spiffy listing cursor ({exc!r}): {cursor!r}") from None
+            raise ConfigError(
+                f"a broken Spiffy listing cursor ({exc!r}): {cursor!r:.200}; run again with "
+                "--restart-listing to list from the start"
+            ) from None
         listing.settle()
         return listing
 
@@ -80,7 +84,8 @@ class Listing:
         if kind is not None and kind not in kinds:
             raise ConfigError(
                 f"the saved Spiffy cursor is listing {kind!r}, which spiffy.owner_kinds "
-                f"({', '.join(kinds)}) no longer includes; start the listing afresh"
+                f"({', '.join(kinds)}) no longer includes; run again with --restart-listing to "
+                "list from the start"
             )
         owner = cursor["owner"]
         images = cursor["images"]

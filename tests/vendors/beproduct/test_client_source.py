@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -40,6 +40,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
 
 async def test_listed_records_map_the_headers(rig: Rig) -> None:
     client = rig.client(page_size=5)
+    rig.emulator.clock = lambda: datetime(2026, 6, 1, 12, 0, 0, 900_000, tzinfo=UTC).timestamp()
     assert isinstance(client, Source)
     assert isinstance(client, Target)
     pages = await list_pages(client)
@@ -65,8 +66,8 @@ async def test_listed_records_map_the_headers(rig: Rig) -> None:
             None,
             False,
         )
-    newest = max(v["vendor"]["modifiedAt"] for v in catalog.values())
-    assert pages[-1].cursor["watermark"] == newest
+    # The vendor's Date (whole seconds) when the first page was answered, less 300 s.
+    assert pages[-1].cursor["watermark"] == "2026-06-01T11:55:00.000Z"
     assert json.loads(json.dumps(pages[-1].cursor)) == pages[-1].cursor
 
 
@@ -103,13 +104,18 @@ async def test_a_folder_scopes_the_listing_and_its_cursor(rig: Rig) -> None:
         await list_pages(rig.client(page_size=2), pages[0].cursor)
 
 
-async def test_the_watermark_lists_only_what_changed(rig: Rig) -> None:
-    client = rig.client(page_size=5)
-    final = (await list_pages(client))[-1].cursor
+async def test_the_next_listing_starts_where_this_one_started_less_the_overlap(rig: Rig) -> None:
+    client = rig.client(page_size=5, watermark_overlap=60)
+    start = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
     catalog = await rig.catalog()
-    last = max(catalog, key=lambda v: v["vendor"]["modifiedAt"])["id"]
-    edited = catalog[3]["id"]
-    rig.emulator.clock = lambda: datetime(2027, 1, 1, tzinfo=UTC).timestamp()
+    just_before, edited = rig.emulator.store.image(catalog[0]["id"]), catalog[3]["id"]
+    assert just_before is not None
+    rig.emulator.clock = lambda: (start - timedelta(seconds=30)).timestamp()
+    rig.emulator.admin_edit(just_before, {"description": "just before"}, None)
+    rig.emulator.clock = lambda: start.timestamp()
+    final = (await list_pages(client))[-1].cursor
+    assert final["watermark"] == "2026-06-01T11:59:00.000Z"
+    rig.emulator.clock = lambda: (start + timedelta(hours=1)).timestamp()
     image = rig.emulator.store.image(edited)
     assert image is not None
     rig.emulator.admin_edit(image, {"description": "changed in the UI"}, None)
@@ -117,8 +123,8 @@ async def test_the_watermark_lists_only_what_changed(rig: Rig) -> None:
     since = client.next_sync_cursor(final)
     assert since["since"] == final["watermark"]
     records = records_of(await list_pages(client, since))
-    # Gte: the header at the watermark itself comes again (a same-millisecond change is not lost)
-    assert {r.key for r in records} == {edited, last}
+    # The overlap lists again the header changed 30 s before the listing started.
+    assert {r.key for r in records} == {edited, just_before.id}
     assert next(r for r in records if r.key == edited).alt == "changed in the UI"
 
 

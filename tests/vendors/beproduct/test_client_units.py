@@ -13,7 +13,7 @@ from syncer.http import OAuthRefreshAuth
 from syncer.paging import RepeatedCursor
 from syncer.records import ImageRecord
 from syncer.vendors.beproduct.client_auth import beproduct_auth
-from syncer.vendors.beproduct.listing import ListingQuery, ListingState
+from syncer.vendors.beproduct.listing import ListingQuery, ListingState, vendor_time
 from syncer.vendors.beproduct.mapping import (
     MappingError,
     create_fields,
@@ -142,7 +142,7 @@ def test_the_cursor_round_trips_through_json() -> None:
     resumed = ListingState.from_cursor(cursor, FOLDER)
     assert resumed.query == state.query
     assert resumed.paginator.request() == {"page": 1, "size": 2}
-    assert resumed.watermark == "2026-01-03T00:00:00.000Z"
+    assert resumed.watermark == state.watermark == "2026-01-02T23:55:00.000Z"
     assert resumed.query.params(1, 2) == {
         "folderId": FOLDER,
         "pageSize": "2",
@@ -160,10 +160,57 @@ def test_the_next_sync_starts_at_the_watermark_from_page_zero() -> None:
     state = ListingState.start(ListingQuery(None), page_size=3)
     state.advance(["a"], 1, ["2026-02-01T00:00:00.000Z"])
     following = state.next_sync()
-    assert following.query.since == "2026-02-01T00:00:00.000Z"
+    assert following.query.since == "2026-01-31T23:55:00.000Z"  # the default 300 s overlap
     assert following.paginator.request() == {"page": 0, "size": 3}
     assert not following.paginator.done
     assert ListingQuery().params(0, 3)["folderId"] == ""
+
+
+def test_the_watermark_is_the_vendor_clock_at_the_first_page_less_the_overlap() -> None:
+    state = ListingState.start(ListingQuery(None), page_size=1, overlap=60)
+    answered = vendor_time("Tue, 01 Dec 2026 12:00:00 GMT")
+    state.advance(["old"], 3, ["2026-01-01T00:00:00.000Z"], answered)
+    assert state.watermark == "2026-12-01T11:59:00.000Z"
+    # Later pages with newer stamps, and a resume, leave it where the listing started.
+    state.advance(
+        ["new"], 3, ["2026-12-01T12:30:00.000Z"], vendor_time("Tue, 01 Dec 2026 13:00:00 GMT")
+    )
+    resumed = ListingState.from_cursor(json.loads(json.dumps(state.to_cursor())), None)
+    resumed.advance(["newer"], 3, ["2026-12-01T14:00:00.000Z"])
+    assert resumed.next_sync().query.since == "2026-12-01T11:59:00.000Z"
+
+
+def test_without_a_date_the_first_page_stamps_bound_the_watermark() -> None:
+    state = ListingState.start(ListingQuery(None, "2026-01-01T00:00:00.000Z"), 2, overlap=0)
+    state.advance(["a", "b"], 2, ["2026-03-01T00:00:00.000Z", None], vendor_time("garbage"))
+    assert state.watermark == "2026-03-01T00:00:00.000Z"
+    empty = ListingState.start(ListingQuery(None, "2026-01-01T00:00:00.000Z"), 2)
+    empty.advance([], 0, [], None)
+    assert empty.next_sync().query.since == "2026-01-01T00:00:00.000Z"  # nothing new known
+
+
+def test_a_shifted_listing_hands_on_its_own_since() -> None:
+    state = ListingState.start(ListingQuery(None, "2026-01-01T00:00:00.000Z"), 1, overlap=0)
+    state.advance(["a"], 3, [], vendor_time("Tue, 01 Dec 2026 12:00:00 GMT"))
+    state.advance(["c"], 2, [])  # total dropped: "b" moved into page 0, already read
+    assert state.paginator.shifted
+    assert state.next_sync().query.since == "2026-01-01T00:00:00.000Z"
+
+
+def test_a_version_1_cursor_resumes_with_its_since_as_the_watermark() -> None:
+    cursor = {
+        "vendor": "beproduct",
+        "version": 1,
+        "folder_id": None,
+        "since": "2026-01-01T00:00:00.000Z",
+        "show_deleted": False,
+        "watermark": "2026-06-01T00:00:00.000Z",  # the latest stamp seen: unsafe
+        "paging": {"scheme": "page_number", "size": 2, "page": 1, "done": True},
+    }
+    resumed = ListingState.from_cursor(cursor, None)
+    assert resumed.paginator.page == 1
+    assert resumed.next_sync().query.since == "2026-01-01T00:00:00.000Z"
+    assert resumed.to_cursor()["version"] == 2
 
 
 @pytest.mark.parametrize(
@@ -172,8 +219,9 @@ def test_the_next_sync_starts_at_the_watermark_from_page_zero() -> None:
         ({"vendor": "moov", "version": 1}, None),
         ({"vendor": "beproduct", "version": 99}, None),
         ({"vendor": "beproduct", "version": 1}, None),
-        ({"vendor": "beproduct", "version": 1, "folder_id": FOLDER, "paging": {}}, None),
-        ({"vendor": "beproduct", "version": 1, "paging": {"scheme": "offset"}}, None),
+        ({"vendor": "beproduct", "version": 2}, None),
+        ({"vendor": "beproduct", "version": 2, "folder_id": FOLDER, "paging": {}}, None),
+        ({"vendor": "beproduct", "version": 2, "paging": {"scheme": "offset"}}, None),
     ],
 )
 def test_a_foreign_cursor_is_refused(cursor: dict[str, Any], folder: str | None) -> None:

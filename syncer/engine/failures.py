@@ -1,0 +1,55 @@
+"""How the failure of one item is worded: which target, which source key, which file.
+
+A conversion, a download or a vendor refusal of one item fails its op; the op's stored error
+and the run's output must let a user find the item at the source without reading the spool.
+:func:`item_failure` words any :class:`~syncer.errors.VendorError` as vendor errors are
+(``vendor operation [item]: message (HTTP status)``), with the target and, as the item, the
+source key and file name. Names may hold anything (control characters, quotes, terminal
+escapes): they are shown as Python literals, bounded, and the whole text is one printable line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from syncer.errors import VendorError
+
+#: Longest key or file name shown in a message, in characters (the rest is elided).
+NAME_CHARS: Final = 120
+_SHA256: Final = re.compile(r"[0-9a-f]{64}")
+
+
+def item_failure(exc: VendorError, target: str | None, key: str, filename: str | None) -> str:
+    """``exc`` worded for the item it failed: ``target`` (None: every target), ``key`` and
+    ``filename`` at the source. What ``exc`` named as its item (a spool sha256, a vendor id)
+    goes to the end of the message. ``exc`` itself is left as it is (a batch shares one)."""
+    where = exc.vendor + (f" {exc.operation}" if exc.operation else "")
+    if target is not None:
+        where += f" for target {shown(target)}"
+    item = f"key {shown(key)}" + (f", file {shown(filename)}" if filename is not None else "")
+    status = f" (HTTP {exc.status})" if exc.status else ""
+    return printable(f"{where} [{item}]: {exc.message}{status}{_former_item(exc.item, key)}")
+
+
+def shown(name: str) -> str:
+    """``name`` as a quoted literal (control characters escaped), at most ``NAME_CHARS`` long."""
+    if len(name) <= NAME_CHARS:
+        return repr(name)
+    return f"{name[:NAME_CHARS]!r}… ({len(name)} characters)"
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character (newline, escape, bidi control) escaped,
+    so that one error is one line and cannot rewrite the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _former_item(item: str | None, key: str) -> str:
+    if not item or item == key:
+        return ""
+    if _SHA256.fullmatch(item):
+        return f" (spool blob {item})"
+    return f" (item {shown(item)})"
