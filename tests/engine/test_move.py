@@ -38,7 +38,8 @@ def second_owner(vendor: str, emulator: VendorEmulator, first: str) -> str:
 
 
 def move_at_source(vendor: str, source: VendorEmulator, image: StoredImage, owner: str) -> None:
-    """Move ``image`` to ``owner`` as a user of the source would."""
+    """Move ``image`` to ``owner`` at the source: Partium's admin edit of ``part_id``; BeProduct's
+    Image API has no move, so its catalog is edited directly (with a later ``modifiedAt``)."""
     if vendor == "partium":
         source.admin_edit(image, {"part_id": owner}, None)
         return
