@@ -210,7 +210,7 @@ async def populate_state(
     from dataclasses import replace
 
     from syncer.engine.mapping import map_record
-    from syncer.engine.plan import Action, plan_basis, plan_item
+    from syncer.engine.plan import Action, plan_basis, plan_item, pushed_json
     from syncer.engine.run import _item_row, _policy, _salt
     from syncer.state import LinkRow, convert
     from syncer.state.models import links
@@ -249,6 +249,7 @@ async def populate_state(
                         target_version=None,
                         origin="created",
                         basis=plan_basis(digests[record.key], salt),
+                        pushed_json=pushed_json(planned.record) if planned.record else None,
                     )
                     values.append(convert.link_values(link, store.now()))
             async with store._write() as conn:
@@ -287,6 +288,7 @@ async def state_rows(store: Any, job: str) -> tuple[list[tuple[Any, ...]], list[
         )
         link_rows = await conn.execute(sa.select(links).where(links.c.job == job))
         got_links = sorted(
-            (r.target, r.key, r.sha256, r.meta_hash, r.origin, r.basis) for r in link_rows
+            (r.target, r.key, r.sha256, r.meta_hash, r.origin, r.basis, r.pushed_json)
+            for r in link_rows
         )
     return got_items, got_links

@@ -5,7 +5,8 @@ Per target and item the outcome is one :class:`Planned`: ``create``, ``update`` 
 ``replace`` (bytes), ``delete``, or ``skip`` with a reason. Constraints become plan entries, not
 surprises: a type the target refuses is converted (or skipped), a file over its byte limit is
 shrunk (or skipped), an owner with no mapping is skipped, a field the target cannot change is
-reported.
+reported. An owner change where the target's update cannot move an item is a ``replace`` that
+moves it (``Planned.moves_owner``): created under the new owner, then the old item deleted.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -24,7 +25,10 @@ from syncer.vendors.contract import Capabilities
 UNCHANGED = "unchanged"
 #: The version of the rules below: part of every link's basis (:func:`plan_basis`), so a
 #: release that plans differently plans every item once more instead of trusting old links.
-PLAN_RULES = 1
+PLAN_RULES = 2
+#: Longest JSON of the metadata kept on a link (:func:`pushed_json`); beyond it (a huge alt
+#: text, say) the link keeps only the hash, and the planner plans as for a link from before.
+MAX_PUSHED_META = 8192
 
 #: The reason of a skip for an item with an op still planned or sent on its target (a killed
 #: run's, which this run applies first): planning it again could push it twice.
@@ -66,6 +70,11 @@ class PriorLink(Protocol):
     @property
     def meta_hash(self) -> str | None: ...
 
+    @property
+    def pushed_meta(self) -> Mapping[str, Any] | None:
+        """:func:`metadata_of` the record last pushed; None when unknown (an older link)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class TargetPolicy:
@@ -95,6 +104,19 @@ class Planned:
     changed: tuple[str, ...] = field(default_factory=tuple)
     #: For a write: what the target item is in step with once it is done (:func:`plan_basis`).
     basis: str | None = None
+    #: The metadata last pushed to the target item (:func:`metadata_of`), when the link has it.
+    previous: Mapping[str, Any] | None = None
+    #: A replace that moves the item to another owner: create it under ``record.owner``, then
+    #: delete ``target_id`` under the old owner (``previous["owner"]``).
+    moves_owner: bool = False
+
+    def changes(self) -> dict[str, tuple[Any, Any]]:
+        """The ``changed`` fields, old → new (what the report shows); empty when the old
+        metadata is unknown."""
+        if self.previous is None or self.record is None:
+            return {}
+        now = metadata_of(self.record)
+        return {name: (self.previous.get(name), now.get(name)) for name in self.changed}
 
 
 #: Record fields whose change is a metadata update (bytes are compared by sha256).
@@ -112,6 +134,14 @@ def meta_hash(record: ImageRecord) -> str:
     """A short stable hash of :func:`metadata_of`, kept on links to detect metadata changes."""
     text = json.dumps(metadata_of(record), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def pushed_json(record: ImageRecord) -> str | None:
+    """What a link keeps of the record an op pushed: :func:`metadata_of` as JSON text (decoded
+    only when the link is planned, so a no-change sync never pays for it), or None when it is
+    over :data:`MAX_PUSHED_META` (never secrets: only the fields the target shows)."""
+    text = json.dumps(metadata_of(record), sort_keys=True, separators=(",", ":"))
+    return text if len(text) <= MAX_PUSHED_META else None
 
 
 def plan_basis(digest: str, salt: str) -> str:
@@ -147,8 +177,15 @@ def plan_item(
 
     ``record`` is already mapped for this target (owner and field templates applied; an empty
     owner means the mapping had none) and fingerprinted (``sha256``, ``size``, ``mime`` known).
-    ``previous_meta`` is the metadata last pushed (to name what changed), when the caller has it.
-    ``pending``: the item has an op still open on the target, so nothing is planned now.
+    ``previous_meta`` is the metadata last pushed (to name what changed); by default the
+    link's ``pushed_meta``. ``pending``: the item has an op still open on the target, so
+    nothing is planned now.
+
+    An owner change is an update only where the target's update can move an item
+    (``Capabilities.update_moves_owner``); elsewhere it is a move, bytes changed or not. A
+    link that does not know its old metadata (written before syncer kept it) plans as before:
+    an update of what can be updated. A move needs the old owner to delete the old item, and
+    creating under the new one without it could leave the item twice, so it is never guessed.
     """
     if pending:
         return _skip(policy, record.key, PENDING, link.target_id if link else None)
@@ -159,11 +196,15 @@ def plan_item(
         return _skip(policy, record.key, refusal)
     if link is None:
         return _write(policy, record, Action.CREATE, "new item", None)
+    previous = previous_meta if previous_meta is not None else link.pushed_meta
+    if previous is not None and _must_move(record, previous, policy):
+        return _move(policy, record, link, previous)
     if record.sha256 is not None and record.sha256 != link.sha256:
-        return _write(policy, record, Action.REPLACE, "bytes changed", link.target_id)
+        entry = _write(policy, record, Action.REPLACE, "bytes changed", link.target_id)
+        return replace(entry, previous=previous)
     if meta_hash(record) == link.meta_hash:
         return _skip(policy, record.key, UNCHANGED, link.target_id)
-    return _metadata_change(record, link, policy, previous_meta)
+    return _metadata_change(record, link, policy, previous)
 
 
 def plan_delete(key: str, link: PriorLink | None, policy: TargetPolicy) -> Planned:
@@ -243,32 +284,39 @@ def _refusal(record: ImageRecord, policy: TargetPolicy) -> str | None:
     return None
 
 
+def _must_move(record: ImageRecord, previous: Mapping[str, Any], policy: TargetPolicy) -> bool:
+    """The owner changed and the target's update cannot move the item there."""
+    moved = bool(previous.get("owner")) and previous.get("owner") != record.owner
+    return moved and not policy.capabilities.update_moves_owner
+
+
+def _move(
+    policy: TargetPolicy, record: ImageRecord, link: PriorLink, previous: Mapping[str, Any]
+) -> Planned:
+    """A replace that re-creates the item under its new owner, then deletes the old one."""
+    changed = tuple(_changed_fields(record, previous))
+    reason = f"owner changed ({previous.get('owner')} → {record.owner}): moved by re-creating it"
+    entry = _write(policy, record, Action.REPLACE, reason, link.target_id, changed)
+    return replace(entry, previous=previous, moves_owner=True)
+
+
 def _metadata_change(
     record: ImageRecord,
     link: PriorLink,
     policy: TargetPolicy,
-    previous_meta: Mapping[str, Any] | None,
+    previous: Mapping[str, Any] | None,
 ) -> Planned:
-    """Metadata differs from what was pushed: update what the target can change in place, move
-    an item whose owner changed by re-creating it, and report what cannot change."""
-    if previous_meta is None:  # what changed is unknown: update what can be updated
+    """Metadata differs from what was pushed (an owner change is planned before: it is a move
+    or an update): update what the target can change in place, report what cannot change."""
+    if previous is None:  # what changed is unknown: update what can be updated
         return _write(policy, record, Action.UPDATE, "metadata changed", link.target_id)
-    changed = _changed_fields(record, previous_meta)
+    changed = _changed_fields(record, previous)
     updatable = policy.capabilities.updatable_fields
-    if "owner" in changed and "owner" not in updatable:
-        return _write(
-            policy,
-            record,
-            Action.REPLACE,
-            "owner changed: moved by re-creating it",
-            link.target_id,
-            tuple(changed),
-        )
     movable = tuple(name for name in changed if name in updatable)
     fixed = [name for name in changed if name not in updatable]
     if movable:
         note = f" ({', '.join(fixed)} cannot change there)" if fixed else ""
-        return _write(
+        entry = _write(
             policy,
             record,
             Action.UPDATE,
@@ -276,14 +324,16 @@ def _metadata_change(
             link.target_id,
             movable,
         )
+        return replace(entry, previous=previous)
     what = ", ".join(fixed) or "metadata"
-    return _skip(
+    skipped = _skip(
         policy,
         record.key,
         f"{what} changed, which {policy.name} cannot update",
         link.target_id,
         tuple(fixed),
     )
+    return replace(skipped, previous=previous)
 
 
 def _changed_fields(record: ImageRecord, previous: Mapping[str, Any]) -> list[str]:

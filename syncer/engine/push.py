@@ -7,6 +7,11 @@ crash) is looked up with ``find`` and adopted before anything is sent again. Whe
 batches (``Capabilities.batch_size`` > 1, Partium), the ops already waiting in the stream go out
 together, up to that size: creates and replaces as one ``create_batch``, deletes as one
 ``delete_batch``, each item settled on its own result.
+
+A replace that moves an item to another owner (``payload["move_from"]``: the metadata last
+pushed, old owner included) goes alone: the new owner is searched with ``find`` first (what an
+interrupted move created is adopted, never created twice), then the item is created there, then
+the old one deleted under its old owner. The op is done, and the link moved, only after both.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from syncer.engine.failures import item_failure
+from syncer.engine.plan import pushed_json
 from syncer.engine.progress import RunProgress
 from syncer.engine.records_json import record_from_json
 from syncer.engine.stopping import Stop
@@ -125,18 +131,50 @@ class Pusher:
             await self.store.mark_sent(op.id)
             item: TargetItem = await client.update(op.target_id, record)
             return item
+        if _moves(op):
+            return await self._move(op, record)
         blob = await self.blob_for(op, record)
         if op.state == "sent" and op.action == "create":
-            found: TargetItem | None = await client.find(record, blob)
-            if found is not None and not found.complete:  # adopted without its bytes
-                found = await client.replace(found.id, record, blob)
+            found = await self._adopt(record, blob)
             if found is not None:
-                return replace(found, extra={**found.extra, "adopted": True})
+                return found
         await self.store.mark_sent(op.id)
         if op.action == "create":
             item = await client.create(record, blob)
         else:
             item = await client.replace(op.target_id, record, blob)
+        return item
+
+    async def _adopt(self, record: ImageRecord, blob: Blob) -> TargetItem | None:
+        """The item an interrupted create (or move) left for ``record``, completed with its
+        bytes if need be; None when there is none."""
+        client = self.lane.client
+        found: TargetItem | None = await client.find(record, blob)
+        if found is not None and not found.complete:  # adopted without its bytes
+            found = await client.replace(found.id, record, blob)
+        if found is None:
+            return None
+        return replace(found, extra={**found.extra, "adopted": True})
+
+    async def _move(self, op: OpRow, record: ImageRecord) -> TargetItem:
+        """Create ``record`` under its new owner (or adopt what an earlier attempt created
+        there), then delete the old item under the old owner. A kill or a failure between the
+        two leaves the op open or failed and the link on the old item: the next attempt finds
+        the new item instead of creating it again, and deletes the old one (gone counts)."""
+        client = self.lane.client
+        blob = await self.blob_for(op, record)
+        await self.store.mark_sent(op.id)
+        item = await self._adopt(record, blob)
+        if item is None:
+            item = await client.create(record, blob)
+        if item.id == op.target_id:  # never delete what the link is to become
+            raise VendorError(
+                f"{self.lane.name} answered the move of {op.key} with the old item {item.id}",
+                vendor=client.vendor,
+                operation="move",
+                item=op.key,
+            )
+        await client.delete(op.target_id, _old_record(record, op.payload["move_from"]))
         return item
 
     # -- a batch ---------------------------------------------------------------------------------
@@ -204,27 +242,51 @@ class Pusher:
             await self.store.mark_done(op.id, drop_link=True)
         else:
             assert item is not None
+            record = record_from_json(op.payload["record"])
             origin: Origin = "adopted" if item.extra.get("adopted") else "created"
             link = LinkRow(
                 job=self.job,
                 target=self.lane.name,
                 key=op.key,
                 target_id=item.id,
-                sha256=record_from_json(op.payload["record"]).sha256,
+                sha256=record.sha256,
                 meta_hash=op.payload.get("meta_hash"),
                 target_version=item.version,
                 origin=origin,
                 basis=op.payload.get("basis"),
+                pushed_json=pushed_json(record),
             )
             await self.store.mark_done(op.id, link=link)
         self.summary.done[f"{self.lane.name}.{op.action}"] += 1
         self.progress.finished(self.lane.name, ok=True)
 
 
+def _moves(op: OpRow) -> bool:
+    """A replace that moves the item to another owner (create, then delete the old one)."""
+    return op.action == "replace" and op.payload.get("move_from") is not None
+
+
+def _old_record(record: ImageRecord, previous: dict[str, Any]) -> ImageRecord:
+    """``record`` as it was last pushed (``previous``: ``plan.metadata_of`` of it), to
+    address the old item under its old owner."""
+    return replace(
+        record,
+        owner=str(previous.get("owner") or ""),
+        filename=str(previous.get("filename") or record.filename),
+        alt=previous.get("alt"),
+        title=previous.get("title"),
+        position=previous.get("position"),
+        roles=frozenset(previous.get("roles") or ()),
+    )
+
+
 def _by_request(ops: Sequence[OpRow]) -> list[list[OpRow]]:
     """``ops`` grouped by the request that carries them: creates and replaces not left ``sent``
-    (a sent create is looked up first) in one batch, deletes in another, anything else alone."""
-    writes = [o for o in ops if o.action in ("create", "replace") and o.state != "sent"]
+    (a sent create is looked up first) in one batch, deletes in another, anything else alone
+    (a move among them)."""
+    writes = [
+        o for o in ops if o.action in ("create", "replace") and o.state != "sent" and not _moves(o)
+    ]
     deletes = [o for o in ops if o.action == "delete"]
     grouped = {o.id for o in writes} | {o.id for o in deletes}
     alone = [[o] for o in ops if o.id not in grouped]

@@ -745,6 +745,8 @@ def _new_op(planned: Planned, record: dict[str, Any] | None = None) -> NewOp:
         payload["convert_to"] = planned.convert_to
         payload["shrink_to"] = planned.shrink_to
         payload["basis"] = planned.basis
+        if planned.moves_owner:  # the old owner, to delete the old item from (push._move)
+            payload["move_from"] = dict(planned.previous or {})
     action = planned.action.value
     assert action in ("create", "update", "replace", "delete")
     return NewOp(

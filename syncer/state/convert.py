@@ -98,6 +98,7 @@ def link_values(link: LinkRow, now: datetime) -> dict[str, Any]:
         "target_version": link.target_version,
         "origin": link.origin,
         "basis": link.basis,
+        "pushed_json": link.pushed_json,
         "updated_at": now,
     }
 

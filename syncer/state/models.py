@@ -126,6 +126,8 @@ links = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     # What the target item was last brought in step with (``LinkRow.basis``).
     sa.Column("basis", sa.Text, nullable=True),
+    # The target-facing metadata last pushed, as JSON text (``LinkRow.pushed_json``).
+    sa.Column("pushed_json", sa.Text, nullable=True),
 )
 
 ops = sa.Table(

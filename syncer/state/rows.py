@@ -7,6 +7,7 @@ report. Callers must not put secrets in any field: the store keeps what it is gi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -126,6 +127,18 @@ class LinkRow:
     #: the job's settings for the target (``plan.plan_basis``). A listing that yields the same
     #: basis again needs no planning: the item is unchanged on this target.
     basis: str | None = None
+    #: The target-facing metadata last pushed (``plan.metadata_of``: owner, file name, alt...)
+    #: as JSON text, so the planner knows what changed, the owner above all. None for links
+    #: written before syncer kept it (the planner then knows only that ``meta_hash`` differs).
+    pushed_json: str | None = None
+
+    @property
+    def pushed_meta(self) -> dict[str, Any] | None:
+        """``pushed_json`` decoded (only links being planned need it)."""
+        if self.pushed_json is None:
+            return None
+        value = json.loads(self.pushed_json)
+        return value if isinstance(value, dict) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,10 @@ class Capabilities:
     updatable_fields: frozenset[str]
     #: Whether new bytes keep the target id (False: replace is create-then-delete, a new id).
     replace_keeps_id: bool
+    #: Whether an update can move an item to another owner (Partium's upsert takes a new
+    #: ``part_id``). Where it cannot, an owner change is a move: create under the new owner,
+    #: then delete the old item.
+    update_moves_owner: bool = False
     #: Items per batch request; 1 when the vendor has no batch endpoints.
     batch_size: int = 1
     #: Delete only hides or disables the item (it may still count as a duplicate).

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from syncer.engine.plan import (
+    MAX_PUSHED_META,
     PENDING,
     Action,
     OnOversize,
@@ -19,8 +23,10 @@ from syncer.engine.plan import (
     needs_bytes,
     plan_delete,
     plan_item,
+    pushed_json,
 )
 from syncer.records import ImageRecord
+from syncer.vendors import client_class
 from syncer.vendors.contract import Capabilities
 
 SPIFFY_LIKE = Capabilities(
@@ -38,6 +44,7 @@ PARTIUM_LIKE = Capabilities(
     max_bytes=None,
     updatable_fields=frozenset({"owner", "roles", "position"}),
     replace_keeps_id=True,
+    update_moves_owner=True,
 )
 SHOP = TargetPolicy("shop", SPIFFY_LIKE)
 
@@ -47,6 +54,7 @@ class Link:
     target_id: str
     sha256: str | None
     meta_hash: str
+    pushed_meta: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,16 +121,43 @@ def test_a_field_the_target_cannot_update_is_reported_not_pushed() -> None:
     assert planned.reason == "title changed, which shop cannot update"
 
 
-def test_an_owner_change_moves_the_item_where_owner_is_fixed() -> None:
+def test_an_owner_change_moves_the_item_where_update_cannot_move_it() -> None:
     old = record()
-    planned = plan_item(record(owner="products/2"), link_for(old), SHOP, metadata_of(old))
-    assert planned.action is Action.REPLACE
-    assert "owner changed" in planned.reason
-    partium = TargetPolicy("parts", PARTIUM_LIKE)
-    assert (
-        plan_item(record(owner="p2"), link_for(old), partium, metadata_of(old)).action
-        is Action.UPDATE
+    link = replace(link_for(old), pushed_meta=metadata_of(old))  # the link knows the old owner
+    planned = plan_item(record(owner="products/2", alt="back"), link, SHOP)
+    assert (planned.action, planned.target_id, planned.moves_owner) == (Action.REPLACE, "t1", True)
+    assert "owner changed (products/1 → products/2)" in planned.reason
+    assert planned.changes() == {"owner": ("products/1", "products/2"), "alt": ("front", "back")}
+    both = plan_item(record(owner="products/2", sha256="bb"), link, SHOP)  # new bytes too
+    assert (both.action, both.moves_owner) == (Action.REPLACE, True)
+
+
+def test_an_owner_change_is_an_update_where_update_moves_the_item() -> None:
+    old = record()
+    link = replace(link_for(old), pushed_meta=metadata_of(old))
+    planned = plan_item(record(owner="p2"), link, TargetPolicy("parts", PARTIUM_LIKE))
+    assert (planned.action, planned.moves_owner, planned.changed) == (
+        Action.UPDATE,
+        False,
+        ("owner",),
     )
+    assert planned.changes() == {"owner": ("products/1", "p2")}
+
+
+def test_a_link_without_its_old_metadata_is_updated_never_moved_blind() -> None:
+    old = record()  # a link from before links kept their metadata: only the hash is known
+    planned = plan_item(record(owner="products/2"), link_for(old), SHOP)
+    assert (planned.action, planned.moves_owner, planned.reason) == (
+        Action.UPDATE,
+        False,
+        "metadata changed",
+    )
+    assert planned.changes() == {}
+
+
+def test_the_metadata_kept_on_a_link_is_bounded() -> None:
+    assert json.loads(pushed_json(record()) or "") == metadata_of(record())
+    assert pushed_json(record(alt="x" * (MAX_PUSHED_META + 1))) is None
 
 
 def test_a_refused_type_is_converted_or_skipped_by_policy() -> None:
@@ -194,3 +229,10 @@ def test_meta_hash_changes_exactly_when_metadata_does(
     rec = record(alt=alt, title=title, roles=roles)
     assert meta_hash(rec) == meta_hash(replace(rec, sha256="other", version="v9"))
     assert (meta_hash(rec) == meta_hash(record())) == (metadata_of(rec) == metadata_of(record()))
+
+
+@pytest.mark.parametrize("vendor", ["beproduct", "moov", "partium", "spiffy"])
+def test_a_vendor_moves_owners_by_update_exactly_when_owner_is_updatable(vendor: str) -> None:
+    caps = client_class(vendor).capabilities
+    assert caps.update_moves_owner == ("owner" in caps.updatable_fields)
+    assert caps.update_moves_owner == (vendor == "partium")  # the specs: only a part_id moves

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -166,6 +167,82 @@ def test_redact_hides_passwords_in_parsable_and_broken_urls() -> None:
     assert redact("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
     assert "pw" not in redact("weird://u:pw@h:notaport/db")
     assert redact("sqlite:///a.db") == "sqlite:///a.db"
+
+
+async def migrate_to(url: str, revision: str, *, down: bool = False) -> None:
+    """Run Alembic up (or down) to ``revision`` on the database at ``url``."""
+    if url.startswith("sqlite"):
+        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+
+    def run(conn: sa.Connection) -> None:
+        step = alembic.command.downgrade if down else alembic.command.upgrade
+        step(migrate.alembic_config(conn), revision)
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(run)
+    finally:
+        await engine.dispose()
+
+
+async def seed_0005_links(url: str) -> None:
+    """Two links as a 0005 syncer left them: ``k1`` written by a done create (whose
+    ``meta_hash`` it kept), ``k2`` with no op left in the journal."""
+    record = {"key": "k1", "owner": "part-1", "filename": "a.png", "alt": None, "title": None}
+    record |= {"position": 2, "roles": ["display"], "sha256": "aa", "extra": {}}
+    payload = json.dumps({"record": record, "meta_hash": "h1", "basis": "b1"})
+    now = "2026-12-01 12:00:00"
+    statements = [
+        "INSERT INTO runs (job, mode, status, started_at, heartbeat_at, counts) "
+        f"VALUES ('j', 'sync', 'succeeded', '{now}', '{now}', '{{}}')",
+        "INSERT INTO ops (job, run_id, target, key, action, state, payload, attempts, "
+        f"updated_at) VALUES ('j', 1, 't', 'k1', 'create', 'done', '{payload}', 1, '{now}')",
+    ]
+    for key, meta_hash in (("k1", "h1"), ("k2", "h2")):
+        statements.append(
+            "INSERT INTO links (job, target, key, target_id, sha256, meta_hash, origin, "
+            f"updated_at, basis) VALUES ('j', 't', '{key}', 'id-{key}', 'aa', '{meta_hash}', "
+            f"'created', '{now}', 'b1')"
+        )
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for statement in statements:
+                await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_from_0005_keeps_links_and_fills_their_metadata_from_the_journal(
+    fresh_url: str,
+) -> None:
+    await migrate_to(fresh_url, "0005")
+    await seed_0005_links(fresh_url)
+    async with StateStore.open(fresh_url) as store:
+        links = await store.links("j", "t", ["k1", "k2"])
+    assert {key: link.target_id for key, link in links.items()} == {"k1": "id-k1", "k2": "id-k2"}
+    assert links["k1"].pushed_meta == {
+        "owner": "part-1",
+        "filename": "a.png",
+        "alt": None,
+        "title": None,
+        "position": 2,
+        "roles": ["display"],
+    }
+    assert links["k2"].pushed_meta is None  # nothing in the journal says what was pushed
+    assert (links["k1"].basis, links["k1"].meta_hash) == ("b1", "h1")
+
+
+async def test_downgrade_to_0005_keeps_links(fresh_url: str) -> None:
+    await migrate_to(fresh_url, "0005")
+    await seed_0005_links(fresh_url)
+    await migrate_to(fresh_url, "head")
+    await migrate_to(fresh_url, "0005", down=True)
+    assert await db_scalar(fresh_url, "SELECT count(*) FROM links") == 2
+    assert await db_scalar(fresh_url, "SELECT version_num FROM alembic_version") == "0005"
+    async with StateStore.open(fresh_url) as store:  # and up again
+        assert set(await store.links("j", "t", ["k1", "k2"])) == {"k1", "k2"}
 
 
 async def test_opening_without_create_refuses_a_store_that_does_not_exist_and_creates_nothing(

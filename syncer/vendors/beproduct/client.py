@@ -66,6 +66,7 @@ CAPABILITIES = Capabilities(
     max_bytes=MAX_BYTES,
     updatable_fields=frozenset({"alt", "title"}),
     replace_keeps_id=True,  # a new version of the same header
+    update_moves_owner=False,  # a header's folder is fixed (only a Style has Move)
     batch_size=1,
     soft_delete=True,  # a tombstone, listed with showDeleted; never matched by find
     originals_readable=True,

@@ -34,6 +34,7 @@ CAPABILITIES = Capabilities(
     max_bytes=MAX_BYTES,
     updatable_fields=frozenset({"alt"}),
     replace_keeps_id=True,
+    update_moves_owner=False,  # an image belongs to its account for good
     batch_size=1,
     soft_delete=True,
     originals_readable=False,

@@ -70,6 +70,7 @@ CAPABILITIES = Capabilities(
     max_bytes=None,
     updatable_fields=frozenset({"owner", "roles", "position"}),
     replace_keeps_id=True,
+    update_moves_owner=True,  # an upsert with another part_id moves the image
     batch_size=50,
     soft_delete=False,
     originals_readable=True,

@@ -9,6 +9,7 @@ Routes live in :mod:`syncer.vendors.partium.routes`; see ``docs/emulators/partiu
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
@@ -207,8 +208,8 @@ class PartiumEmulator(VendorEmulator):
         if part_id not in self.store.owners:
             raise AdminError(400, f"no part type {part_id!r}")
         mime = image.mime if data is None else self._admin_mime(data)
-        image.fields = {**image.fields, "info": info}
-        image.owner = part_id
+        # a copy: the store re-indexes an image by owner only when the stored one differs
+        image = replace(image, fields={**image.fields, "info": info}, owner=part_id)
         if data is not None:
             image.mime, image.sha256, image.size = mime, self.store.put_blob(data), len(data)
         image.updated_at = iso(utcnow())

@@ -42,6 +42,7 @@ CAPABILITIES = Capabilities(
     max_bytes=None,  # undocumented
     updatable_fields=frozenset({"alt", "position"}),
     replace_keeps_id=False,
+    update_moves_owner=False,  # PUT changes alt and position only
     batch_size=1,
     soft_delete=False,
     originals_readable=True,

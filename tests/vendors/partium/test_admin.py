@@ -91,6 +91,7 @@ async def test_admin_edit_changes_info_part_and_bytes_in_place(api: Api) -> None
     assert [d["image_id"] for d in await api.list_all(100)] == order
     in_part = await api.list_all(100, query={"part_ids": ["part-0003"]})
     assert described in in_part
+    assert target in [image.id for image in api.emulator.store.images_of("part-0003")]
 
 
 async def test_a_refused_admin_edit_changes_nothing(api: Api) -> None:
