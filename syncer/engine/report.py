@@ -65,20 +65,25 @@ def plan_json(summary: RunSummary) -> str:
 def runs_text(runs: list[RunRow], failed: dict[str, int]) -> str:
     if not runs:
         return "no runs yet"
-    lines = [f"{'run':>5}  {'job':20} {'mode':8} {'status':11} {'started':25} counts"]
+    lines = [f"{'run':>5}  {'job':20} {'mode':8} {'status':11} {'started (UTC)':19} counts"]
     for run in runs:
         counts: dict[str, Any] = run.counts or {}
         done = sum((counts.get("done") or {}).values())
         bad = sum((counts.get("failed") or {}).values())
         lines.append(
             f"{run.id:>5}  {run.job:20} {run.mode:8} {run.status:11} "
-            f"{run.started_at[:25]:25} listed {counts.get('listed', 0)}, done {done}, "
+            f"{_moment(run.started_at):19} listed {counts.get('listed', 0)}, done {done}, "
             f"failed {bad}"
         )
     for job, count in failed.items():
         if count:
             lines.append(f"{job}: {count} failed operation(s); `syncer retry` re-attempts them")
     return "\n".join(lines)
+
+
+def _moment(stamp: str) -> str:
+    """An ISO timestamp to the second, as ``2026-12-03 15:52:54``."""
+    return stamp[:19].replace("T", " ")
 
 
 def failed_items_text(ops: list[OpRow], total: int) -> str:
