@@ -1,10 +1,16 @@
 """What the engine tests stand on: two emulators served on loopback, a job file naming them, and
-the state store, spool and HTTP session a run needs."""
+the state store, spool and HTTP session a run needs; or emulators served from threads for
+syncer run as a process, started, killed (``kill -9``) and waited for."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +21,9 @@ from syncer.http import open_session
 from syncer.jobs import load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
+from syncer.testing.connections import DEMO_CONNECTION as CONNECTION
 from syncer.testing.emulator import VendorEmulator
-from syncer.testing.server import serve
+from syncer.testing.server import serve, serve_in_thread
 
 
 @dataclass
@@ -52,3 +59,106 @@ async def opened(
             Spool(tmp_path / "spool") as spool,
         ):
             yield Opened(job, store, spool, session)
+
+
+# -- syncer as a process, against emulators served from threads ----------------------------------
+
+#: Per target vendor, job-file lines a test run needs beyond the demo credentials.
+TARGET_EXTRA = {"beproduct": "poll_interval = 0.02\n"}
+
+
+def target_owner(vendor: str, emulator: Any) -> str:
+    """An owner on ``emulator`` that a job may push ``vendor`` images to (made if need be)."""
+    from syncer.vendors.beproduct.harness import BeProductHarness
+    from syncer.vendors.moov.harness import MoovHarness
+    from syncer.vendors.partium.harness import PartiumHarness
+    from syncer.vendors.spiffy.harness import SpiffyHarness
+
+    harness = {
+        "beproduct": BeProductHarness,
+        "moov": MoovHarness,
+        "partium": PartiumHarness,
+        "spiffy": SpiffyHarness,
+    }[vendor]()
+    owner: str = harness.target_owner(emulator)
+    return owner
+
+
+def fan_out_job(source: str, targets: Sequence[tuple[str, str]]) -> str:
+    """A job from ``source`` (at ``${SOURCE_URL}``) to each ``(vendor, owner)`` of ``targets``,
+    named ``t0``, ``t1``... (at ``${T0_URL}``, ``${T1_URL}``...)."""
+    text = f'[source]\nvendor = "{source}"\nbase_url = "${{SOURCE_URL}}"\n{CONNECTION[source]}'
+    for i, (vendor, owner) in enumerate(targets):
+        text += (
+            f'\n[[targets]]\nname = "t{i}"\nvendor = "{vendor}"\nbase_url = "${{T{i}_URL}}"\n'
+            f"{CONNECTION[vendor]}{TARGET_EXTRA.get(vendor, '')}"
+            f'\n[targets.mapping]\ndefault_owner = "{owner}"\n'
+        )
+    return text
+
+
+@contextmanager
+def served(source: VendorEmulator, targets: Sequence[VendorEmulator]) -> Iterator[dict[str, str]]:
+    """``source`` and ``targets`` served from threads; yields the environment of
+    :func:`fan_out_job` (``SOURCE_URL``, ``T0_URL``...)."""
+    with ExitStack() as stack:
+        env = {"SOURCE_URL": stack.enter_context(serve_in_thread(source))}
+        for i, target in enumerate(targets):
+            env[f"T{i}_URL"] = stack.enter_context(serve_in_thread(target))
+        yield env
+
+
+#: Where each started process (by pid) writes its output.
+_OUTPUT: dict[int, Path] = {}
+
+
+def start(
+    job: Path, cwd: Path, env: dict[str, str], command: str = "migrate"
+) -> subprocess.Popen[bytes]:
+    """``syncer <command> <job>`` as a process, its output to a file in ``cwd`` (a pipe nobody
+    reads could fill and stall it); :func:`finish` reads it."""
+    output = cwd / f"syncer-{command}-{time.monotonic_ns()}.log"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "syncer", command, str(job)],
+            cwd=cwd,
+            env={**os.environ, **env},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    _OUTPUT[process.pid] = output
+    return process
+
+
+def finish(process: subprocess.Popen[bytes], timeout: float = 120) -> tuple[int, str]:
+    """Wait for ``process``: its exit code and its output, which must hold no traceback."""
+    code = process.wait(timeout=timeout)
+    text = _OUTPUT.pop(process.pid).read_text(errors="replace")
+    assert "Traceback" not in text, text
+    return code, text
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    """``kill -9`` of ``process`` unless it already ended; reaped."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def kill_when(process: subprocess.Popen[bytes], ready: Callable[[], bool]) -> None:
+    """``kill -9`` of ``process`` as soon as ``ready()`` (polled every 10 ms) holds."""
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert process.poll() is None, "the run finished before the moment came"
+        assert time.monotonic() < deadline, "the moment never came"
+        time.sleep(0.01)
+    kill(process)
+
+
+def count(emulator: VendorEmulator, method: str, fragment: str) -> int:
+    """Requests ``emulator`` answered (resets not counted) whose route contains ``fragment``."""
+    return sum(
+        n
+        for (m, route, status), n in emulator.requests.items()
+        if m == method and fragment in route and status
+    )
