@@ -4,11 +4,14 @@ syncer run as a process, started, killed (``kill -9``) and waited for."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -84,17 +87,34 @@ def target_owner(vendor: str, emulator: Any) -> str:
     return owner
 
 
-def fan_out_job(source: str, targets: Sequence[tuple[str, str]]) -> str:
+def fan_out_job(source: str, targets: Sequence[tuple[str, str]], *, delete: str = "") -> str:
     """A job from ``source`` (at ``${SOURCE_URL}``) to each ``(vendor, owner)`` of ``targets``,
-    named ``t0``, ``t1``... (at ``${T0_URL}``, ``${T1_URL}``...)."""
+    named ``t0``, ``t1``... (at ``${T0_URL}``, ``${T1_URL}``...); ``delete``, when given, is the
+    body of each target's ``[targets.delete]`` table."""
     text = f'[source]\nvendor = "{source}"\nbase_url = "${{SOURCE_URL}}"\n{CONNECTION[source]}'
     for i, (vendor, owner) in enumerate(targets):
         text += (
             f'\n[[targets]]\nname = "t{i}"\nvendor = "{vendor}"\nbase_url = "${{T{i}_URL}}"\n'
             f"{CONNECTION[vendor]}{TARGET_EXTRA.get(vendor, '')}"
+            f"{f'[targets.delete]{chr(10)}{delete}' if delete else ''}"
             f'\n[targets.mapping]\ndefault_owner = "{owner}"\n'
         )
     return text
+
+
+def admin_images(url: str) -> list[dict[str, Any]]:
+    """The live (not deleted) images of the emulator at ``url``, from its admin API."""
+    with urllib.request.urlopen(f"{url}/_emulator/catalog", timeout=10) as answer:
+        catalog: dict[str, Any] = json.load(answer)
+    return [image for image in catalog["images"] if not image["deleted"]]
+
+
+def admin_bytes(url: str, image_id: str) -> bytes:
+    """The bytes the emulator at ``url`` stores for one image, from its admin API."""
+    path = f"{url}/_emulator/images/{urllib.parse.quote(image_id, safe='')}/bytes"
+    with urllib.request.urlopen(path, timeout=10) as answer:
+        data: bytes = answer.read()
+    return data
 
 
 @contextmanager

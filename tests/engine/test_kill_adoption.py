@@ -4,22 +4,20 @@ polled to the end), not marked done empty (issue 8, item 1)."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 from syncer.testing.faults import with_changes
 from syncer.vendors.beproduct.emulator import BeProductEmulator
 from syncer.vendors.spiffy.emulator import SpiffyEmulator
-from tests.engine.rigs import fan_out_job, finish, kill_when, served, start, target_owner
-
-
-def admin_images(url: str) -> list[dict[str, Any]]:
-    """The live images of the emulator at ``url``, from its admin API."""
-    with urllib.request.urlopen(f"{url}/_emulator/catalog", timeout=10) as answer:
-        catalog: dict[str, Any] = json.load(answer)
-    return [image for image in catalog["images"] if not image["deleted"]]
+from tests.engine.rigs import (
+    admin_images,
+    fan_out_job,
+    finish,
+    kill_when,
+    served,
+    start,
+    target_owner,
+)
 
 
 def test_headers_a_killed_run_left_without_bytes_are_completed_by_the_rerun(
