@@ -163,6 +163,7 @@ def kill(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
+    _OUTPUT.pop(process.pid, None)
 
 
 def kill_when(process: subprocess.Popen[bytes], ready: Callable[[], bool]) -> None:
