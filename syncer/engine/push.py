@@ -3,7 +3,8 @@
 A :class:`Pusher` drains its target's bounded op stream. Each op takes a slot of the target's
 concurrency before it leaves the stream, so a slow target slows the lister instead of filling
 memory. ``sent`` is committed before every request; a ``sent`` create (its outcome lost in a
-crash) is looked up with ``find`` and adopted before anything is sent again. Where the vendor
+crash, or in a failure that left it unknown) is looked up with ``find`` and adopted before
+anything is sent again. Where the vendor
 batches (``Capabilities.batch_size`` > 1, Partium), the ops already waiting in the stream go out
 together, up to that size: creates and replaces as one ``create_batch``, deletes as one
 ``delete_batch``, each item settled on its own result.
@@ -228,14 +229,21 @@ class Pusher:
     # -- outcomes --------------------------------------------------------------------------------
 
     async def _failed(self, op: OpRow, exc: VendorError) -> None:
-        """The op failed: its error (stored, and in the run's output) names the target, the
-        source key and the file name, whatever failed (the bytes, a conversion, the vendor)."""
+        """Count and journal a failed op; its error (stored, and in the run's output) names the
+        target, the source key and the file name, whatever failed (the bytes, a conversion, the
+        vendor). A create whose outcome is unknown (``ambiguous``: it may have landed, its answer
+        lost) stays ``sent``, as after a crash: whichever run comes next (sync, migrate or retry)
+        looks for it with ``find`` before sending it again. Marked failed, a new plan or
+        ``syncer retry`` would create it a second time."""
         record = op.payload.get("record") or {}
         error = item_failure(exc, self.lane.name, op.key, record.get("filename"))
         self.summary.failed[f"{self.lane.name}.{op.action}"] += 1
+        self.progress.finished(self.lane.name, ok=False)
+        if exc.ambiguous and op.action == "create":
+            self.summary.errors.append(f"{error} (it may have landed: the next run looks for it)")
+            return
         self.summary.errors.append(error)
         await self.store.mark_failed(op.id, error, retryable=exc.transient)
-        self.progress.finished(self.lane.name, ok=False)
 
     async def _done(self, op: OpRow, item: TargetItem | None) -> None:
         if op.action == "delete":

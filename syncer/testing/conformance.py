@@ -333,6 +333,22 @@ class TargetSuite(_Suite):
         never_created = self.harness.record(owner, 8, other_blob)
         assert await connected.client.find(never_created, other_blob) is None
 
+    async def test_find_adopts_as_complete_only_an_item_with_the_records_bytes(
+        self, connected: Connected, blobs: BlobMaker, owner: str
+    ) -> None:
+        """The rule behind a resumed ``sent`` create: an op is done only when the target holds
+        the item's bytes. ``find`` may answer an item holding other bytes (an earlier version),
+        but never as complete: the engine then completes it with ``replace``."""
+        fmt = self.harness.formats[0]
+        blob, other_blob = blobs.make(fmt), blobs.make(fmt)
+        record = self.harness.record(owner, 9, blob)
+        created = await connected.client.create(record, blob)
+        same = await connected.client.find(record, blob)
+        assert same is None or (same.id == created.id and same.complete)
+        other = replace(record, sha256=other_blob.sha256, size=other_blob.size)
+        found = await connected.client.find(other, other_blob)
+        assert found is None or not found.complete, "adopted with other bytes"
+
     async def test_batch_reports_each_item(
         self, connected: Connected, blobs: BlobMaker, owner: str
     ) -> None:

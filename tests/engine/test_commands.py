@@ -20,8 +20,9 @@ from syncer.testing.server import serve_in_thread
 from syncer.vendors.beproduct.emulator import BeProductEmulator
 from syncer.vendors.partium.emulator import PartiumEmulator
 from syncer.vendors.spiffy.emulator import SpiffyEmulator
+from tests.engine.rigs import count, kill_when, start
 from tests.engine.test_kill import JOB as KILL_JOB
-from tests.engine.test_kill import count, kill_when, live_shas, start
+from tests.engine.test_kill import live_shas
 from tests.engine.test_pairs import job_text, target_owner
 
 DEMO = Path(__file__).parents[2] / "jobs" / "demo.toml"

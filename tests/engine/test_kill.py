@@ -3,14 +3,8 @@ the source, with nothing duplicated and nothing lost."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
 
 import pytest
 
@@ -19,6 +13,7 @@ from syncer.testing.faults import FaultConfig
 from syncer.testing.server import serve_in_thread
 from syncer.vendors.partium.emulator import PartiumEmulator
 from syncer.vendors.spiffy.emulator import SpiffyEmulator
+from tests.engine.rigs import count, kill_when, start
 
 JOB = """
 [source]
@@ -43,14 +38,6 @@ default_owner = "products/100001"
 """
 
 
-def count(emulator: VendorEmulator, method: str, fragment: str) -> int:
-    return sum(
-        n
-        for (m, route, status), n in emulator.requests.items()
-        if m == method and fragment in route and status
-    )
-
-
 Moment = Callable[[PartiumEmulator, SpiffyEmulator], bool]
 MOMENTS: dict[str, Moment] = {
     # the listing has committed a page or two, not all
@@ -67,39 +54,6 @@ def emulators() -> Iterator[tuple[PartiumEmulator, SpiffyEmulator, dict[str, str
     spiffy.seed(0, 1)
     with serve_in_thread(partium) as p_url, serve_in_thread(spiffy) as s_url:
         yield partium, spiffy, {"PARTIUM_URL": p_url, "SPIFFY_URL": s_url}
-
-
-def start(
-    job: Path,
-    cwd: Path,
-    env: dict[str, str],
-    *options: str,
-    command: str = "migrate",
-    stdout: int | IO[bytes] = subprocess.DEVNULL,
-    stderr: int | IO[bytes] = subprocess.DEVNULL,
-) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "syncer", command, str(job), *options],
-        cwd=cwd,
-        env={**os.environ, **env},
-        stdout=stdout,
-        stderr=stderr,
-    )
-
-
-def wait_for(process: subprocess.Popen[bytes], ready: Callable[[], bool]) -> None:
-    """Returns when ``ready()``, which must come while ``process`` runs, within a minute."""
-    deadline = time.monotonic() + 60
-    while not ready():
-        assert process.poll() is None, "the run finished before the moment came"
-        assert time.monotonic() < deadline, "the moment never came"
-        time.sleep(0.01)
-
-
-def kill_when(process: subprocess.Popen[bytes], ready: Callable[[], bool]) -> None:
-    wait_for(process, ready)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
 
 
 def live_shas(emulator: VendorEmulator) -> list[str]:

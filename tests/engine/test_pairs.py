@@ -21,12 +21,11 @@ from syncer.state import StateStore
 from syncer.testing.connections import DEMO_CONNECTION as CONNECTION
 from syncer.testing.server import serve
 from syncer.vendors import emulator_class
+from tests.engine.rigs import TARGET_EXTRA, target_owner
 
 VENDORS = ("beproduct", "moov", "partium", "spiffy")
 PAIRS = [(s, t) for s in VENDORS for t in VENDORS if s != t]
 SEED = 9
-
-TARGET_EXTRA = {"beproduct": "poll_interval = 0.02\n"}
 
 
 def job_text(source: str, target: str, owner: str) -> str:
@@ -36,22 +35,6 @@ def job_text(source: str, target: str, owner: str) -> str:
         f"{CONNECTION[target]}{TARGET_EXTRA.get(target, '')}"
         f'\n[targets.mapping]\ndefault_owner = "{owner}"\n'
     )
-
-
-def target_owner(vendor: str, emulator: Any) -> str:
-    from syncer.vendors.beproduct.harness import BeProductHarness
-    from syncer.vendors.moov.harness import MoovHarness
-    from syncer.vendors.partium.harness import PartiumHarness
-    from syncer.vendors.spiffy.harness import SpiffyHarness
-
-    harness = {
-        "beproduct": BeProductHarness,
-        "moov": MoovHarness,
-        "partium": PartiumHarness,
-        "spiffy": SpiffyHarness,
-    }[vendor]()
-    owner: str = harness.target_owner(emulator)
-    return owner
 
 
 def aspect(data: bytes) -> float:

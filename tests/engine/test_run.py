@@ -300,12 +300,15 @@ async def test_the_lease_is_kept_through_a_long_push(world: World, tmp_path: Pat
 
 class FlakyTarget:
     """A target client whose creates of ``key`` misbehave: they fail (``fail`` of them, as a
-    503 would), or hang once (``hang``: a run killed between ``sent`` and ``done``)."""
+    503 would), or hang once (``hang``: a run killed between ``sent`` and ``done``), or are
+    applied and then fail as if the answer was lost (``lost`` of them: outcome unknown)."""
 
-    def __init__(self, real: Any, key: str, *, fail: int = 0, hang: bool = False) -> None:
+    def __init__(
+        self, real: Any, key: str, *, fail: int = 0, hang: bool = False, lost: int = 0
+    ) -> None:
         from dataclasses import replace
 
-        self.real, self.key, self.fail, self.hang = real, key, fail, hang
+        self.real, self.key, self.fail, self.hang, self.lost = real, key, fail, hang, lost
         self.capabilities = replace(real.capabilities, batch_size=1)
         self.sent = anyio.Event()
         self.created = 0
@@ -325,6 +328,11 @@ class FlakyTarget:
             self.fail -= 1
             raise UnavailableError("HTTP 503", vendor="spiffy", operation="create", status=503)
         item = await self.real.create(record, blob)
+        if record.key == self.key and self.lost:
+            self.lost -= 1
+            lost = UnavailableError("connection reset", vendor="spiffy", operation="create")
+            lost.ambiguous = True  # as HttpClient marks a create that may have been applied
+            raise lost
         self.created += 1
         if self.created == 11:
             self.eleven_landed.set()
@@ -367,6 +375,20 @@ async def test_a_failed_create_planned_again_by_a_sync_is_not_pushed_again_by_re
     retry = await world.run(Mode.RETRY)  # the failed op was superseded: nothing to retry
     assert sum(retry.done.values()) == 0
     assert world.target_shas() == world.source_shas()  # each image once
+
+
+@pytest.mark.parametrize("then", [Mode.SYNC, Mode.RETRY])
+async def test_a_create_whose_outcome_was_lost_is_looked_for_not_sent_twice(
+    world: World, then: Mode
+) -> None:
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    first = await flaky(world, Mode.MIGRATE, key, lost=1).run()
+    assert first.failed["shop.create"] == 1
+    assert len(world.target_shas()) == 12  # it landed; its answer did not
+    again = await world.run(then)
+    assert again.status == "succeeded", again.errors
+    assert world.target_shas() == world.source_shas()  # each image once
+    assert (await world.run(Mode.SYNC)).skipped["shop: unchanged"] == 12
 
 
 async def test_an_item_with_a_killed_runs_op_open_is_not_planned_again(world: World) -> None:

@@ -22,7 +22,8 @@ from syncer.state import OpRow, RunRow, StateStore
 from syncer.testing.faults import FaultConfig
 from syncer.vendors.partium.emulator import PartiumEmulator
 from syncer.vendors.spiffy.emulator import SpiffyEmulator
-from tests.engine.test_kill import JOB, MOMENTS, count, live_shas, start, wait_for
+from tests.engine.rigs import count, start, wait_for
+from tests.engine.test_kill import JOB, MOMENTS, live_shas
 from tests.engine.test_kill import emulators as emulators  # the fixture
 
 Emulators = tuple[PartiumEmulator, SpiffyEmulator, dict[str, str]]

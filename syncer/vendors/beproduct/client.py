@@ -204,6 +204,12 @@ class BeProductClient(BeProductApi, OneByOneBatches):
         three are downloaded to compare), else the oldest with an image. ``sha256`` is set
         only when the bytes were compared; a header whose upload never finished has none,
         and ``extra["has_image"]`` says so. Never creates anything.
+
+        ``complete`` is False for a header without a finished upload or with other bytes: the
+        engine uploads again (``replace``) before the op is done. It does not wait for an upload
+        the killed run may have left processing: a header shows finished versions only, and that
+        upload id was never journalled. Such an upload carries the same bytes, so if it finishes
+        later it adds an identical version.
         """
         headers = await self._search_number(record)
         if not headers:
