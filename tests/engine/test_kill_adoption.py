@@ -44,7 +44,7 @@ def test_headers_a_killed_run_left_without_bytes_are_completed_by_the_rerun(
         numbers = [h["fields"]["values"]["header_number"] for h in headers]
         assert len(set(numbers)) == 6
 
-        code, output = finish(start(job, tmp_path, env, "sync"))
+        code, output = finish(start(job, tmp_path, env, command="sync"))
         assert code == 0, output
         assert "6  t0: unchanged" in output, output
         assert admin_images(env["T0_URL"]) == headers

@@ -108,7 +108,7 @@ def killed_at_random(world: World, job: Path, cwd: Path, phases: list[str], rng:
     more = rng.randint(1, 2 if phase in FEW else 4)
     aim, quiet = world.progress(phase) + more, world.requests()
     wait, deadline = rng.uniform(0.3, 2.5), None
-    process = start(job, cwd, world.env, "sync" if "deletes" in phases else "migrate")
+    process = start(job, cwd, world.env, command="sync" if "deletes" in phases else "migrate")
     while process.poll() is None:
         if deadline is None and world.requests() > quiet:
             deadline = time.monotonic() + wait  # it started talking
@@ -159,7 +159,7 @@ def run_to_completion(job: Path, cwd: Path, env: dict[str, str], command: str, w
     the kill, so it deletes nothing by absence and leaves that to the next full listing."""
     outputs = []
     for again in (command, "sync"):
-        code, output = finish(start(job, cwd, env, again), timeout=90)
+        code, output = finish(start(job, cwd, env, command=again), timeout=90)
         outputs.append(output)
         assert code == 0, f"final {again} failed: {why}\n{output}"
         if "(resumed listing)" not in output:
