@@ -27,7 +27,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -208,7 +208,7 @@ class Spool:
         mime = sniff_mime(head) or _read_text(path.with_name(path.name + ".mime")) or OCTET_STREAM
         return Blob(path=path, sha256=path.name, size=size, mime=mime)
 
-    async def open(self, blob: Blob) -> AsyncIterator[bytes]:
+    async def open(self, blob: Blob) -> AsyncGenerator[bytes]:
         """The blob's bytes in chunks of ``chunk_size``, read from disk as they are consumed.
 
         An async generator: a caller that may stop early should wrap it in

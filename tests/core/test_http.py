@@ -330,7 +330,7 @@ async def test_rate_limiter_settles_near_the_real_limit() -> None:
     """A simulated vendor allowing 20 requests/s: the lane ends between 70% and 110% of it."""
     clock = FakeClock()
     limiter = AdaptiveRateLimiter(None, clock=clock, sleep=clock.sleep)
-    allowed, window, rates = 20, [], []
+    allowed, window, rates = 20, list[float](), list[float]()
     for _ in range(3000):
         await limiter.acquire()
         window = [t for t in window if t > clock.now - 1.0]

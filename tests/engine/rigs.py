@@ -77,7 +77,7 @@ def target_owner(vendor: str, emulator: Any) -> str:
     from syncer.vendors.partium.harness import PartiumHarness
     from syncer.vendors.spiffy.harness import SpiffyHarness
 
-    harness = {
+    harness = {  # type: ignore[abstract]  # (mypy joins the four to the abstract base)
         "beproduct": BeProductHarness,
         "moov": MoovHarness,
         "partium": PartiumHarness,

@@ -86,7 +86,7 @@ def moved_one(world: dict[str, Any]) -> bytes:
     target item holds."""
     source, target = world["source"], world["target"]
     image = next(i for i in source.store.iter_images() if i.owner == world["old"])
-    data = target.store.data(_counterpart(target, image, source))
+    data: bytes = target.store.data(_counterpart(target, image, source))
     new_owner = next(owner for owner in world["owners"] if owner != world["old"])
     move_at_source(world["rig"].job.source.vendor, source, image, new_owner)
     return data

@@ -359,7 +359,7 @@ async def killed_mid_create(world: World) -> str:
             await killed.target_clients["shop"].eleven_landed.wait()
             group.cancel_scope.cancel()
     assert len(world.target_shas()) == 11
-    return key
+    return str(key)
 
 
 async def test_a_failed_create_planned_again_by_a_sync_is_not_pushed_again_by_retry(

@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -145,8 +145,8 @@ async def test_rgba_to_jpeg_flattens_on_white(spool: Spool) -> None:
         "RGB",
         (40, 30),
     )
-    assert all(abs(a - b) <= 8 for a, b in zip(image.getpixel((35, 15)), WHITE, strict=True))
-    assert all(abs(a - b) <= 8 for a, b in zip(image.getpixel((5, 15)), RED, strict=True))
+    assert all(abs(a - b) <= 8 for a, b in zip(_rgb(image, (35, 15)), WHITE, strict=True))
+    assert all(abs(a - b) <= 8 for a, b in zip(_rgb(image, (5, 15)), RED, strict=True))
 
 
 @pytest.mark.parametrize(
@@ -372,3 +372,7 @@ async def test_a_limiter_bounds_concurrent_decodes(
 
     assert peak == 1
     assert all([await spool.derived(s.sha256, "image_png-side0") for s in sources])
+
+
+def _rgb(image: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
+    return cast("tuple[int, ...]", image.getpixel(xy))

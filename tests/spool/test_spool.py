@@ -17,6 +17,7 @@ import anyio.lowlevel
 import pytest
 
 from syncer.errors import NetworkError, ValidationError
+from syncer.records import Blob
 from syncer.spool import (
     OCTET_STREAM,
     BlobMissingError,
@@ -186,7 +187,7 @@ async def test_a_matching_checksum_is_accepted_in_any_case(spool: Spool) -> None
     assert blob.sha256 == sha(PNG)
 
 
-async def put_expecting(spool: Spool, data: bytes, expected: str) -> object:
+async def put_expecting(spool: Spool, data: bytes, expected: str) -> Blob:
     return await spool.write(stream(data), expected_sha256=expected)
 
 

@@ -189,7 +189,8 @@ async def migrate_to(url: str, revision: str, *, down: bool = False) -> None:
 async def seed_0005_links(url: str) -> None:
     """Two links as a 0005 syncer left them: ``k1`` written by a done create (whose
     ``meta_hash`` it kept), ``k2`` with no op left in the journal."""
-    record = {"key": "k1", "owner": "part-1", "filename": "a.png", "alt": None, "title": None}
+    record: dict[str, object] = {"key": "k1", "owner": "part-1", "filename": "a.png"}
+    record |= {"alt": None, "title": None}
     record |= {"position": 2, "roles": ["display"], "sha256": "aa", "extra": {}}
     payload = json.dumps({"record": record, "meta_hash": "h1", "basis": "b1"})
     now = "2026-12-01 12:00:00"

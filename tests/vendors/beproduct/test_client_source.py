@@ -54,7 +54,7 @@ async def test_listed_records_map_the_headers(rig: Rig) -> None:
         assert record.owner == view["owner"] == header["folder"]["id"]
         assert record.filename == view["filename"]
         assert record.url == header["headerData"]["preview"]["origin"]
-        assert unquote(record.url).endswith("/" + record.filename)
+        assert unquote(record.url or "").endswith("/" + record.filename)
         assert record.version == header["modifiedAt"]
         assert record.title == header["headerName"]
         assert record.alt == fields_of(view)["description"]

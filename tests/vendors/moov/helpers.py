@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import random
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
+from moovio_sdk.models import components
 
 from syncer.testing.images import generate
 from syncer.vendors.moov.views import FIRST_ACCOUNT
@@ -49,5 +50,5 @@ def image_path(image_id: str, account: str = ACCOUNT) -> str:
     return f"/accounts/{account}/images/{image_id}"
 
 
-def sdk_image(data: bytes, name: str = "upload.png", **extra: Any) -> dict[str, Any]:
-    return {"file_name": name, "content": data, **extra}
+def sdk_image(data: bytes, name: str = "upload.png", **extra: Any) -> components.ImageTypedDict:
+    return cast("components.ImageTypedDict", {"file_name": name, "content": data, **extra})

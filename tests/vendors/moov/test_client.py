@@ -184,7 +184,7 @@ def _answer_lost_after_applying(emulator: MoovEmulator, how: str) -> None:
         request.transport.abort()
         return web.Response(status=0)
 
-    emulator.upload_image = upload  # type: ignore[method-assign]
+    emulator.upload_image = upload  # type: ignore[method-assign, assignment]
 
 
 @pytest.mark.parametrize("how", ["502", "reset"])
@@ -219,7 +219,7 @@ async def test_a_replace_applied_but_unanswered_succeeds_on_the_retry(tmp_path: 
             raise EmulatedError(502, "bad gateway")
         return response
 
-    emulator.replace_image = replace_image  # type: ignore[method-assign]
+    emulator.replace_image = replace_image  # type: ignore[method-assign, assignment]
     async with running(emulator, tmp_path) as moov:
         client, one, other = moov.client(), moov.blob(1), moov.blob(2)
         created = await client.create(record(one), one)
@@ -387,7 +387,7 @@ def _replace_listing(emulator: MoovEmulator, answer: Callable[[web.Request], Any
         await original(request)  # credentials and account checks as usual
         return json_response(answer(request))
 
-    emulator.list_images = list_images  # type: ignore[method-assign]
+    emulator.list_images = list_images  # type: ignore[method-assign, assignment]
 
 
 async def test_a_server_that_ignores_skip_is_a_repeated_cursor(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ and the catalog lifecycle reported by /1/catalog/status."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,7 +31,7 @@ ROUTES = [
 
 async def plain(
     api: Api, method: str, path: str, headers: dict[str, str] | None = None, json_body: Any = None
-) -> tuple[int, Any, aiohttp.typedefs.LooseHeaders]:
+) -> tuple[int, Any, Mapping[str, str]]:
     """A call with exactly ``headers`` (none of the session's own)."""
     async with (
         aiohttp.ClientSession() as session,

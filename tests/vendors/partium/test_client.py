@@ -322,7 +322,7 @@ def test_settings_are_checked_and_hide_the_key() -> None:
     assert "demo-secret" not in repr(PartiumSettings(api_key="demo-secret"))
     for bad in ({"api_key": ""}, {"page_size": 0}, {"page_size": 101}, {"batch_size": 0}):
         with pytest.raises(ConfigError):
-            PartiumSettings(**{"api_key": "k", **bad})
+            PartiumSettings(**{"api_key": "k", **bad})  # type: ignore[arg-type]
 
 
 def test_capabilities_follow_the_settings(session: aiohttp.ClientSession) -> None:

@@ -72,8 +72,11 @@ def test_http_upsert_sample(base: str) -> None:
     }
 
 
+Files = list[tuple[str, tuple[str | None, str | bytes, str]]]  # requests' multipart parts
+
+
 def test_python_upsert_sample_corrected(base: str) -> None:
-    files = [
+    files: Files = [
         ("images", (None, json.dumps(EXAMPLE_IMAGES), "application/json")),
         ("files", ("image1.jpg", jpeg(1), "image/jpeg")),
         ("files", ("image2.jpg", jpeg(2), "image/jpeg")),
@@ -84,7 +87,7 @@ def test_python_upsert_sample_corrected(base: str) -> None:
 
 def test_js_upsert_sample_with_unnamed_blobs(base: str) -> None:
     """``FormData.append('files', blob)`` names every file ``blob``: paired by position."""
-    files = [
+    files: Files = [
         ("images", (None, json.dumps(EXAMPLE_IMAGES), "application/json")),
         ("files", ("blob", jpeg(1), "image/jpeg")),
         ("files", ("blob", jpeg(2), "image/jpeg")),
@@ -106,7 +109,7 @@ def test_js_upsert_sample_with_unnamed_blobs(base: str) -> None:
     ],
 )
 def test_info_examples_are_accepted(base: str, info: str) -> None:
-    files = [
+    files: Files = [
         (
             "images",
             (
