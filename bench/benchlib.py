@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from syncer.emulators.process import stop
 from syncer.http import Lane
 from syncer.jobs import Job, load_job
 from syncer.testing.connections import DEMO_CONNECTION as CONNECTION
-from syncer.testing.process import stop
 from syncer.vendors import client_class
 
 BENCH = Path(__file__).resolve().parent

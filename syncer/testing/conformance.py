@@ -25,12 +25,12 @@ from typing import Any, ClassVar
 import aiohttp
 import pytest
 
+from syncer.emulators.base import VendorEmulator
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.images import MIME, generate
+from syncer.emulators.server import serve
 from syncer.http import HttpClient, Lane, RetryPolicy, open_session
 from syncer.records import Blob, ImageRecord, Page
-from syncer.testing.emulator import VendorEmulator
-from syncer.testing.faults import FaultConfig
-from syncer.testing.images import MIME, generate
-from syncer.testing.server import serve
 from syncer.vendors.contract import Source, Target
 
 #: Quick retries for tests: the emulator's Retry-After still sets the pace on a 429.
@@ -225,7 +225,7 @@ class SourceSuite(_Suite):
             assert keys_of(rest) == keys_of(pages[index + 1 :]), f"resuming after page {index}"
 
     async def test_open_streams_the_image(self, seeded: Connected) -> None:
-        from syncer.testing.images import decodes, image_size
+        from syncer.emulators.images import decodes, image_size
 
         catalog = {self.harness.source_key(v): v for v in (await seeded.catalog())["images"]}
         records = [r for p in await list_all(seeded.client) for r in p.records]

@@ -15,6 +15,8 @@ import anyio
 import pytest
 from aiohttp import web
 
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.server import serve
 from syncer.errors import (
     AuthenticationError,
     NetworkError,
@@ -34,9 +36,7 @@ from syncer.http import (
     open_session,
     parse_retry_after,
 )
-from syncer.testing.faults import FaultConfig
-from syncer.testing.server import serve
-from tests.testing.toy import ToyEmulator
+from tests.emulators.toy import ToyEmulator
 
 QUICK = RetryPolicy(attempts=6, base=0.01, cap=0.05)
 

@@ -13,13 +13,13 @@ import aiohttp
 import anyio
 import pytest
 
+from syncer.emulators.images import generate
+from syncer.emulators.partium.emulator import PartiumEmulator
+from syncer.emulators.spiffy.emulator import SpiffyEmulator
 from syncer.engine.run import Mode, run_job
 from syncer.jobs import load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
-from syncer.testing.images import generate
-from syncer.vendors.partium.emulator import PartiumEmulator
-from syncer.vendors.spiffy.emulator import SpiffyEmulator
 from tests.engine.rigs import opened
 
 JOB = """
@@ -261,8 +261,8 @@ class ShiftingSource:
 
 
 async def test_a_key_listed_twice_is_pushed_once(world: World) -> None:
+    from syncer.emulators.faults import FaultConfig
     from syncer.engine.run import JobRun
-    from syncer.testing.faults import FaultConfig
 
     world.spiffy.faults.configure(FaultConfig(latency_ms=500))  # the first create still open
     run = JobRun(world.job, world.store, world.spool, world.session, Mode.MIGRATE)
@@ -275,8 +275,8 @@ async def test_a_key_listed_twice_is_pushed_once(world: World) -> None:
 
 
 async def test_the_lease_is_kept_through_a_long_push(world: World, tmp_path: Path) -> None:
+    from syncer.emulators.faults import FaultConfig
     from syncer.errors import StateError
-    from syncer.testing.faults import FaultConfig
 
     world.spiffy.faults.configure(FaultConfig(latency_ms=1000))  # pushing outlasts the lease by far
     url = f"sqlite+aiosqlite:///{tmp_path}/state.db"
@@ -392,8 +392,8 @@ async def test_a_create_whose_outcome_was_lost_is_looked_for_not_sent_twice(
 
 
 async def test_an_item_with_a_killed_runs_op_open_is_not_planned_again(world: World) -> None:
+    from syncer.emulators.faults import FaultConfig
     from syncer.engine.plan import PENDING
-    from syncer.testing.faults import FaultConfig
 
     await killed_mid_create(world)
     # The resumed create is still in flight when the new listing reaches the item.
@@ -446,8 +446,8 @@ async def test_links_without_a_basis_are_planned_once_then_get_it(world: World) 
 async def test_an_item_gone_while_a_killed_runs_create_of_it_is_open_is_deleted_later(
     world: World,
 ) -> None:
+    from syncer.emulators.faults import FaultConfig
     from syncer.engine.plan import PENDING
-    from syncer.testing.faults import FaultConfig
 
     key = await killed_mid_create(world)
     [image] = [i for i in world.partium.store.iter_images() if i.id == key]

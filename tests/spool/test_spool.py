@@ -16,6 +16,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 
+from syncer.emulators.images import generate, render
 from syncer.errors import NetworkError, ValidationError
 from syncer.spool import (
     OCTET_STREAM,
@@ -26,7 +27,6 @@ from syncer.spool import (
     human_bytes,
     sniff_mime,
 )
-from syncer.testing.images import generate, render
 from tests.spool.conftest import put, stream
 
 PNG = render(random.Random(1), "png", 32, 24)

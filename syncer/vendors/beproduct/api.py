@@ -28,7 +28,8 @@ from syncer.errors import (
 from syncer.http import HttpClient, Lane, Response, RetryPolicy
 from syncer.paging import PageNumberPaginator, RepeatedCursor
 from syncer.records import Blob, ImageRecord
-from syncer.vendors.beproduct.client_auth import beproduct_auth
+from syncer.vendors.beproduct.auth import beproduct_auth
+from syncer.vendors.beproduct.bodies import upload_body
 from syncer.vendors.beproduct.listing import ListingQuery
 from syncer.vendors.beproduct.mapping import (
     matches_number,
@@ -36,7 +37,6 @@ from syncer.vendors.beproduct.mapping import (
     upload_filename,
 )
 from syncer.vendors.beproduct.settings import VENDOR, BeProductSettings
-from syncer.vendors.beproduct.upload_body import upload_body
 
 #: Page size of the ``header_number`` search behind ``find`` (normally one match).
 FIND_PAGE = 50

@@ -45,12 +45,12 @@ from syncer.vendors.beproduct.mapping import (
     update_fields,
 )
 from syncer.vendors.beproduct.settings import (
+    CAPABILITIES,
     DEFAULT_PAGE_SIZE,
-    MAX_BYTES,
     VENDOR,
     BeProductSettings,
 )
-from syncer.vendors.contract import Capabilities, OneByOneBatches
+from syncer.vendors.contract import OneByOneBatches
 
 __all__ = ["CAPABILITIES", "DEFAULT_PAGE_SIZE", "BeProductClient", "BeProductSettings"]
 
@@ -58,20 +58,6 @@ log = logging.getLogger("syncer.vendors.beproduct")
 
 #: At most this many same-numbered headers are downloaded to compare bytes in ``find``.
 FIND_HASHED = 3
-
-CAPABILITIES = Capabilities(
-    vendor=VENDOR,
-    paging="page_number",
-    accepted_mimes=None,  # undocumented; the server renders any image it can read
-    max_bytes=MAX_BYTES,
-    updatable_fields=frozenset({"alt", "title"}),
-    replace_keeps_id=True,  # a new version of the same header
-    update_moves_owner=False,  # a header's folder is fixed (only a Style has Move)
-    batch_size=1,
-    soft_delete=True,  # a tombstone, listed with showDeleted; never matched by find
-    originals_readable=True,
-    find_by="header_number equals the source key, in the target folder",
-)
 
 
 class BeProductClient(BeProductApi, OneByOneBatches):

@@ -47,6 +47,7 @@ from syncer.http import BasicAuth, HttpClient, Lane, Response, RetryPolicy
 from syncer.paging import OffsetPaginator, RepeatedCursor
 from syncer.records import Blob, Cursor, ImageRecord, Page, TargetItem
 from syncer.vendors.contract import OneByOneBatches
+from syncer.vendors.moov.bodies import MultipartImage
 from syncer.vendors.moov.mapping import (
     VENDOR,
     alt_matches,
@@ -70,7 +71,6 @@ from syncer.vendors.moov.settings import (
     ImageLimitError,
     MoovSettings,
 )
-from syncer.vendors.moov.transport import MultipartImage
 
 log = logging.getLogger("syncer.vendors.moov")
 #: How the (undocumented) full-library refusal of an upload reads; a guess beyond the emulator.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from syncer.errors import NotFoundError, ProtocolError, RepeatedCursorError, ValidationError
 from syncer.http import HttpClient
@@ -20,13 +20,7 @@ from syncer.records import Cursor, ImageRecord, Page
 from syncer.vendors.spiffy import mapping
 from syncer.vendors.spiffy.listing import Listing
 from syncer.vendors.spiffy.mapping import MappingError, OwnerRef
-
-if TYPE_CHECKING:
-    from syncer.vendors.spiffy.client import SpiffySettings
-
-VENDOR = "spiffy"
-#: Spiffy's largest page (``limit`` above it is silently lowered, which would end paging early).
-MAX_PAGE_LIMIT = 50
+from syncer.vendors.spiffy.settings import MAX_PAGE_LIMIT, VENDOR, SpiffySettings
 
 
 class SpiffyReads:
