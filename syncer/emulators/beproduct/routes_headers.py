@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -15,9 +16,6 @@ from syncer.emulators.beproduct.routing import QueryArgs, api_path
 from syncer.emulators.beproduct.schema import FIELDS, HEADER_NAME, HEADER_NUMBER, clean_values
 from syncer.emulators.beproduct.views import folder_view, schema_view
 from syncer.emulators.store import Owner, StoredImage
-
-if TYPE_CHECKING:
-    from syncer.emulators.beproduct.emulator import BeProductEmulator
 
 DEFAULT_PAGE_SIZE = 30
 
@@ -75,10 +73,21 @@ def live_header(catalog: HeaderCatalog, request: web.Request) -> StoredImage:
     return image
 
 
+class HeaderHost(Protocol):
+    """What the header routes use of their emulator."""
+
+    @property
+    def catalog(self) -> HeaderCatalog: ...
+
+    def now(self) -> datetime: ...
+
+    def header_json(self, request: web.Request, image: StoredImage) -> dict[str, Any]: ...
+
+
 class HeaderRoutes:
     """Handlers for the image library's folders and headers."""
 
-    def __init__(self, emulator: BeProductEmulator) -> None:
+    def __init__(self, emulator: HeaderHost) -> None:
         self.emulator = emulator
         self.catalog = emulator.catalog
 

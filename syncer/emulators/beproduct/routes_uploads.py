@@ -4,30 +4,52 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import Protocol
 
 import anyio
 from aiohttp import web
 
 from syncer.emulators.base import EmulatedError, Handler, iso, json_response
-from syncer.emulators.beproduct.catalog import versions_of
-from syncer.emulators.beproduct.knobs import COMPANY_DOMAIN
+from syncer.emulators.beproduct.catalog import HeaderCatalog, versions_of
+from syncer.emulators.beproduct.knobs import COMPANY_DOMAIN, BeProductKnobs
 from syncer.emulators.beproduct.routes_headers import canonical_id, live_header
 from syncer.emulators.beproduct.routing import QueryArgs, api_path
-from syncer.emulators.beproduct.uploads import extension_for, identify, read_file_part
+from syncer.emulators.beproduct.uploads import (
+    UploadProcessor,
+    extension_for,
+    identify,
+    read_file_part,
+)
 from syncer.emulators.beproduct.views import FILES_PREFIX
-
-if TYPE_CHECKING:
-    from syncer.emulators.beproduct.emulator import BeProductEmulator
+from syncer.emulators.store import CatalogStore
 
 #: Every route the vendor's clients poll processing status on (the Python SDK always uses Style).
 STATUS_PREFIXES = ("Style", "Image", "Block")
 
 
+class UploadHost(Protocol):
+    """What the upload routes use of their emulator."""
+
+    @property
+    def catalog(self) -> HeaderCatalog: ...
+
+    @property
+    def knobs(self) -> BeProductKnobs: ...
+
+    @property
+    def store(self) -> CatalogStore: ...
+
+    @property
+    def uploads(self) -> UploadProcessor: ...
+
+    def now(self) -> datetime: ...
+
+
 class UploadRoutes:
     """Handlers for uploads, status polls and file downloads."""
 
-    def __init__(self, emulator: BeProductEmulator) -> None:
+    def __init__(self, emulator: UploadHost) -> None:
         self.emulator = emulator
 
     def register(self, router: web.UrlDispatcher, guard: Callable[[Handler], Handler]) -> None:

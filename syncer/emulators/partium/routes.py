@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import anyio
 from aiohttp import web
@@ -30,12 +30,11 @@ from syncer.emulators.partium.bodies import (
 from syncer.emulators.partium.cursor import encode_cursor
 from syncer.emulators.partium.descriptions import describe
 from syncer.emulators.partium.errors import require_bearer
+from syncer.emulators.partium.knobs import PartiumKnobs
+from syncer.emulators.partium.lifecycle import CatalogLifecycle
 from syncer.emulators.partium.upload import read_upsert_form
-from syncer.emulators.partium.upsert import UpsertResult, check_entries, check_files
-from syncer.emulators.store import StoredImage
-
-if TYPE_CHECKING:
-    from syncer.emulators.partium.emulator import PartiumEmulator
+from syncer.emulators.partium.upsert import Candidate, UpsertResult, check_entries, check_files
+from syncer.emulators.store import CatalogStore, StoredImage
 
 IMAGES = "/1/catalog/images"
 #: The seed's singular variant of the get-one and original paths.
@@ -44,10 +43,25 @@ IMAGE = "/1/catalog/image"
 WRITE_ROUTES = frozenset({("POST", IMAGES), ("DELETE", IMAGES)})
 
 
+class CatalogHost(Protocol):
+    """What the catalog routes use of their emulator."""
+
+    @property
+    def store(self) -> CatalogStore: ...
+
+    @property
+    def knobs(self) -> PartiumKnobs: ...
+
+    @property
+    def lifecycle(self) -> CatalogLifecycle: ...
+
+    def save_upload(self, candidate: Candidate, fmt: str) -> bool: ...
+
+
 class CatalogRoutes:
     """Partium's image API over one emulator's store, knobs and lifecycle."""
 
-    def __init__(self, emulator: PartiumEmulator) -> None:
+    def __init__(self, emulator: CatalogHost) -> None:
         self.emulator = emulator
         self.store = emulator.store
 

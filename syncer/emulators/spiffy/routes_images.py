@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import Protocol
 
 from aiohttp import web
 
 from syncer.emulators.base import EmulatedError, json_response, read_json
 from syncer.emulators.spiffy import inputs
-from syncer.emulators.spiffy.catalog import Located, is_number
+from syncer.emulators.spiffy.catalog import Located, SpiffyCatalog, is_number
+from syncer.emulators.spiffy.knobs import SpiffyKnobs
 from syncer.emulators.spiffy.paging import after, page_of, parse_paging, parse_since_id
 from syncer.emulators.spiffy.uploads import invalid, read_upload
 from syncer.emulators.spiffy.views import (
@@ -19,10 +21,7 @@ from syncer.emulators.spiffy.views import (
     parse_fields,
     select,
 )
-from syncer.emulators.store import StoredImage
-
-if TYPE_CHECKING:
-    from syncer.emulators.spiffy.emulator import SpiffyEmulator
+from syncer.emulators.store import Owner, StoredImage
 
 NOT_FOUND = "Not Found"
 
@@ -31,10 +30,36 @@ def image_id_of(image: StoredImage) -> int:
     return int(image.id)
 
 
+class ImageHost(Protocol):
+    """What the image routes use of their emulator."""
+
+    @property
+    def catalog(self) -> SpiffyCatalog: ...
+
+    @property
+    def knobs(self) -> SpiffyKnobs: ...
+
+    def make_image(
+        self,
+        owner: Owner,
+        filename: str | None,
+        data: bytes,
+        fmt: str,
+        *,
+        alt: str,
+        variation_ids: list[int],
+        when: datetime | None = None,
+    ) -> StoredImage: ...
+
+    def update_metadata(
+        self, image: StoredImage, alt: str | None, position: int | None
+    ) -> None: ...
+
+
 class ImageRoutes:
     """The image endpoints of one emulator."""
 
-    def __init__(self, emulator: SpiffyEmulator) -> None:
+    def __init__(self, emulator: ImageHost) -> None:
         self.emulator = emulator
         self.catalog = emulator.catalog
 

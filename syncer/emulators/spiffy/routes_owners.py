@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from syncer.emulators.base import EmulatedError, json_response, read_json
 from syncer.emulators.spiffy.auth import ACCESS_TOKEN, API_KEY, API_PASSWORD
-from syncer.emulators.spiffy.catalog import SINGULAR
+from syncer.emulators.spiffy.catalog import SINGULAR, SpiffyCatalog
+from syncer.emulators.spiffy.knobs import SpiffyKnobs
 from syncer.emulators.spiffy.paging import after, page_of, parse_paging, parse_since_id
 from syncer.emulators.spiffy.views import origin, owner_json, parse_fields, select
 from syncer.emulators.store import Owner
-
-if TYPE_CHECKING:
-    from syncer.emulators.spiffy.emulator import SpiffyEmulator
 
 SCOPE = "read_products,write_products"
 
@@ -23,10 +21,20 @@ def owner_id_of(owner: Owner) -> int:
     return int(owner.id)
 
 
+class OwnerHost(Protocol):
+    """What the owner routes use of their emulator."""
+
+    @property
+    def catalog(self) -> SpiffyCatalog: ...
+
+    @property
+    def knobs(self) -> SpiffyKnobs: ...
+
+
 class OwnerRoutes:
     """``/api/{products|standard_collections|super_collections}...`` and store-wide routes."""
 
-    def __init__(self, emulator: SpiffyEmulator) -> None:
+    def __init__(self, emulator: OwnerHost) -> None:
         self.emulator = emulator
         self.catalog = emulator.catalog
 
