@@ -24,21 +24,64 @@ from __future__ import annotations
 import base64
 import binascii
 import random
+from collections import Counter
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
-from syncer.emulators.base import ADMIN_PREFIX, AdminError, json_response
-from syncer.emulators.faults import with_changes
+from syncer.emulators.faults import FaultInjector, with_changes
 from syncer.emulators.images import generate, sniff_format
-from syncer.emulators.store import StoredImage
-
-if TYPE_CHECKING:
-    from syncer.emulators.base import VendorEmulator
+from syncer.emulators.shared import ADMIN_PREFIX, AdminError, Credentials, json_response
+from syncer.emulators.store import CatalogStore, Owner, StoredImage
 
 
-def add_admin_routes(app: web.Application, emulator: VendorEmulator) -> None:
+class AdminHost(Protocol):
+    """What the admin API uses of an emulator (:class:`~syncer.emulators.base.VendorEmulator`)."""
+
+    knobs: Any
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def accepted_formats(self) -> tuple[str, ...]: ...
+
+    @property
+    def store(self) -> CatalogStore: ...
+
+    @property
+    def faults(self) -> FaultInjector: ...
+
+    @property
+    def requests(self) -> Counter[tuple[str, str, int]]: ...
+
+    @property
+    def injected(self) -> Counter[str]: ...
+
+    def credentials(self) -> Credentials: ...
+
+    def vendor_view(self, request: web.Request, image: StoredImage) -> Any: ...
+
+    def admin_add(
+        self, owner: Owner, filename: str, data: bytes, fields: dict[str, Any]
+    ) -> StoredImage: ...
+
+    def admin_edit(
+        self, image: StoredImage, fields: dict[str, Any], data: bytes | None
+    ) -> StoredImage: ...
+
+    def admin_delete(self, image: StoredImage) -> None: ...
+
+    def admin_add_owner(self, fields: dict[str, Any]) -> Owner: ...
+
+    def seed(self, count: int, owners: int | None = None, seed_value: int = 0) -> None: ...
+
+
+def add_admin_routes(app: web.Application, emulator: AdminHost) -> None:
     admin = AdminApi(emulator)
     p = ADMIN_PREFIX
     app.router.add_get(p, admin.info)
@@ -85,7 +128,7 @@ def _decode(body: dict[str, Any], formats: tuple[str, ...]) -> bytes | None:
 
 
 class AdminApi:
-    def __init__(self, emulator: VendorEmulator) -> None:
+    def __init__(self, emulator: AdminHost) -> None:
         self.emulator = emulator
         self.store = emulator.store
 

@@ -21,13 +21,17 @@ from typing import Any, ClassVar
 import anyio
 from aiohttp import web
 
+from syncer.emulators.admin import add_admin_routes
 from syncer.emulators.faults import FaultConfig, FaultInjector, with_changes
 from syncer.emulators.images import GeneratedImage, generate
+from syncer.emulators.shared import ADMIN_PREFIX as ADMIN_PREFIX
+from syncer.emulators.shared import AdminError as AdminError
+from syncer.emulators.shared import Credentials as Credentials
+from syncer.emulators.shared import json_response as json_response
 from syncer.emulators.store import CatalogStore, Owner, StoredImage
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-ADMIN_PREFIX = "/_emulator"
 #: The status the request counters record for a connection reset without an answer.
 RESET = 0
 #: Seeded catalogs are dated from here, one image a minute, so they are reproducible.
@@ -49,25 +53,6 @@ class EmulatedError(Exception):
         self.message = message
         self.body = body
         self.headers = headers or {}
-
-
-class AdminError(Exception):
-    """Raised by an admin hook (or the admin API) to refuse a change.
-
-    Answered as ``{"error": message}`` with ``status``: the admin API's own shape, never a vendor's.
-    """
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """What a vendor emulator accepts, printed by ``syncer emulate``."""
-
-    lines: tuple[tuple[str, str], ...]
 
 
 @dataclass(slots=True)
@@ -107,8 +92,6 @@ class VendorEmulator(ABC):
     # -- the application -----------------------------------------------------------------------
 
     def app(self) -> web.Application:
-        from syncer.emulators.admin import add_admin_routes
-
         app = web.Application(middlewares=[self._observe], client_max_size=64 * 1024 * 1024)
         add_admin_routes(app, self)
         self.add_routes(app.router)
@@ -364,17 +347,6 @@ def route_of(request: web.Request) -> str:
     info = request.match_info
     resource = info.route.resource if info is not None and info.route is not None else None
     return resource.canonical if resource is not None else "<unmatched>"
-
-
-def json_response(
-    body: Any,
-    status: int = 200,
-    content_type: str = "application/json",
-    headers: dict[str, str] | None = None,
-) -> web.Response:
-    return web.Response(
-        text=json.dumps(body), status=status, content_type=content_type, headers=headers
-    )
 
 
 async def read_json(request: web.Request) -> Any:

@@ -4,7 +4,7 @@ answer checks, the two-stage upload (upload, then processing polled to the end) 
 
 Every call goes through :class:`~syncer.http.HttpClient` (retries, ``Retry-After``, adaptive
 rate, one token refresh on 401, typed errors), authenticated with the OAuth2 refresh-token
-grant (:mod:`.client_auth`).
+grant (:mod:`.auth`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ The vendor's traps and how they are met:
   carries the query, the paginator and the watermark of the next listing: the vendor's
   clock (``Date``) when the first page was answered, less ``watermark_overlap`` (:mod:`.listing`).
 * **Two-stage writes** (:meth:`BeProductClient.create`): create the header, upload the file
-  (multipart body rebuilt and streamed from the spool on every attempt, :mod:`.upload_body`),
+  (multipart body rebuilt and streamed from the spool on every attempt, :mod:`.bodies`),
   poll the processing status until ``finished``, read the header back. The upload id is in
   ``TargetItem.extra["upload_id"]``; :meth:`BeProductClient.wait_for_upload` resumes polling.
   A refused upload, or a failed processing, deletes the new header: no orphans.
