@@ -218,8 +218,8 @@ class JobRun:
         self.source = _client(job.source, session)
         self.source_name = job.source.vendor
         self.target_clients = {config.name: _client(config, session) for config in job.targets}
-        self.policies = {config.name: _policy(config) for config in job.targets}
-        self.salts = {config.name: _salt(config) for config in job.targets}
+        self.policies = {config.name: target_policy(config) for config in job.targets}
+        self.salts = {config.name: target_salt(config) for config in job.targets}
         self.targets: dict[str, TargetLane] = {}
         self.converting = anyio.CapacityLimiter(2)
         self.recent = RecentKeys(RECENT_KEYS)
@@ -675,11 +675,11 @@ def _changed_rows(
         if prior is not None and prior.digest == digest:
             seen.append(record.key)
         else:
-            rows.append(_item_row(job, record, digest))
+            rows.append(item_row(job, record, digest))
     return rows, seen, digests
 
 
-def _policy(config: Any) -> TargetPolicy:
+def target_policy(config: Any) -> TargetPolicy:
     """How a job's target takes records: its vendor's capabilities and the job's choices."""
     return TargetPolicy(
         config.name,
@@ -689,7 +689,7 @@ def _policy(config: Any) -> TargetPolicy:
     )
 
 
-def _salt(config: Any) -> str:
+def target_salt(config: Any) -> str:
     """Everything but the record that decides a target's plan for it (the ``salt`` of
     :func:`plan_basis`): the target's mapping (an owners CSV by its rows), vendor and
     capabilities, its oversize and conversion choices, and the planner's rules."""
@@ -715,7 +715,7 @@ def _client(config: Any, session: aiohttp.ClientSession) -> Any:
     return client_class(config.vendor)(config.settings(), session, lane=lane)
 
 
-def _item_row(job: str, record: ImageRecord, digest: str | None = None) -> ItemRow:
+def item_row(job: str, record: ImageRecord, digest: str | None = None) -> ItemRow:
     """The state row of a listed, fingerprinted record; its ``meta_hash`` is the record's
     digest (``digest``, when the caller has it already)."""
     return ItemRow(

@@ -21,7 +21,7 @@ from syncer.errors import StateError
 from syncer.state import convert
 from syncer.state.engine import WRITE
 from syncer.state.models import blobs, links, ops
-from syncer.state.rows import OP_STATES, BlobRow, LinkRow, OpRow
+from syncer.state.rows import BlobRow, LinkRow, OpRow
 from syncer.state.sql import upsert
 
 #: Longest error text kept on an op.
@@ -164,18 +164,6 @@ class Journal:
         values = {"state": "planned", "error": None, "updated_at": self._now()}
         async with self._write() as conn:
             return (await conn.execute(ops.update().where(match).values(**values))).rowcount
-
-    async def op_counts(self, job: str, run_id: int) -> dict[str, int]:
-        """How many of the run's ops are in each state (every state present, zero or not)."""
-        query = (
-            sa.select(ops.c.state, sa.func.count())
-            .where(ops.c.job == job, ops.c.run_id == run_id)
-            .group_by(ops.c.state)
-        )
-        counts = dict.fromkeys(OP_STATES, 0)
-        async with self._read() as conn:
-            counts.update((state, int(n)) for state, n in await conn.execute(query))
-        return counts
 
     # -- the spool index -------------------------------------------------------------------
 
