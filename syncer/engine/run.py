@@ -102,6 +102,8 @@ class RunSummary:
     plan: list[Planned] = field(default_factory=list)
     #: The signal that stopped the run (``SIGTERM``, ``SIGINT``), or empty.
     interrupted_by: str = ""
+    #: Terminal failures ``retry`` left as they are (sending them again would fail again).
+    not_retried: int = 0
 
     @property
     def status(self) -> str:
@@ -109,7 +111,8 @@ class RunSummary:
             return "interrupted"
         if self.guard:
             return "stopped"
-        return "partial" if sum(self.failed.values()) or self.errors else "succeeded"
+        failed = sum(self.failed.values()) or self.errors or self.not_retried
+        return "partial" if failed else "succeeded"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -124,6 +127,7 @@ class RunSummary:
             "shifted": self.shifted,
             "errors": self.errors[:20],
             "interrupted_by": self.interrupted_by,
+            "not_retried": self.not_retried,
         }
 
 
@@ -262,8 +266,11 @@ class JobRun:
 
     async def _feed(self) -> None:
         """Hand the pushers their ops: open ones first, then the listing's and the sweep's."""
-        if self.mode is Mode.RETRY:
+        if self.mode is Mode.RETRY:  # what can succeed; a terminal failure would fail again
             await self.store.requeue_failed(self.job.name)
+            self.summary.not_retried = await self.store.count_failed(
+                self.job.name, terminal_only=True
+            )
         await self._resume_open_ops()
         if self.mode is not Mode.RETRY:
             listing = await self._choose_listing()

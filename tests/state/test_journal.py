@@ -100,7 +100,7 @@ async def test_failures_are_kept_and_can_be_requeued(store: StateStore) -> None:
     ]
     assert failed[0].error == "HTTP 503"
     assert 0 < len(failed[1].error or "") < 10_000
-    assert await store.requeue_failed("shop") == 2
+    assert await store.requeue_failed("shop", terminal=True) == 2
     assert await store.failed_ops("shop") == []
     requeued = await store.open_ops("shop")
     assert [(o.key, o.state, o.error) for o in requeued] == [
@@ -133,7 +133,7 @@ async def test_a_new_plan_of_an_item_supersedes_its_failed_ops_on_that_target(
     assert [(o.key, o.target) for o in failed] == [("k2", "moov"), ("k1", "spiffy")]
     counts = await op_counts(store, "shop", first.id)
     assert (counts["skipped"], counts["done"]) == (1, 1)  # a done op stays done
-    assert await store.requeue_failed("shop") == 2
+    assert await store.requeue_failed("shop", terminal=True) == 2
     moov_k1 = [o.id for o in await store.open_ops("shop", "moov") if o.key == "k1"]
     assert moov_k1 == [again.id]  # retry cannot push k1 to moov a second time
 
