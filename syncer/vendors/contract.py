@@ -20,8 +20,6 @@ class Capabilities:
     """What a vendor can and cannot do, so that the planner turns constraints into plan entries."""
 
     vendor: str
-    #: The paging scheme of its listing (``keyset``, ``since_id``, ``offset``, ``page_number``).
-    paging: str
     #: MIME types a target accepts; None means any image.
     accepted_mimes: frozenset[str] | None
     #: Largest file a target accepts, in bytes; None when undocumented.
@@ -42,8 +40,6 @@ class Capabilities:
     originals_readable: bool = True
     #: The largest side of what can be read back when originals are not.
     max_read_pixels: int | None = None
-    #: How ``find`` recognises an item that an interrupted run created.
-    find_by: str = ""
 
 
 @runtime_checkable

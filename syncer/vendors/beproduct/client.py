@@ -61,7 +61,6 @@ FIND_HASHED = 3
 
 CAPABILITIES = Capabilities(
     vendor=VENDOR,
-    paging="page_number",
     accepted_mimes=None,  # undocumented; the server renders any image it can read
     max_bytes=MAX_BYTES,
     updatable_fields=frozenset({"alt", "title"}),
@@ -70,7 +69,7 @@ CAPABILITIES = Capabilities(
     batch_size=1,
     soft_delete=True,  # a tombstone, listed with showDeleted; never matched by find
     originals_readable=True,
-    find_by="header_number equals the source key, in the target folder",
+    # find: header_number equals the source key, in the target folder
 )
 
 

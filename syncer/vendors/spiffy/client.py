@@ -37,7 +37,6 @@ __all__ = ["CAPABILITIES", "SpiffyClient", "SpiffySettings"]
 
 CAPABILITIES = Capabilities(
     vendor=VENDOR,
-    paging="page_number",
     accepted_mimes=mapping.ACCEPTED_MIMES,
     max_bytes=None,  # undocumented
     updatable_fields=frozenset({"alt", "position"}),
@@ -46,7 +45,7 @@ CAPABILITIES = Capabilities(
     batch_size=1,
     soft_delete=False,
     originals_readable=True,
-    find_by="the owner's images with the same file name and sha256 (bytes downloaded from src)",
+    # find: the owner's images with the same file name and sha256 (bytes downloaded from src)
 )
 
 BASIC_SETTING = "spiffy.api_key / spiffy.password"
