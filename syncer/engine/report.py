@@ -36,6 +36,8 @@ def summary_text(summary: RunSummary, job: str, mode: str) -> str:
         lines.append(
             f"  STOPPED {target}: {reason} (raise the limit in [targets.delete] to allow it)"
         )
+    if summary.source_note:
+        lines.append(f"  note: {summary.source_note}")
     if summary.shifted:
         lines.append(
             "  note: the source changed while it was listed, so nothing was deleted for being "

@@ -104,6 +104,8 @@ class RunSummary:
     interrupted_by: str = ""
     #: Terminal failures ``retry`` left as they are (sending them again would fail again).
     not_retried: int = 0
+    #: What the targets get from a source that cannot serve its originals, or empty.
+    source_note: str = ""
 
     @property
     def status(self) -> str:
@@ -128,6 +130,7 @@ class RunSummary:
             "errors": self.errors[:20],
             "interrupted_by": self.interrupted_by,
             "not_retried": self.not_retried,
+            "source_note": self.source_note,
         }
 
 
@@ -221,6 +224,7 @@ class JobRun:
         self.summary = RunSummary()
         self.source = _client(job.source, session)
         self.source_name = job.source.vendor
+        self.summary.source_note = renditions_note(self.source_name, self.source.capabilities)
         self.target_clients = {config.name: _client(config, session) for config in job.targets}
         self.policies = {config.name: target_policy(config) for config in job.targets}
         self.salts = {config.name: target_salt(config) for config in job.targets}
@@ -720,6 +724,16 @@ def target_salt(config: Any) -> str:
 def _client(config: Any, session: aiohttp.ClientSession) -> Any:
     lane = Lane(max(1, config.concurrency), config.rate)
     return client_class(config.vendor)(config.settings(), session, lane=lane)
+
+
+def renditions_note(vendor: str, capabilities: Any) -> str:
+    """What the targets get from ``vendor`` as a source when its originals cannot be read
+    (``originals_readable``, ``max_read_pixels``); empty when they can."""
+    if capabilities.originals_readable:
+        return ""
+    most = capabilities.max_read_pixels
+    size = f" (at most {most} px on a side)" if most else ""
+    return f"{vendor} serves renditions, not its originals{size}: that is what the targets get"
 
 
 def item_row(job: str, record: ImageRecord, digest: str | None = None) -> ItemRow:
