@@ -36,6 +36,12 @@ def summary_text(summary: RunSummary, job: str, mode: str) -> str:
         lines.append(
             f"  STOPPED {target}: {reason} (raise the limit in [targets.delete] to allow it)"
         )
+    for target in summary.new_id_targets:
+        if summary.planned[f"{target}.replace"]:
+            lines.append(
+                f"  note: on {target} a replace creates a new item (a new id), then deletes "
+                "the old one"
+            )
     if summary.source_note:
         lines.append(f"  note: {summary.source_note}")
     if summary.shifted:

@@ -106,6 +106,9 @@ class RunSummary:
     not_retried: int = 0
     #: What the targets get from a source that cannot serve its originals, or empty.
     source_note: str = ""
+    #: Targets whose replace makes a new item (``replace_keeps_id`` False): the report says
+    #: so when the run replaces there.
+    new_id_targets: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -228,6 +231,11 @@ class JobRun:
         self.target_clients = {config.name: _client(config, session) for config in job.targets}
         self.policies = {config.name: target_policy(config) for config in job.targets}
         self.salts = {config.name: target_salt(config) for config in job.targets}
+        self.summary.new_id_targets = [
+            name
+            for name, policy in self.policies.items()
+            if not policy.capabilities.replace_keeps_id
+        ]
         self.targets: dict[str, TargetLane] = {}
         self.converting = anyio.CapacityLimiter(2)
         self.recent = RecentKeys(RECENT_KEYS)

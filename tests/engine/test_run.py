@@ -114,6 +114,19 @@ async def test_sync_follows_adds_edits_and_deletes(world: World) -> None:
     assert added.sha256 in world.target_shas()
 
 
+async def test_a_replace_on_a_target_that_gives_it_a_new_id_says_so(world: World) -> None:
+    from syncer.engine.report import summary_text
+
+    await world.run(Mode.MIGRATE)
+    image = next(world.partium.store.iter_images())
+    world.partium.admin_edit(image, {}, generate(random.Random(8), ("png",)).data)
+    summary = await world.run(Mode.SYNC)
+    assert summary.done["shop.replace"] == 1
+    note = "note: on shop a replace creates a new item (a new id), then deletes the old one"
+    assert note in summary_text(summary, "job", "sync")
+    assert note not in summary_text(await world.run(Mode.SYNC), "job", "sync")
+
+
 async def test_a_metadata_edit_is_stored_and_pushed_though_the_bytes_did_not_change(
     world: World,
 ) -> None:
