@@ -45,7 +45,7 @@ from syncer.engine.progress import NoProgress, RunProgress
 from syncer.engine.push import Pusher, TargetLane
 from syncer.engine.records_json import record_digest, record_from_json, record_to_json
 from syncer.engine.stopping import Stop
-from syncer.errors import AuthenticationError, VendorError
+from syncer.errors import VendorError
 from syncer.http import Lane
 from syncer.records import Blob, Cursor, ImageRecord, Page
 from syncer.spool import Spool, convert, shrink
@@ -460,9 +460,9 @@ class JobRun:
         """``record`` with the sha256, size and type of its bytes, read into the spool."""
         try:
             blob = await self._download(record)
-        except AuthenticationError:
-            raise
         except VendorError as exc:  # this item only: it is skipped, the run goes on
+            if not exc.skippable:  # fatal (credentials refused): the run stops
+                raise
             error = item_failure(exc, None, record.key, record.filename)
             self.summary.errors.append(error)
             return replace(record, extra={**record.extra, UNREADABLE: error})

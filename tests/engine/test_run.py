@@ -444,6 +444,30 @@ async def test_a_fatal_error_stops_the_run_and_leaves_its_op_retryable(world: Wo
     assert again.status == "succeeded", again.errors
 
 
+class FatalSource:
+    """The real source, whose downloads fail with a fatal error."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def open(self, record: Any) -> Any:
+        raise FatalError("refused", vendor="partium", operation="download", item=record.key)
+
+
+async def test_a_fatal_error_reading_the_source_stops_the_run(world: World) -> None:
+    from syncer.engine.run import JobRun
+
+    run = JobRun(world.job, world.store, world.spool, world.session, Mode.MIGRATE)
+    run.source = FatalSource(run.source)
+    with pytest.raises(ExceptionGroup) as caught:  # every download at once: one error each
+        await run.run()
+    assert caught.value.split(FatalError)[1] is None  # nothing but the fatal errors
+    assert world.target_shas() == []
+
+
 async def test_a_skippable_error_fails_its_item_alone(world: World) -> None:
     key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
     summary = await flaky(world, Mode.MIGRATE, key, fail=1, error=ProtocolError).run()
