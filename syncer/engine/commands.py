@@ -124,7 +124,8 @@ async def _status(url: str | None, name: str | None) -> str:
         runs = await store.runs(name, limit=20)
         jobs = sorted({run.job for run in runs})
         failed = {job: await store.count_failed(job) for job in jobs}
-        text = runs_text(runs, failed)
+        terminal = {job: await store.count_failed(job, terminal_only=True) for job in jobs}
+        text = runs_text(runs, failed, terminal)
         if name is None or not failed.get(name):
             return text
         ops = await store.failed_ops(name, limit=FAILED_SHOWN)

@@ -78,7 +78,6 @@ class BeProductSettings:
 
 CAPABILITIES = Capabilities(
     vendor=VENDOR,
-    paging="page_number",
     accepted_mimes=None,  # undocumented; the server renders any image it can read
     max_bytes=MAX_BYTES,
     updatable_fields=frozenset({"alt", "title"}),
@@ -87,5 +86,5 @@ CAPABILITIES = Capabilities(
     batch_size=1,
     soft_delete=True,  # a tombstone, listed with showDeleted; never matched by find
     originals_readable=True,
-    find_by="header_number equals the source key, in the target folder",
+    # find: header_number equals the source key, in the target folder
 )

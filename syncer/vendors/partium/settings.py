@@ -19,7 +19,6 @@ MiB = 1024 * 1024
 
 CAPABILITIES = Capabilities(
     vendor=VENDOR,
-    paging="keyset",
     accepted_mimes=frozenset({"image/jpeg", "image/png"}),
     max_bytes=None,
     updatable_fields=frozenset({"owner", "roles", "position"}),
@@ -28,8 +27,8 @@ CAPABILITIES = Capabilities(
     batch_size=50,
     soft_delete=False,
     originals_readable=True,
-    find_by="image_id derived from the source key: GET the id, adopt it when its part_id, info "
-    "and (given the blob) the sha256 of its /original match",
+    # find: image_id derived from the source key: GET the id, adopt it when its part_id, info and
+    # (given the blob) the sha256 of its /original match
 )
 
 

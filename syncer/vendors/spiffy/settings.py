@@ -16,7 +16,6 @@ MAX_PAGE_LIMIT = 50
 
 CAPABILITIES = Capabilities(
     vendor=VENDOR,
-    paging="page_number",
     accepted_mimes=mapping.ACCEPTED_MIMES,
     max_bytes=None,  # undocumented
     updatable_fields=frozenset({"alt", "position"}),
@@ -25,7 +24,7 @@ CAPABILITIES = Capabilities(
     batch_size=1,
     soft_delete=False,
     originals_readable=True,
-    find_by="the owner's images with the same file name and sha256 (bytes downloaded from src)",
+    # find: the owner's images with the same file name and sha256 (bytes downloaded from src)
 )
 
 BASIC_SETTING = "spiffy.api_key / spiffy.password"
