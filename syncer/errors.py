@@ -25,7 +25,9 @@ Two flags on the type say what a vendor error means, and are read where it matte
   other failure of an item is ``failed_terminal``: sending it again as it is fails again, so
   ``retry`` leaves it (a later sync plans the item afresh).
 
-Every vendor error names the vendor, the operation and, where there is one, the item.
+Every vendor error names the vendor, the operation and, where there is one, the item. The exit
+code a command ends with when an error stops it is the type's too (``exit_code``: 2 for a
+configuration error, the user's to fix; 5 for anything else that stopped the run).
 """
 
 from __future__ import annotations
@@ -36,9 +38,14 @@ from typing import Any, ClassVar
 class SyncerError(Exception):
     """Anything syncer reports to a user."""
 
+    #: The exit code of a command this error stops (documented in ``syncer.engine.commands``).
+    exit_code: ClassVar[int] = 5
+
 
 class ConfigError(SyncerError):
     """A job file, setting or argument is wrong; the message says where and what is allowed."""
+
+    exit_code: ClassVar[int] = 2
 
 
 class StateError(SyncerError):
