@@ -29,8 +29,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from syncer.errors import NotFoundError, RepeatedCursorError, VendorError
-from syncer.paging import RepeatedCursor
+from syncer.errors import NotFoundError, VendorError
+from syncer.paging import advancing
 from syncer.records import Blob, Cursor, ImageRecord, Page, TargetItem
 from syncer.vendors.beproduct.api import BeProductApi
 from syncer.vendors.beproduct.listing import ListingQuery, ListingState, vendor_time
@@ -97,10 +97,8 @@ class BeProductClient(BeProductApi, OneByOneBatches):
         while not state.paginator.done:
             headers, total, answered_at = await self._list_page(state)
             keys, stamps = [h["id"] for h in headers], [modified_at(h) for h in headers]
-            try:
+            with advancing(vendor=VENDOR, operation="list"):
                 state.advance(keys, total, stamps, answered_at)
-            except RepeatedCursor as exc:
-                raise RepeatedCursorError(str(exc), vendor=VENDOR, operation="list") from None
             records = [self._record(h) for h in headers if has_image(h) or bool(h.get("isDeleted"))]
             yield Page(records, state.to_cursor(), state.paginator.done, state.paginator.shifted)
 

@@ -39,12 +39,11 @@ from syncer.errors import (
     ConflictError,
     NotFoundError,
     ProtocolError,
-    RepeatedCursorError,
     ValidationError,
     VendorError,
 )
 from syncer.http import BasicAuth, HttpClient, Lane, Response, RetryPolicy
-from syncer.paging import OffsetPaginator, RepeatedCursor
+from syncer.paging import OffsetPaginator, advancing
 from syncer.records import Blob, Cursor, ImageRecord, Page, TargetItem
 from syncer.vendors.contract import OneByOneBatches
 from syncer.vendors.moov.bodies import MultipartImage
@@ -118,12 +117,8 @@ class MoovClient(OneByOneBatches):
         while position is not None:
             account, paginator = position
             listed = await self._list(account, paginator)
-            try:
+            with advancing(vendor=VENDOR, operation="list", item=account):
                 paginator.advance([str(meta["imageID"]) for meta in listed])
-            except RepeatedCursor as exc:
-                raise RepeatedCursorError(
-                    str(exc), vendor=VENDOR, operation="list", item=account
-                ) from None
             records = [
                 to_record(meta, account)
                 for meta in listed
