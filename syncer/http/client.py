@@ -388,8 +388,8 @@ class HttpClient:
     async def back_off(self, attempt: int, error: VendorError) -> None:
         """Wait before retry ``attempt`` of a failed request, as the policy says, and count it.
 
-        Public for clients that retry a whole operation themselves (a create re-sent after an
-        ambiguous failure, once ``find`` came back empty).
+        Public for :func:`syncer.vendors.adopt.create_or_adopt`, which retries a whole create
+        after an ambiguous failure.
         """
         delay = self.retry.delay(attempt, error.retry_after, self._rng)
         self.retries += 1
