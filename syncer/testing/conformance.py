@@ -77,7 +77,17 @@ class VendorHarness(ABC):
     def emulator(self) -> VendorEmulator:
         return self.emulator_class()
 
+    #: The vendor's client (Source and Target), built as ``client_class(settings, session,
+    #: lane=..., retry=...)`` like every client.
+    client_class: ClassVar[type[Any]]
+
     @abstractmethod
+    def settings(
+        self, url: str, *, wrong_credentials: bool = False, page_size: int | None = None
+    ) -> Any:
+        """The client's settings for the emulator at ``url`` with its demo credentials (wrong
+        ones if asked); ``page_size`` overrides the listing page size."""
+
     def client(
         self,
         url: str,
@@ -88,8 +98,10 @@ class VendorHarness(ABC):
         lane: Lane | None = None,
         retry: RetryPolicy = FAST_RETRY,
     ) -> Any:
-        """The vendor's client (Source and Target) for the emulator at ``url``; ``page_size``
-        overrides its listing page size (small pages give many cursors to resume from)."""
+        """The vendor's client for the emulator at ``url``; ``page_size`` overrides its listing
+        page size (small pages give many cursors to resume from)."""
+        settings = self.settings(url, wrong_credentials=wrong_credentials, page_size=page_size)
+        return self.client_class(settings, session, lane=lane, retry=retry)
 
     @abstractmethod
     def target_owner(self, emulator: VendorEmulator) -> str:

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import aiohttp
-
 from syncer.emulators.base import VendorEmulator
 from syncer.emulators.beproduct.emulator import BeProductEmulator
 from syncer.emulators.beproduct.knobs import CLIENT_ID, CLIENT_SECRET, COMPANY_DOMAIN, REFRESH_TOKEN
-from syncer.http import Lane, RetryPolicy
 from syncer.records import ImageRecord
-from syncer.testing.conformance import FAST_RETRY, VendorHarness
+from syncer.testing.conformance import VendorHarness
 from syncer.vendors.beproduct.client import BeProductClient
 from syncer.vendors.beproduct.mapping import ALT_FIELD, MATCH_FIELD, TITLE_FIELD, title_of
 from syncer.vendors.beproduct.settings import DEFAULT_PAGE_SIZE, BeProductSettings
@@ -28,6 +25,7 @@ TEST_POLL_INTERVAL = 0.02
 class BeProductHarness(VendorHarness):
     vendor: ClassVar[str] = "beproduct"
     emulator_class: ClassVar[type[VendorEmulator]] = BeProductEmulator
+    client_class: ClassVar[type[BeProductClient]] = BeProductClient
     #: The kit's wrong credentials are a wrong refresh token (``invalid_grant``).
     auth_setting: ClassVar[str] = "beproduct.refresh_token"
 
@@ -47,19 +45,6 @@ class BeProductHarness(VendorHarness):
             page_size=page_size or DEFAULT_PAGE_SIZE,
             poll_interval=TEST_POLL_INTERVAL,
         )
-
-    def client(
-        self,
-        url: str,
-        session: aiohttp.ClientSession,
-        *,
-        wrong_credentials: bool = False,
-        page_size: int | None = None,
-        lane: Lane | None = None,
-        retry: RetryPolicy = FAST_RETRY,
-    ) -> BeProductClient:
-        settings = self.settings(url, wrong_credentials=wrong_credentials, page_size=page_size)
-        return BeProductClient(settings, session, lane=lane, retry=retry)
 
     def target_owner(self, emulator: VendorEmulator) -> str:
         """A new image folder (made as a BeProduct user would, through the admin hook)."""

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import aiohttp
-
 from syncer.emulators.base import VendorEmulator
 from syncer.emulators.moov.auth import PASSWORD, USERNAME
 from syncer.emulators.moov.emulator import MoovEmulator
 from syncer.emulators.moov.views import ACCOUNT_KIND, ALT_TEXT
-from syncer.http import Lane, RetryPolicy
-from syncer.testing.conformance import FAST_RETRY, VendorHarness
+from syncer.testing.conformance import VendorHarness
 from syncer.vendors.moov.client import MoovClient
 from syncer.vendors.moov.settings import AUTH_SETTING, MoovSettings
 
@@ -24,6 +21,7 @@ from syncer.vendors.moov.settings import AUTH_SETTING, MoovSettings
 class MoovHarness(VendorHarness):
     vendor: ClassVar[str] = "moov"
     emulator_class: ClassVar[type[VendorEmulator]] = MoovEmulator
+    client_class: ClassVar[type[MoovClient]] = MoovClient
     auth_setting: ClassVar[str] = AUTH_SETTING
     formats: ClassVar[tuple[str, ...]] = ("png", "jpeg", "webp")
 
@@ -40,29 +38,21 @@ class MoovHarness(VendorHarness):
             return []
         return [owner.id for owner in self._emulator.store.owners_of(ACCOUNT_KIND)]
 
-    def client(
-        self,
-        url: str,
-        session: aiohttp.ClientSession,
-        *,
-        wrong_credentials: bool = False,
-        page_size: int | None = None,
-        lane: Lane | None = None,
-        retry: RetryPolicy = FAST_RETRY,
-    ) -> MoovClient:
+    def settings(
+        self, url: str, *, wrong_credentials: bool = False, page_size: int | None = None
+    ) -> MoovSettings:
         accounts = self.accounts()
         options: dict[str, Any] = {}
         if accounts:
             options.update(account_id=accounts[0], more_account_ids=tuple(accounts[1:]))
         if page_size is not None:
             options["page_size"] = page_size
-        settings = MoovSettings(
+        return MoovSettings(
             base_url=url,
             username=USERNAME,
             password=PASSWORD + "-wrong" if wrong_credentials else PASSWORD,
             **options,
         )
-        return MoovClient(settings, session, lane=lane, retry=retry)
 
     def target_owner(self, emulator: VendorEmulator) -> str:
         accounts = emulator.store.owners_of(ACCOUNT_KIND)

@@ -10,14 +10,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, ClassVar
 
-import aiohttp
-
 from syncer.emulators.base import VendorEmulator
 from syncer.emulators.partium.emulator import PartiumEmulator
 from syncer.emulators.partium.errors import API_KEY
-from syncer.http import Lane, RetryPolicy
 from syncer.records import ImageRecord
-from syncer.testing.conformance import FAST_RETRY, VendorHarness
+from syncer.testing.conformance import VendorHarness
 from syncer.vendors.partium.client import PartiumClient
 from syncer.vendors.partium.mapping import info_for, same_info
 from syncer.vendors.partium.settings import AUTH_SETTING, PartiumSettings
@@ -31,29 +28,22 @@ class PartiumHarness(VendorHarness):
 
     vendor: ClassVar[str] = "partium"
     emulator_class: ClassVar[type[VendorEmulator]] = PartiumEmulator
+    client_class: ClassVar[type[PartiumClient]] = PartiumClient
     auth_setting: ClassVar[str] = AUTH_SETTING
     formats: ClassVar[tuple[str, ...]] = ("png", "jpeg")
     #: Quick maintenance polling for tests (the default is 10 s).
     maintenance_poll: ClassVar[float] = 0.2
 
-    def client(
-        self,
-        url: str,
-        session: aiohttp.ClientSession,
-        *,
-        wrong_credentials: bool = False,
-        page_size: int | None = None,
-        lane: Lane | None = None,
-        retry: RetryPolicy = FAST_RETRY,
-    ) -> PartiumClient:
-        settings = PartiumSettings(
+    def settings(
+        self, url: str, *, wrong_credentials: bool = False, page_size: int | None = None
+    ) -> PartiumSettings:
+        return PartiumSettings(
             api_key="not-the-key" if wrong_credentials else API_KEY,
             base_url=url,
             page_size=page_size or 100,
             maintenance_poll=self.maintenance_poll,
             maintenance_wait=30.0,
         )
-        return PartiumClient(settings, session, lane=lane, retry=retry)
 
     def target_owner(self, emulator: VendorEmulator) -> str:
         """A part type made through the admin hook (once per emulator)."""

@@ -21,12 +21,11 @@ from syncer.errors import (
     ConfigError,
     NotFoundError,
     ProtocolError,
-    RepeatedCursorError,
     UnavailableError,
     ValidationError,
 )
 from syncer.http import HttpClient, Lane, Response, RetryPolicy
-from syncer.paging import PageNumberPaginator, RepeatedCursor
+from syncer.paging import PageNumberPaginator, advancing
 from syncer.records import Blob, ImageRecord
 from syncer.vendors.beproduct.auth import beproduct_auth
 from syncer.vendors.beproduct.bodies import upload_body
@@ -137,10 +136,8 @@ class BeProductApi:
                 json_body={"filters": [number_filter(record.key)], "colorwayFilters": None},
             )
             headers, total = self._result(body, "find")
-            try:
+            with advancing(vendor=VENDOR, operation="find"):
                 paginator.advance([h["id"] for h in headers], total)
-            except RepeatedCursor as exc:
-                raise RepeatedCursorError(str(exc), vendor=VENDOR, operation="find") from None
             found += [h for h in headers if matches_number(h, record.key, record.owner)]
         return found
 

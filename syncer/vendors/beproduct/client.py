@@ -29,9 +29,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from syncer.errors import NotFoundError, RepeatedCursorError, VendorError
-from syncer.paging import RepeatedCursor
+from syncer.errors import NotFoundError, VendorError
+from syncer.paging import advancing
 from syncer.records import Blob, Cursor, ImageRecord, Page, TargetItem
+from syncer.vendors.adopt import create_or_adopt
 from syncer.vendors.beproduct.api import BeProductApi
 from syncer.vendors.beproduct.listing import ListingQuery, ListingState, vendor_time
 from syncer.vendors.beproduct.mapping import (
@@ -97,10 +98,8 @@ class BeProductClient(BeProductApi, OneByOneBatches):
         while not state.paginator.done:
             headers, total, answered_at = await self._list_page(state)
             keys, stamps = [h["id"] for h in headers], [modified_at(h) for h in headers]
-            try:
+            with advancing(vendor=VENDOR, operation="list"):
                 state.advance(keys, total, stamps, answered_at)
-            except RepeatedCursor as exc:
-                raise RepeatedCursorError(str(exc), vendor=VENDOR, operation="list") from None
             records = [self._record(h) for h in headers if has_image(h) or bool(h.get("isDeleted"))]
             yield Page(records, state.to_cursor(), state.paginator.done, state.paginator.shifted)
 
@@ -226,28 +225,27 @@ class BeProductClient(BeProductApi, OneByOneBatches):
     async def _create_header(self, record: ImageRecord) -> dict[str, Any]:
         """``Image/Header/Create``; after an ambiguous failure, adopt the header the attempt
         may have made (searched by ``header_number``) before trying again."""
-        attempts = self.http.retry.attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                body = await self._json(
-                    "POST",
-                    "Image/Header/Create",
-                    operation="create",
-                    item=record.key,
-                    params={"folderId": record.owner, "preserveVersion": "false"},
-                    json_body={"fields": create_fields(record)},
-                    idempotent=False,
-                )
-                return self._header(body, "create", record.key)
-            except VendorError as exc:
-                if not exc.ambiguous or attempt == attempts:
-                    raise
-                await self.http.back_off(attempt, exc)  # counted as a retry
-                found = await self._search_number(record)
-                if found:
-                    log.info("beproduct adopted header %s for %s", found[0]["id"], record.key)
-                    return found[0]
-        raise AssertionError("unreachable")
+
+        async def create() -> dict[str, Any]:
+            body = await self._json(
+                "POST",
+                "Image/Header/Create",
+                operation="create",
+                item=record.key,
+                params={"folderId": record.owner, "preserveVersion": "false"},
+                json_body={"fields": create_fields(record)},
+                idempotent=False,
+            )
+            return self._header(body, "create", record.key)
+
+        async def find() -> dict[str, Any] | None:
+            found = await self._search_number(record)
+            if not found:
+                return None
+            log.info("beproduct adopted header %s for %s", found[0]["id"], record.key)
+            return found[0]
+
+        return await create_or_adopt(create, http=self.http, find=find)
 
     async def _upload_and_wait(self, header_id: str, record: ImageRecord, blob: Blob) -> str:
         upload_id = await self.upload(header_id, record, blob)

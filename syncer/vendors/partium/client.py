@@ -30,12 +30,11 @@ from syncer.errors import (
     ConfigError,
     NotFoundError,
     ProtocolError,
-    RepeatedCursorError,
     ValidationError,
     VendorError,
 )
 from syncer.http import BearerAuth, HttpClient, Lane, RetryPolicy
-from syncer.paging import KeysetPaginator, RepeatedCursor
+from syncer.paging import KeysetPaginator, advancing
 from syncer.records import Blob, Cursor, ImageRecord, ItemResult, Page, TargetItem
 from syncer.vendors.contract import Capabilities
 from syncer.vendors.partium.answers import Sent, read_delete, read_list, read_upsert
@@ -113,10 +112,8 @@ class PartiumClient:
                     "POST", LIST_PATH, operation="list", json_body=self._list_body(paginator)
                 )
             )
-            try:
+            with advancing(vendor=VENDOR, operation="list"):
                 paginator.advance(answer.last_object_id, answer.more_data)
-            except RepeatedCursor as exc:
-                raise RepeatedCursorError(str(exc), vendor=VENDOR, operation="list") from None
             records = [self._record(description) for description in answer.result]
             yield Page(records, self._cursor(paginator), paginator.done)
 

@@ -22,9 +22,10 @@ from typing import Any
 
 import aiohttp
 
-from syncer.errors import NotFoundError, ProtocolError, ValidationError, VendorError
+from syncer.errors import NotFoundError, ProtocolError, ValidationError
 from syncer.http import HttpClient, Lane, RetryPolicy
 from syncer.records import Blob, ImageRecord, TargetItem
+from syncer.vendors.adopt import create_or_adopt
 from syncer.vendors.contract import OneByOneBatches
 from syncer.vendors.spiffy import mapping
 from syncer.vendors.spiffy.bodies import attachment_body
@@ -183,21 +184,11 @@ class SpiffyClient(SpiffyReads, OneByOneBatches):
                 operation="create image",
                 item=record.key,
             )
-        attempts = self.http.retry.attempts  # an ambiguous create is sent as often as any request
-        for attempt in range(1, attempts + 1):
-            try:
-                return await self._post_image(owner, record, blob, position, skip)
-            except VendorError as error:
-                if not error.ambiguous or attempt == attempts:
-                    raise
-                try:
-                    found = await self._find(owner, record, blob.sha256, skip)
-                except VendorError as lookup:
-                    raise error from lookup
-                if found is not None:
-                    return found
-                await self.http.back_off(attempt, error)
-        raise AssertionError("unreachable")
+        return await create_or_adopt(
+            lambda: self._post_image(owner, record, blob, position, skip),
+            http=self.http,
+            find=lambda: self._find(owner, record, blob.sha256, skip),
+        )
 
     async def _post_image(
         self,
