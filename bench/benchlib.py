@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from syncer.emulators.process import stop
 from syncer.http import Lane
 from syncer.jobs import Job, load_job
 from syncer.testing.connections import DEMO_CONNECTION as CONNECTION
-from syncer.testing.process import stop
 from syncer.vendors import client_class
 
 BENCH = Path(__file__).resolve().parent
@@ -201,7 +201,7 @@ async def populate_state(
     client, page by page, and each page goes through the store's own ``commit_page`` with the
     real cursor; the records are fingerprinted from the emulator's manifest (the sha256, size
     and type of the stored bytes, what the engine would get by downloading them); the engine's
-    own ``_item_row``, mapping and planner make the item rows and each link's ``meta_hash``.
+    own ``item_row``, mapping and planner make the item rows and each link's ``meta_hash``.
     The links are written in one upsert per page through the store's tables. What differs
     from a real migration: nothing reaches the target, so each link's ``target_id`` is a
     placeholder (``bench-<key>``) and ``target_version`` is empty, and no ops are journalled.
@@ -211,7 +211,7 @@ async def populate_state(
 
     from syncer.engine.mapping import map_record
     from syncer.engine.plan import Action, plan_basis, plan_item, pushed_json
-    from syncer.engine.run import _item_row, _policy, _salt
+    from syncer.engine.run import item_row, target_policy, target_salt
     from syncer.state import LinkRow, convert
     from syncer.state.models import links
     from syncer.state.sql import upsert
@@ -227,14 +227,14 @@ async def populate_state(
                     continue
                 sha256, size, mime = manifest[record.key]
                 records.append(replace(record, sha256=sha256, size=record.size or size, mime=mime))
-            rows = [_item_row(job.name, record) for record in records]
+            rows = [item_row(job.name, record) for record in records]
             await store.commit_page(
                 run.id, job.name, job.source.vendor, rows, page.cursor, page.done, []
             )
             values = []
             digests = {row.key: row.meta_hash or "" for row in rows}
             for target in job.targets:
-                policy, salt = _policy(target), _salt(target)
+                policy, salt = target_policy(target), target_salt(target)
                 for record in records:
                     planned = plan_item(map_record(record, target.mapping), None, policy)
                     if planned.action is not Action.CREATE:

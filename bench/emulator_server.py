@@ -24,10 +24,10 @@ from pathlib import Path
 
 import anyio
 
-from syncer.testing.emulator import VendorEmulator
-from syncer.testing.faults import FaultConfig
-from syncer.testing.server import serve
-from syncer.vendors import emulator_class
+from syncer.emulators import emulator_class
+from syncer.emulators.base import VendorEmulator
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.server import serve
 
 
 def write_manifest(emulator: VendorEmulator, path: Path) -> None:

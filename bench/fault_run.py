@@ -23,11 +23,11 @@ from typing import Any
 
 import anyio
 
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.images import MIME, generate
+from syncer.emulators.server import serve
 from syncer.http import open_session
 from syncer.records import Blob
-from syncer.testing.faults import FaultConfig
-from syncer.testing.images import MIME, generate
-from syncer.testing.server import serve
 
 HARNESSES = {
     "beproduct": "BeProductHarness",
@@ -38,7 +38,7 @@ HARNESSES = {
 
 
 def harness_for(vendor: str) -> Any:
-    module = importlib.import_module(f"syncer.vendors.{vendor}.harness")
+    module = importlib.import_module(f"syncer.testing.harness.{vendor}")
     return getattr(module, HARNESSES[vendor])()
 
 

@@ -34,11 +34,11 @@ from typing import Any
 import anyio
 from benchlib import request_counts, seeded_emulator, write_job
 
+from syncer.emulators.process import emulator_process
 from syncer.engine.run import Mode, run_job
 from syncer.http import open_session
 from syncer.spool import Spool
 from syncer.state import StateStore
-from syncer.testing.process import emulator_process
 
 AIM = 0.9
 SAMPLE_EVERY = 0.2

@@ -11,8 +11,8 @@ from typing import Any
 import click
 
 from syncer import __version__
-from syncer.testing.faults import FaultConfig
-from syncer.vendors import VENDORS, UnknownVendorError, emulator_class
+from syncer.emulators import EMULATORS, UnknownVendorError, emulator_class
+from syncer.emulators.faults import FaultConfig
 
 #: ``syncer emulate`` could not listen (the port is taken, the address is not this machine's).
 CANNOT_LISTEN = 5
@@ -72,7 +72,7 @@ def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @main.command()
-@click.argument("vendor", type=click.Choice(sorted(VENDORS), case_sensitive=False))
+@click.argument("vendor", type=click.Choice(sorted(EMULATORS), case_sensitive=False))
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
@@ -224,7 +224,7 @@ def emulate(
     """
     from aiohttp import web
 
-    from syncer.testing.store import CatalogStore
+    from syncer.emulators.store import CatalogStore
 
     try:
         cls = emulator_class(vendor)

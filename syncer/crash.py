@@ -79,15 +79,13 @@ def outcome(error: Exception) -> tuple[str, int]:
     """What to show for an exception that reached the command line, and the exit code: a
     SyncerError (or a task group of them) is its own message and documented code; anything
     else is a bug, reported by :func:`report` with :data:`UNEXPECTED`."""
-    from syncer.engine.commands import exit_code
-
     if isinstance(error, SyncerError):
-        return f"error: {error}", exit_code(error)
+        return f"error: {error}", error.exit_code
     if isinstance(error, BaseExceptionGroup) and all(
         isinstance(leaf, SyncerError) for leaf in _leaves(error)
     ):
         known = reported(error)
-        return f"error: {known}", exit_code(known)
+        return f"error: {known}", known.exit_code
     return report(error), UNEXPECTED
 
 

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import anyio
 
+from syncer.emulators import emulator_class
+from syncer.emulators.base import VendorEmulator
+from syncer.emulators.images import generate
+from syncer.emulators.server import serve
 from syncer.engine.report import summary_text
 from syncer.engine.run import Mode, RunSummary, run_job
 from syncer.http import open_session
 from syncer.jobs import load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
-from syncer.testing.emulator import VendorEmulator
-from syncer.testing.images import generate
-from syncer.testing.server import serve
-from syncer.vendors import emulator_class
 
 SOURCE_IMAGES = 30
 

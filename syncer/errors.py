@@ -1,21 +1,33 @@
-"""One error tree for syncer. Retry semantics live in the type.
+"""One error tree for syncer. What a failure means for the run lives in the type.
 
 ``SyncerError``
 ├── ``ConfigError``           a job file or setting is wrong: fix it and run again
 ├── ``StateError``            the state store cannot be used
 └── ``VendorError``           a vendor said no, or could not be understood
-    ├── ``AuthenticationError``   credentials refused (terminal: names the setting to fix)
-    ├── ``NotFoundError``         the item is not there (item-skippable)
-    ├── ``ConflictError``         a duplicate or conflicting item (item-skippable; may carry it)
-    ├── ``ValidationError``       the vendor refused this item (type, size, field; skippable)
+    ├── ``AuthenticationError``   credentials refused (fatal: names the setting to fix)
+    ├── ``NotFoundError``         the item is not there
+    ├── ``ConflictError``         a duplicate or conflicting item (may carry it)
+    ├── ``ValidationError``       the vendor refused this item (type, size, field)
     ├── ``RateLimitedError``      429 (transient, may carry Retry-After)
     ├── ``UnavailableError``      5xx, maintenance (transient, may carry Retry-After)
     ├── ``NetworkError``          timeout, reset, refused connection (transient)
-    ├── ``RequestBuildError``     this item's request could not be built (skippable)
-    ├── ``ProtocolError``         a malformed or unexpected answer (terminal for the request)
-    └── ``RepeatedCursorError``   a paging cursor came back twice (terminal: would loop)
+    ├── ``RequestBuildError``     this item's request could not be built
+    ├── ``ProtocolError``         a malformed or unexpected answer
+    └── ``RepeatedCursorError``   a paging cursor came back twice (fatal: would loop)
 
-Every vendor error names the vendor, the operation and, where there is one, the item.
+Two flags on the type say what a vendor error means, and are read where it matters:
+
+* ``skippable`` (every vendor error but the fatal ones): the run goes on without this item.
+  The pusher fails the one op; a **fatal** error (not skippable) stops the run instead,
+  leaving its op retryable, since the cause is not the item.
+* ``transient``: the same request may succeed later. The HTTP client retries it with backoff;
+  an op that still fails is ``failed_retryable``, and ``syncer retry`` re-attempts it. Any
+  other failure of an item is ``failed_terminal``: sending it again as it is fails again, so
+  ``retry`` leaves it (a later sync plans the item afresh).
+
+Every vendor error names the vendor, the operation and, where there is one, the item. The exit
+code a command ends with when an error stops it is the type's too (``exit_code``: 2 for a
+configuration error, the user's to fix; 5 for anything else that stopped the run).
 """
 
 from __future__ import annotations
@@ -26,9 +38,14 @@ from typing import Any, ClassVar
 class SyncerError(Exception):
     """Anything syncer reports to a user."""
 
+    #: The exit code of a command this error stops (documented in ``syncer.engine.commands``).
+    exit_code: ClassVar[int] = 5
+
 
 class ConfigError(SyncerError):
     """A job file, setting or argument is wrong; the message says where and what is allowed."""
+
+    exit_code: ClassVar[int] = 2
 
 
 class StateError(SyncerError):
@@ -40,8 +57,8 @@ class VendorError(SyncerError):
 
     #: Trying the same request again later may succeed.
     transient: ClassVar[bool] = False
-    #: The run can go on without this item.
-    skippable: ClassVar[bool] = False
+    #: The run can go on without this item (False: fatal, the run stops).
+    skippable: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -74,23 +91,22 @@ class VendorError(SyncerError):
 
 
 class AuthenticationError(VendorError):
-    """Credentials were refused; the message names the setting to fix."""
+    """Credentials were refused; the message names the setting to fix. Fatal: nothing else
+    will work either."""
+
+    skippable = False
 
 
 class NotFoundError(VendorError):
-    skippable = True
+    """The item is not there."""
 
 
 class ConflictError(VendorError):
     """A duplicate or conflicting item; ``body`` may describe the existing one (Moov 409)."""
 
-    skippable = True
-
 
 class ValidationError(VendorError):
     """The vendor refused this item as it is (type, size, a field value)."""
-
-    skippable = True
 
 
 class RateLimitedError(VendorError):
@@ -112,15 +128,13 @@ class NetworkError(VendorError):
 class ProtocolError(VendorError):
     """An answer that breaks the vendor's documented contract (bad JSON, wrong shape)."""
 
-    skippable = True
-
 
 class RequestBuildError(VendorError):
     """A request that could not be built from this item (a header or multipart body aiohttp
     refuses, e.g. a control character in a file name): nothing was sent, retrying cannot help."""
 
-    skippable = True
-
 
 class RepeatedCursorError(VendorError):
-    """A paging cursor repeated: following it would loop forever."""
+    """A paging cursor repeated: following it would loop forever. Fatal."""
+
+    skippable = False

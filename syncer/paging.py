@@ -4,6 +4,8 @@ A client asks a paginator for the parameters of the next request (:meth:`request
 request, and tells the paginator what came back (``advance``). The paginator decides when the
 listing is done and refuses a cursor that repeats, which would otherwise loop forever.
 ``to_json()`` is the checkpoint stored with each page; ``from_json`` resumes from it.
+Every client calls ``advance`` inside :func:`advancing`, the one place that turns a repeated
+cursor into the typed :class:`~syncer.errors.RepeatedCursorError`.
 
 | scheme | vendor | request | ends when |
 |---|---|---|---|
@@ -16,15 +18,26 @@ listing is done and refuses a cursor that repeats, which would otherwise loop fo
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar, Self
 
-from syncer.errors import ConfigError
+from syncer.errors import ConfigError, RepeatedCursorError
 
 
 class RepeatedCursor(Exception):
     """A paging cursor (or a whole page) came back twice: following it would loop."""
+
+
+@contextmanager
+def advancing(*, vendor: str, operation: str, item: str | None = None) -> Iterator[None]:
+    """Around a paginator's ``advance``: a :class:`RepeatedCursor` becomes the terminal
+    :class:`~syncer.errors.RepeatedCursorError` of ``vendor``'s ``operation``."""
+    try:
+        yield
+    except RepeatedCursor as exc:
+        raise RepeatedCursorError(str(exc), vendor=vendor, operation=operation, item=item) from None
 
 
 @dataclass

@@ -10,8 +10,8 @@ import requests
 from click.testing import CliRunner
 
 from syncer.cli import main
+from syncer.emulators.process import emulator_process
 from syncer.errors import ConfigError, StateError
-from syncer.testing.process import emulator_process
 
 
 def test_help_explains_the_commands() -> None:

@@ -33,7 +33,7 @@ from syncer.errors import ConfigError, StateError, SyncerError
 from syncer.http import open_session
 from syncer.jobs import Job, load_job
 from syncer.spool import Spool
-from syncer.state import StateMissingError, StateStore
+from syncer.state import StateStore
 
 OK, CONFIG, PARTIAL, GUARD, BLOCKED = 0, 2, 3, 4, 5
 SPOOL_ROOT = Path(".syncer") / "spool"
@@ -58,12 +58,7 @@ def run_command(
         return anyio.run(_run, job, mode, as_json, full, restart_listing, stop_grace)
     except SyncerError as exc:
         click.echo(f"error: {exc}", err=True)
-        return exit_code(exc)
-
-
-def exit_code(error: SyncerError) -> int:
-    """A configuration error is the user's to fix (2); anything else stopped the run (5)."""
-    return CONFIG if isinstance(error, ConfigError) else BLOCKED
+        return exc.exit_code
 
 
 async def _run(
@@ -103,17 +98,14 @@ def status_command(job_path: Path | None, state_url: str | None) -> int:
         job = load_job(job_path) if job_path else None
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
-        return CONFIG
+        return exc.exit_code
     url = job.state if job is not None else state_url
     name = job.name if job is not None else None
     try:
         click.echo(anyio.run(_status, url, name))
-    except StateMissingError as exc:  # a wrong path or key: fix the argument (exit 2)
+    except StateError as exc:  # StateMissingError: a wrong path or key, exit 2
         click.echo(f"error: {exc}", err=True)
-        return CONFIG
-    except StateError as exc:
-        click.echo(f"error: {exc}", err=True)
-        return BLOCKED
+        return exc.exit_code
     return OK
 
 
@@ -124,7 +116,8 @@ async def _status(url: str | None, name: str | None) -> str:
         runs = await store.runs(name, limit=20)
         jobs = sorted({run.job for run in runs})
         failed = {job: await store.count_failed(job) for job in jobs}
-        text = runs_text(runs, failed)
+        terminal = {job: await store.count_failed(job, terminal_only=True) for job in jobs}
+        text = runs_text(runs, failed, terminal)
         if name is None or not failed.get(name):
             return text
         ops = await store.failed_ops(name, limit=FAILED_SHOWN)

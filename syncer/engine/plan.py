@@ -207,11 +207,18 @@ def plan_item(
     return _metadata_change(record, link, policy, previous)
 
 
+#: What a delete on a target with ``Capabilities.soft_delete`` does, said in its plan entry.
+SOFT_DELETE = "the target only disables it: it stays there, and may still count as a duplicate"
+
+
 def plan_delete(key: str, link: PriorLink | None, policy: TargetPolicy) -> Planned:
-    """A source item gone for good (seen missing by a complete listing)."""
+    """A source item gone for good (seen missing by a complete listing); where the target's
+    delete only disables the item (``soft_delete``), the entry's reason says so."""
     if link is None:
         return _skip(policy, key, "gone at the source, never on this target")
-    return Planned(policy.name, key, Action.DELETE, "gone at the source", target_id=link.target_id)
+    soft = f" ({SOFT_DELETE})" if policy.capabilities.soft_delete else ""
+    reason = f"gone at the source{soft}"
+    return Planned(policy.name, key, Action.DELETE, reason, target_id=link.target_id)
 
 
 def delete_guard(

@@ -29,7 +29,7 @@ from syncer.engine.plan import pushed_json
 from syncer.engine.progress import RunProgress
 from syncer.engine.records_json import record_from_json
 from syncer.engine.stopping import Stop
-from syncer.errors import AuthenticationError, VendorError
+from syncer.errors import VendorError
 from syncer.records import Blob, ImageRecord, ItemResult, TargetItem
 from syncer.state import LinkRow, OpRow, StateStore
 from syncer.state.rows import Origin
@@ -75,7 +75,7 @@ class Pusher:
 
     async def run(self) -> None:
         """Drain the stream until the engine closes it or the run is stopped (see
-        :mod:`syncer.engine.stopping`); an AuthenticationError ends the run."""
+        :mod:`syncer.engine.stopping`); a fatal error (not ``skippable``) ends the run."""
         # A semaphore, not a CapacityLimiter: the dispatcher takes the slot and the worker frees
         # it, so no more ops leave the stream than can run (backpressure to the lister).
         slots = anyio.Semaphore(max(1, self.lane.config.concurrency))
@@ -113,9 +113,6 @@ class Pusher:
     async def _apply(self, op: OpRow) -> None:
         try:
             item = await self._perform(op)
-        except AuthenticationError:
-            await self.store.mark_failed(op.id, "credentials refused", retryable=True)
-            raise
         except VendorError as exc:
             await self._failed(op, exc)
             return
@@ -195,21 +192,23 @@ class Pusher:
             call = self.lane.client.create_batch([(records[op.id], blobs[op.id]) for op in ready])
         try:
             results: list[ItemResult] = await call
-        except AuthenticationError:
-            for op in ready:
-                await self.store.mark_failed(op.id, "credentials refused", retryable=True)
-            raise
         except VendorError as exc:  # the whole request failed: every item with it
             for op in ready:
-                await self._failed(op, exc)
+                await self._failed(op, exc, stop=False)
+            if not exc.skippable:
+                raise
             return
+        fatal: VendorError | None = None
         for op, result in zip(ready, results, strict=True):
             if isinstance(result.error, VendorError):
-                await self._failed(op, result.error)
+                await self._failed(op, result.error, stop=False)
+                fatal = fatal if result.error.skippable else result.error
             elif result.error is not None:
                 raise result.error
             else:
                 await self._done(op, result.item if op.action != "delete" else None)
+        if fatal is not None:  # every item settled first, then the run stops
+            raise fatal
 
     async def _blobs(
         self, ops: list[OpRow], records: dict[int, ImageRecord]
@@ -228,15 +227,25 @@ class Pusher:
 
     # -- outcomes --------------------------------------------------------------------------------
 
-    async def _failed(self, op: OpRow, exc: VendorError) -> None:
-        """Count and journal a failed op; its error (stored, and in the run's output) names the
-        target, the source key and the file name, whatever failed (the bytes, a conversion, the
-        vendor). A create whose outcome is unknown (``ambiguous``: it may have landed, its answer
-        lost) stays ``sent``, as after a crash: whichever run comes next (sync, migrate or retry)
-        looks for it with ``find`` before sending it again. Marked failed, a new plan or
-        ``syncer retry`` would create it a second time."""
+    async def _failed(self, op: OpRow, exc: VendorError, *, stop: bool = True) -> None:
+        """Settle an op that failed with ``exc``, as its type says (:mod:`syncer.errors`).
+
+        A fatal error (not skippable: credentials refused) leaves the op retryable, its cause
+        is not the item, and is raised again (``stop``), which stops the run. Any other fails
+        this op alone: counted and journalled, retryable when ``transient``; its error (stored,
+        and in the run's output) names the target, the source key and the file name, whatever
+        failed (the bytes, a conversion, the vendor). A create whose outcome is unknown
+        (``ambiguous``: it may have landed, its answer lost) stays ``sent``, as after a crash:
+        whichever run comes next (sync, migrate or retry) looks for it with ``find`` before
+        sending it again. Marked failed, a new plan or ``syncer retry`` would create it a
+        second time."""
         record = op.payload.get("record") or {}
         error = item_failure(exc, self.lane.name, op.key, record.get("filename"))
+        if not exc.skippable:
+            await self.store.mark_failed(op.id, error, retryable=True)
+            if stop:
+                raise exc
+            return
         self.summary.failed[f"{self.lane.name}.{op.action}"] += 1
         self.progress.finished(self.lane.name, ok=False)
         if exc.ambiguous and op.action == "create":

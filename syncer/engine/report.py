@@ -11,6 +11,11 @@ from syncer.state import OpRow, RunRow
 
 #: Failed items ``syncer status JOB`` lists (the rest are counted).
 FAILED_SHOWN = 20
+#: What a terminal failure needs, as ``retry`` and ``status`` say it.
+TERMINAL = (
+    "terminal failure(s): the vendor refused the item as it is, so `syncer retry` leaves "
+    "them; `syncer status JOB` lists them, and a sync plans each item again"
+)
 
 
 def summary_text(summary: RunSummary, job: str, mode: str) -> str:
@@ -31,6 +36,14 @@ def summary_text(summary: RunSummary, job: str, mode: str) -> str:
         lines.append(
             f"  STOPPED {target}: {reason} (raise the limit in [targets.delete] to allow it)"
         )
+    for target in summary.new_id_targets:
+        if summary.planned[f"{target}.replace"]:
+            lines.append(
+                f"  note: on {target} a replace creates a new item (a new id), then deletes "
+                "the old one"
+            )
+    if summary.source_note:
+        lines.append(f"  note: {summary.source_note}")
     if summary.shifted:
         lines.append(
             "  note: the source changed while it was listed, so nothing was deleted for being "
@@ -41,6 +54,8 @@ def summary_text(summary: RunSummary, job: str, mode: str) -> str:
             f"  note: stopped by {summary.interrupted_by}; what finished is committed, and the "
             "next run resumes what was left"
         )
+    if summary.not_retried:
+        lines.append(f"  not retried {summary.not_retried}: {TERMINAL}")
     for error in summary.errors[:10]:
         lines.append(f"  error: {error}")
     return "\n".join(lines)
@@ -62,7 +77,11 @@ def plan_json(summary: RunSummary) -> str:
     return json.dumps({"summary": summary.to_json(), "ops": ops}, indent=2)
 
 
-def runs_text(runs: list[RunRow], failed: dict[str, int]) -> str:
+def runs_text(
+    runs: list[RunRow], failed: dict[str, int], terminal: dict[str, int] | None = None
+) -> str:
+    """The runs, then each job's failed operations (``terminal``: how many of them are
+    terminal, by job)."""
     if not runs:
         return "no runs yet"
     lines = [f"{'run':>5}  {'job':20} {'mode':8} {'status':11} {'started (UTC)':19} counts"]
@@ -76,8 +95,13 @@ def runs_text(runs: list[RunRow], failed: dict[str, int]) -> str:
             f"failed {bad}"
         )
     for job, count in failed.items():
-        if count:
-            lines.append(f"{job}: {count} failed operation(s); `syncer retry` re-attempts them")
+        stuck = (terminal or {}).get(job, 0)
+        if count > stuck:
+            lines.append(
+                f"{job}: {count - stuck} failed operation(s); `syncer retry` re-attempts them"
+            )
+        if stuck:
+            lines.append(f"{job}: {stuck} {TERMINAL}")
     return "\n".join(lines)
 
 

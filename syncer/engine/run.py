@@ -45,7 +45,7 @@ from syncer.engine.progress import NoProgress, RunProgress
 from syncer.engine.push import Pusher, TargetLane
 from syncer.engine.records_json import record_digest, record_from_json, record_to_json
 from syncer.engine.stopping import Stop
-from syncer.errors import AuthenticationError, VendorError
+from syncer.errors import VendorError
 from syncer.http import Lane
 from syncer.records import Blob, Cursor, ImageRecord, Page
 from syncer.spool import Spool, convert, shrink
@@ -102,6 +102,13 @@ class RunSummary:
     plan: list[Planned] = field(default_factory=list)
     #: The signal that stopped the run (``SIGTERM``, ``SIGINT``), or empty.
     interrupted_by: str = ""
+    #: Terminal failures ``retry`` left as they are (sending them again would fail again).
+    not_retried: int = 0
+    #: What the targets get from a source that cannot serve its originals, or empty.
+    source_note: str = ""
+    #: Targets whose replace makes a new item (``replace_keeps_id`` False): the report says
+    #: so when the run replaces there.
+    new_id_targets: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -109,7 +116,8 @@ class RunSummary:
             return "interrupted"
         if self.guard:
             return "stopped"
-        return "partial" if sum(self.failed.values()) or self.errors else "succeeded"
+        failed = sum(self.failed.values()) or self.errors or self.not_retried
+        return "partial" if failed else "succeeded"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -124,6 +132,8 @@ class RunSummary:
             "shifted": self.shifted,
             "errors": self.errors[:20],
             "interrupted_by": self.interrupted_by,
+            "not_retried": self.not_retried,
+            "source_note": self.source_note,
         }
 
 
@@ -217,9 +227,15 @@ class JobRun:
         self.summary = RunSummary()
         self.source = _client(job.source, session)
         self.source_name = job.source.vendor
+        self.summary.source_note = renditions_note(self.source_name, self.source.capabilities)
         self.target_clients = {config.name: _client(config, session) for config in job.targets}
-        self.policies = {config.name: _policy(config) for config in job.targets}
-        self.salts = {config.name: _salt(config) for config in job.targets}
+        self.policies = {config.name: target_policy(config) for config in job.targets}
+        self.salts = {config.name: target_salt(config) for config in job.targets}
+        self.summary.new_id_targets = [
+            name
+            for name, policy in self.policies.items()
+            if not policy.capabilities.replace_keeps_id
+        ]
         self.targets: dict[str, TargetLane] = {}
         self.converting = anyio.CapacityLimiter(2)
         self.recent = RecentKeys(RECENT_KEYS)
@@ -262,8 +278,11 @@ class JobRun:
 
     async def _feed(self) -> None:
         """Hand the pushers their ops: open ones first, then the listing's and the sweep's."""
-        if self.mode is Mode.RETRY:
+        if self.mode is Mode.RETRY:  # what can succeed; a terminal failure would fail again
             await self.store.requeue_failed(self.job.name)
+            self.summary.not_retried = await self.store.count_failed(
+                self.job.name, terminal_only=True
+            )
         await self._resume_open_ops()
         if self.mode is not Mode.RETRY:
             listing = await self._choose_listing()
@@ -441,9 +460,9 @@ class JobRun:
         """``record`` with the sha256, size and type of its bytes, read into the spool."""
         try:
             blob = await self._download(record)
-        except AuthenticationError:
-            raise
         except VendorError as exc:  # this item only: it is skipped, the run goes on
+            if not exc.skippable:  # fatal (credentials refused): the run stops
+                raise
             error = item_failure(exc, None, record.key, record.filename)
             self.summary.errors.append(error)
             return replace(record, extra={**record.extra, UNREADABLE: error})
@@ -675,11 +694,11 @@ def _changed_rows(
         if prior is not None and prior.digest == digest:
             seen.append(record.key)
         else:
-            rows.append(_item_row(job, record, digest))
+            rows.append(item_row(job, record, digest))
     return rows, seen, digests
 
 
-def _policy(config: Any) -> TargetPolicy:
+def target_policy(config: Any) -> TargetPolicy:
     """How a job's target takes records: its vendor's capabilities and the job's choices."""
     return TargetPolicy(
         config.name,
@@ -689,7 +708,7 @@ def _policy(config: Any) -> TargetPolicy:
     )
 
 
-def _salt(config: Any) -> str:
+def target_salt(config: Any) -> str:
     """Everything but the record that decides a target's plan for it (the ``salt`` of
     :func:`plan_basis`): the target's mapping (an owners CSV by its rows), vendor and
     capabilities, its oversize and conversion choices, and the planner's rules."""
@@ -715,7 +734,17 @@ def _client(config: Any, session: aiohttp.ClientSession) -> Any:
     return client_class(config.vendor)(config.settings(), session, lane=lane)
 
 
-def _item_row(job: str, record: ImageRecord, digest: str | None = None) -> ItemRow:
+def renditions_note(vendor: str, capabilities: Any) -> str:
+    """What the targets get from ``vendor`` as a source when its originals cannot be read
+    (``originals_readable``, ``max_read_pixels``); empty when they can."""
+    if capabilities.originals_readable:
+        return ""
+    most = capabilities.max_read_pixels
+    size = f" (at most {most} px on a side)" if most else ""
+    return f"{vendor} serves renditions, not its originals{size}: that is what the targets get"
+
+
+def item_row(job: str, record: ImageRecord, digest: str | None = None) -> ItemRow:
     """The state row of a listed, fingerprinted record; its ``meta_hash`` is the record's
     digest (``digest``, when the caller has it already)."""
     return ItemRow(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import anyio
@@ -28,6 +28,7 @@ from syncer.http.redact import Redactor
 from syncer.http.retry import RetryPolicy
 
 log = logging.getLogger("syncer.http")
+T = TypeVar("T")
 
 #: Builds a request body for one attempt: bytes, str, aiohttp.FormData or an async iterable.
 Body = Callable[[], Any]
@@ -38,6 +39,14 @@ UNAPPLIED = frozenset({401, 429, 503})
 TIMEOUT_ATTEMPTS = 2
 #: Seconds to wait for a connection to open (a host that drops SYNs is told apart quickly).
 CONNECT_TIMEOUT = 10.0
+
+
+class _Final(Exception):
+    """Carries an error out of :meth:`HttpClient._with_retries` without another retry."""
+
+    def __init__(self, error: VendorError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class TimedOutError(NetworkError):
@@ -129,29 +138,50 @@ class HttpClient:
         caller looks for the item before trying again.
         """
         refreshed = False
-        for attempt in range(1, self.retry.attempts + 1):
+
+        async def once() -> Response | None:
+            nonlocal refreshed
             try:
                 response = await self._attempt(
                     method, path, params, json_body, body, headers, authenticate, idempotent
                 )
             except VendorError as exc:  # no usable answer, or the credentials failed first
-                error = self._name(exc, operation, item)
-            else:
-                if response.status in ok:
-                    self.lane.rate.succeeded()
-                    return response
-                if response.status == 401 and authenticate and not refreshed:
+                raise self._name(exc, operation, item) from None
+            if response.status in ok:
+                self.lane.rate.succeeded()
+                return response
+            if response.status == 401 and authenticate and not refreshed:
+                try:
                     refreshed = await self._refresh(operation, item)
-                    if refreshed:
-                        continue
-                error = self._refusal(response, operation, item)
-                error.ambiguous = (
-                    not idempotent and response.status >= 500 and response.status not in UNAPPLIED
-                )
-                self._slow_down(error)
-            if self._last_try(error, attempt):
-                raise self._timed_out(error, attempt)
-            await self.back_off(attempt, error)
+                except VendorError as exc:  # the renewal already had its own retries
+                    raise _Final(exc) from None
+                if refreshed:
+                    return None
+            error = self._refusal(response, operation, item)
+            error.ambiguous = (
+                not idempotent and response.status >= 500 and response.status not in UNAPPLIED
+            )
+            self._slow_down(error)
+            raise error
+
+        return await self._with_retries(once)
+
+    async def _with_retries(self, once: Callable[[], Awaitable[T | None]]) -> T:
+        """The one retry loop: call ``once`` until it returns a value or raises an error that
+        ends the request (:meth:`_last_try`), backing off between tries. ``None`` means "try
+        again at once" (credentials were just renewed); it still spends an attempt."""
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                result = await once()
+            except _Final as final:
+                raise final.error from None
+            except VendorError as error:
+                if self._last_try(error, attempt):
+                    raise self._timed_out(error, attempt) from None
+                await self.back_off(attempt, error)
+            else:
+                if result is not None:
+                    return result
         raise AssertionError("unreachable")
 
     def _last_try(self, error: VendorError, attempt: int) -> bool:
@@ -212,7 +242,7 @@ class HttpClient:
     async def _open(
         self, url: str, operation: str, item: str | None, authenticate: bool
     ) -> aiohttp.ClientResponse:
-        for attempt in range(1, self.retry.attempts + 1):
+        async def once() -> aiohttp.ClientResponse:
             await self.lane.rate.acquire()
             headers = await self._headers(None, authenticate)
             self.attempts += 1
@@ -221,23 +251,21 @@ class HttpClient:
                     self.url(url), headers=headers, timeout=self.timeout
                 )
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                error: VendorError = self._network_error(exc, operation, item)
-            else:
-                if response.status == 200:
-                    self.lane.rate.succeeded()
-                    return response
-                text = await response.text(errors="replace")
-                response.release()
-                error = self._refusal(
-                    Response(response.status, response.headers, text.encode(), str(response.url)),
-                    operation,
-                    item,
-                )
-                self._slow_down(error)
-            if self._last_try(error, attempt):
-                raise self._timed_out(error, attempt)
-            await self.back_off(attempt, error)
-        raise AssertionError("unreachable")
+                raise self._network_error(exc, operation, item) from None
+            if response.status == 200:
+                self.lane.rate.succeeded()
+                return response
+            text = await response.text(errors="replace")
+            response.release()
+            error = self._refusal(
+                Response(response.status, response.headers, text.encode(), str(response.url)),
+                operation,
+                item,
+            )
+            self._slow_down(error)
+            raise error
+
+        return await self._with_retries(once)
 
     async def _chunks(
         self, response: aiohttp.ClientResponse, size: int, operation: str, item: str | None
@@ -250,14 +278,14 @@ class HttpClient:
 
     async def _refresh(self, operation: str, item: str | None) -> bool:
         """Renew the credentials after a 401, retrying transient failures of the renewal."""
-        for attempt in range(1, self.retry.attempts + 1):
+
+        async def once() -> bool:
             try:
                 return await self.auth.refresh(self.session)
             except VendorError as exc:
-                if not exc.transient or attempt == self.retry.attempts:
-                    raise self._name(exc, operation, item) from None
-                await self.back_off(attempt, exc)
-        return False
+                raise self._name(exc, operation, item) from None
+
+        return await self._with_retries(once)
 
     async def _attempt(
         self,
@@ -360,8 +388,8 @@ class HttpClient:
     async def back_off(self, attempt: int, error: VendorError) -> None:
         """Wait before retry ``attempt`` of a failed request, as the policy says, and count it.
 
-        Public for clients that retry a whole operation themselves (a create re-sent after an
-        ambiguous failure, once ``find`` came back empty).
+        Public for :func:`syncer.vendors.adopt.create_or_adopt`, which retries a whole create
+        after an ambiguous failure.
         """
         delay = self.retry.delay(attempt, error.retry_after, self._rng)
         self.retries += 1

@@ -21,11 +21,10 @@ from syncer.vendors.beproduct import settings as beproduct
 from syncer.vendors.beproduct.settings import BeProductSettings
 from syncer.vendors.moov import settings as moov
 from syncer.vendors.moov.settings import MoovSettings
-from syncer.vendors.partium import client as partium
-from syncer.vendors.partium.client import PartiumSettings
+from syncer.vendors.partium import settings as partium
+from syncer.vendors.partium.settings import PartiumSettings
 from syncer.vendors.spiffy import mapping as spiffy_mapping
-from syncer.vendors.spiffy.client import SpiffySettings
-from syncer.vendors.spiffy.reads import MAX_PAGE_LIMIT
+from syncer.vendors.spiffy.settings import MAX_PAGE_LIMIT, SpiffySettings
 
 #: Keys whose values are secrets wherever they appear (masked in reports even when literal).
 SECRET_KEYS = frozenset({"api_key", "password", "token", "client_secret", "refresh_token"})
@@ -143,7 +142,7 @@ class MoovTarget(TargetOptions, MoovConnection):
 
 
 class PartiumConnection(Endpoint):
-    """A Partium catalog (:class:`~syncer.vendors.partium.client.PartiumSettings`)."""
+    """A Partium catalog (:class:`~syncer.vendors.partium.settings.PartiumSettings`)."""
 
     default_concurrency: ClassVar[int] = 4
 
@@ -199,7 +198,7 @@ class PartiumTarget(TargetOptions, PartiumConnection):
 
 
 class SpiffyConnection(Endpoint):
-    """A Spiffy store (:class:`~syncer.vendors.spiffy.client.SpiffySettings`): ``api_key`` and
+    """A Spiffy store (:class:`~syncer.vendors.spiffy.settings.SpiffySettings`): ``api_key`` and
     ``password`` of a private app, or an OAuth ``token``."""
 
     default_concurrency: ClassVar[int] = 4

@@ -25,9 +25,8 @@ import fcntl
 import hashlib
 import os
 import re
-import shutil
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -106,7 +105,7 @@ class Spool:
                 self._lock_fd = await anyio.to_thread.run_sync(self._start)
 
     async def aclose(self) -> None:
-        """Release the shared lock. Blobs stay: the spool outlives a run until pruned."""
+        """Release the shared lock. Blobs stay: the spool outlives a run."""
         fd, self._lock_fd = self._lock_fd, None
         if fd is not None:
             os.close(fd)
@@ -233,49 +232,6 @@ class Spool:
         """Delete one blob (and its MIME note); True when it was there."""
         path = self.path_for(sha256)
         return await anyio.to_thread.run_sync(_remove_blob, path)
-
-    async def prune(self, keep: set[str]) -> int:
-        """Delete every blob not in ``keep`` nor derived from one in it; the number deleted.
-
-        Conversion results of a kept blob are kept too (the engine thinks in source sha256s),
-        and index entries whose source or result is gone are dropped. Call it when no run is
-        writing to this spool: a blob written meanwhile and not in ``keep`` would go.
-        """
-        return await anyio.to_thread.run_sync(self._prune, frozenset(keep))
-
-    def _prune(self, keep: frozenset[str]) -> int:
-        kept = set(keep) | self._derived_from(keep)
-        removed = 0
-        for path in self._blob_paths():
-            if path.name not in kept:
-                removed += _remove_blob(path)
-        self._prune_index(keep)
-        return removed
-
-    def _blob_paths(self) -> Iterator[Path]:
-        for shard in self.directory.iterdir():
-            if len(shard.name) == 2 and shard.is_dir():
-                yield from (p for p in shard.iterdir() if _SHA256.fullmatch(p.name))
-
-    def _derived_from(self, sources: frozenset[str]) -> set[str]:
-        results: set[str] = set()
-        for source in sources:
-            index = self.conversions_dir / source
-            if index.is_dir():
-                results.update(filter(None, map(_read_sha, index.iterdir())))
-        return results
-
-    def _prune_index(self, keep: frozenset[str]) -> None:
-        if not self.conversions_dir.is_dir():
-            return
-        for index in self.conversions_dir.iterdir():
-            if index.name not in keep:
-                shutil.rmtree(index, ignore_errors=True)
-                continue
-            for entry in index.iterdir():
-                result = _read_sha(entry)
-                if result is None or not self.path_for(result).exists():
-                    entry.unlink(missing_ok=True)
 
     async def derived(self, source_sha256: str, recipe: str) -> Blob | None:
         """The blob a transformation ``recipe`` of ``source_sha256`` produced earlier, or None.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
@@ -56,7 +56,10 @@ def resolve_url(url: str | None) -> URL:
 
 class StateMissingError(StateError):
     """A read-only command was pointed at a state store that does not exist (a mistyped
-    ``--state`` or ``state`` key, or a job that never ran): nothing was created there."""
+    ``--state`` or ``state`` key, or a job that never ran): nothing was created there. The
+    user fixes an argument or a key, as for a configuration error: exit 2."""
+
+    exit_code: ClassVar[int] = 2
 
 
 def missing_message(where: str) -> str:

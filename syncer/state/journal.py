@@ -21,7 +21,7 @@ from syncer.errors import StateError
 from syncer.state import convert
 from syncer.state.engine import WRITE
 from syncer.state.models import blobs, links, ops
-from syncer.state.rows import OP_STATES, BlobRow, LinkRow, OpRow
+from syncer.state.rows import BlobRow, LinkRow, OpRow
 from syncer.state.sql import upsert
 
 #: Longest error text kept on an op.
@@ -148,9 +148,11 @@ class Journal:
         query = sa.select(ops).where(ops.c.job == job, ops.c.state.in_(FAILED))
         return await self._ops(query.order_by(ops.c.id).limit(limit))
 
-    async def count_failed(self, job: str) -> int:
-        """How many ops of ``job`` failed, retryable or not."""
-        query = sa.select(sa.func.count()).where(ops.c.job == job, ops.c.state.in_(FAILED))
+    async def count_failed(self, job: str, *, terminal_only: bool = False) -> int:
+        """How many ops of ``job`` failed, retryable or not (``terminal_only``: those that
+        ``syncer retry`` leaves)."""
+        states = ("failed_terminal",) if terminal_only else FAILED
+        query = sa.select(sa.func.count()).where(ops.c.job == job, ops.c.state.in_(states))
         async with self._read() as conn:
             return int((await conn.execute(query)).scalar_one())
 
@@ -158,24 +160,14 @@ class Journal:
         async with self._read() as conn:
             return [convert.op_row(r) for r in await conn.execute(query)]
 
-    async def requeue_failed(self, job: str) -> int:
-        """Put every failed op of ``job`` back to ``planned`` (for ``syncer retry``); the count."""
-        match = sa.and_(ops.c.job == job, ops.c.state.in_(FAILED))
+    async def requeue_failed(self, job: str, *, terminal: bool = False) -> int:
+        """Put the retryable failed ops of ``job`` back to ``planned`` (for ``syncer retry``),
+        the terminal ones too with ``terminal``; the count."""
+        states = FAILED if terminal else ("failed_retryable",)
+        match = sa.and_(ops.c.job == job, ops.c.state.in_(states))
         values = {"state": "planned", "error": None, "updated_at": self._now()}
         async with self._write() as conn:
             return (await conn.execute(ops.update().where(match).values(**values))).rowcount
-
-    async def op_counts(self, job: str, run_id: int) -> dict[str, int]:
-        """How many of the run's ops are in each state (every state present, zero or not)."""
-        query = (
-            sa.select(ops.c.state, sa.func.count())
-            .where(ops.c.job == job, ops.c.run_id == run_id)
-            .group_by(ops.c.state)
-        )
-        counts = dict.fromkeys(OP_STATES, 0)
-        async with self._read() as conn:
-            counts.update((state, int(n)) for state, n in await conn.execute(query))
-        return counts
 
     # -- the spool index -------------------------------------------------------------------
 

@@ -42,14 +42,6 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def head_revision() -> str:
-    """The newest revision this code knows."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if head is None:  # pragma: no cover - the package always ships its migrations
-        raise StateError(f"no migrations found in {MIGRATIONS_DIR}")
-    return head
-
-
 def current_revision(connection: Connection) -> str | None:
     """The revision the database is at, or None for an empty database."""
     return MigrationContext.configure(connection).get_current_revision()

@@ -347,13 +347,6 @@ class StateStore(Journal):
         """The store's clock (UTC), which stamps runs, cursors and sweeps."""
         return self._now()
 
-    async def reset_cursor(self, job: str, source: str) -> None:
-        """Forget where the listing of ``source`` was, so the next run lists from the start."""
-        async with self._write() as conn:
-            await conn.execute(
-                cursors.delete().where(cursors.c.job == job, cursors.c.source == source)
-            )
-
     async def items(self, job: str, keys: Sequence[str]) -> dict[str, ItemRow]:
         """The known items among ``keys`` (gone ones included), by key."""
         found: dict[str, ItemRow] = {}

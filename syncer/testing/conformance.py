@@ -25,12 +25,12 @@ from typing import Any, ClassVar
 import aiohttp
 import pytest
 
+from syncer.emulators.base import VendorEmulator
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.images import MIME, generate
+from syncer.emulators.server import serve
 from syncer.http import HttpClient, Lane, RetryPolicy, open_session
 from syncer.records import Blob, ImageRecord, Page
-from syncer.testing.emulator import VendorEmulator
-from syncer.testing.faults import FaultConfig
-from syncer.testing.images import MIME, generate
-from syncer.testing.server import serve
 from syncer.vendors.contract import Source, Target
 
 #: Quick retries for tests: the emulator's Retry-After still sets the pace on a 429.
@@ -77,7 +77,17 @@ class VendorHarness(ABC):
     def emulator(self) -> VendorEmulator:
         return self.emulator_class()
 
+    #: The vendor's client (Source and Target), built as ``client_class(settings, session,
+    #: lane=..., retry=...)`` like every client.
+    client_class: ClassVar[type[Any]]
+
     @abstractmethod
+    def settings(
+        self, url: str, *, wrong_credentials: bool = False, page_size: int | None = None
+    ) -> Any:
+        """The client's settings for the emulator at ``url`` with its demo credentials (wrong
+        ones if asked); ``page_size`` overrides the listing page size."""
+
     def client(
         self,
         url: str,
@@ -88,8 +98,10 @@ class VendorHarness(ABC):
         lane: Lane | None = None,
         retry: RetryPolicy = FAST_RETRY,
     ) -> Any:
-        """The vendor's client (Source and Target) for the emulator at ``url``; ``page_size``
-        overrides its listing page size (small pages give many cursors to resume from)."""
+        """The vendor's client for the emulator at ``url``; ``page_size`` overrides its listing
+        page size (small pages give many cursors to resume from)."""
+        settings = self.settings(url, wrong_credentials=wrong_credentials, page_size=page_size)
+        return self.client_class(settings, session, lane=lane, retry=retry)
 
     @abstractmethod
     def target_owner(self, emulator: VendorEmulator) -> str:
@@ -225,7 +237,7 @@ class SourceSuite(_Suite):
             assert keys_of(rest) == keys_of(pages[index + 1 :]), f"resuming after page {index}"
 
     async def test_open_streams_the_image(self, seeded: Connected) -> None:
-        from syncer.testing.images import decodes, image_size
+        from syncer.emulators.images import decodes, image_size
 
         catalog = {self.harness.source_key(v): v for v in (await seeded.catalog())["images"]}
         records = [r for p in await list_all(seeded.client) for r in p.records]

@@ -11,7 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from syncer.errors import AuthenticationError, VendorError
+from syncer.errors import VendorError
 from syncer.records import Blob, Cursor, ImageRecord, ItemResult, Page, TargetItem
 
 
@@ -20,8 +20,6 @@ class Capabilities:
     """What a vendor can and cannot do, so that the planner turns constraints into plan entries."""
 
     vendor: str
-    #: The paging scheme of its listing (``keyset``, ``since_id``, ``offset``, ``page_number``).
-    paging: str
     #: MIME types a target accepts; None means any image.
     accepted_mimes: frozenset[str] | None
     #: Largest file a target accepts, in bytes; None when undocumented.
@@ -42,8 +40,6 @@ class Capabilities:
     originals_readable: bool = True
     #: The largest side of what can be read back when originals are not.
     max_read_pixels: int | None = None
-    #: How ``find`` recognises an item that an interrupted run created.
-    find_by: str = ""
 
 
 @runtime_checkable
@@ -127,8 +123,8 @@ class Target(Protocol):
 class OneByOneBatches:
     """Batch methods for vendors without batch endpoints: one request per item.
 
-    Authentication errors end the batch (nothing else will work either); every other vendor
-    error becomes that item's result.
+    A fatal error (not ``skippable``: credentials refused) ends the batch, nothing else will
+    work either; every other vendor error becomes that item's result.
     """
 
     async def create(self, record: ImageRecord, blob: Blob) -> TargetItem:
@@ -142,9 +138,9 @@ class OneByOneBatches:
         for record, blob in items:
             try:
                 results.append(ItemResult(record.key, item=await self.create(record, blob)))
-            except AuthenticationError:
-                raise
             except VendorError as exc:
+                if not exc.skippable:
+                    raise
                 results.append(ItemResult(record.key, error=exc))
         return results
 
@@ -154,8 +150,8 @@ class OneByOneBatches:
             try:
                 await self.delete(target_id, record)
                 results.append(ItemResult(record.key, item=TargetItem(target_id)))
-            except AuthenticationError:
-                raise
             except VendorError as exc:
+                if not exc.skippable:
+                    raise
                 results.append(ItemResult(record.key, error=exc))
         return results

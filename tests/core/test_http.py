@@ -15,6 +15,8 @@ import anyio
 import pytest
 from aiohttp import web
 
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.server import serve
 from syncer.errors import (
     AuthenticationError,
     NetworkError,
@@ -34,9 +36,7 @@ from syncer.http import (
     open_session,
     parse_retry_after,
 )
-from syncer.testing.faults import FaultConfig
-from syncer.testing.server import serve
-from tests.testing.toy import ToyEmulator
+from tests.emulators.toy import ToyEmulator
 
 QUICK = RetryPolicy(attempts=6, base=0.01, cap=0.05)
 
@@ -400,3 +400,35 @@ async def test_a_hung_vendor_gives_up_soon_and_says_how_long_how_often_and_which
     message = str(raised.value)
     assert "no answer after 0.2 s, 2 attempts" in message
     assert "spiffy.timeout" in message
+
+
+async def test_a_renewal_that_keeps_failing_ends_the_request_after_its_own_retries() -> None:
+    hits: list[int] = []
+
+    async def protected(request: web.Request) -> web.Response:
+        hits.append(1)
+        return web.json_response({"error": "expired"}, status=401)
+
+    class FlakyRenewal(BearerAuth):
+        renewals = 0
+
+        async def refresh(self, session: aiohttp.ClientSession) -> bool:
+            self.renewals += 1
+            raise NetworkError("token endpoint unreachable", vendor="toy")
+
+    app = web.Application()
+    app.router.add_get("/protected", protected)
+    runner = web.AppRunner(app, shutdown_timeout=1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        async with open_session() as session:
+            auth = FlakyRenewal("tok", "toy.token")
+            http = client(f"http://127.0.0.1:{runner.addresses[0][1]}", session, auth=auth)
+            with pytest.raises(NetworkError, match="token endpoint") as error:
+                await http.request("GET", "/protected", operation="get")
+    finally:
+        await runner.cleanup()
+    assert error.value.operation == "get"
+    assert (len(hits), auth.renewals) == (1, QUICK.attempts)  # no retries of retries

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncer.errors import ConfigError
+from syncer.errors import ConfigError, RepeatedCursorError
 from syncer.paging import (
     KeysetPaginator,
     OffsetPaginator,
@@ -18,6 +18,7 @@ from syncer.paging import (
     Paginator,
     RepeatedCursor,
     SinceIdPaginator,
+    advancing,
 )
 
 # Each fake server serves a stable catalog of ``n`` items the way its vendor does, and returns
@@ -140,3 +141,13 @@ def test_page_number_says_when_the_total_dropped_under_the_listing() -> None:
     assert resumed.shifted
     resumed.advance(["f"], total=6)  # growing again does not undo it
     assert resumed.shifted
+
+
+def test_advancing_turns_a_repeated_cursor_into_the_vendors_terminal_error() -> None:
+    paginator = OffsetPaginator(count=2)
+    paginator.advance(["a", "b"])
+    repeated = pytest.raises(RepeatedCursorError, match="same page came back twice")
+    with repeated as error, advancing(vendor="moov", operation="list", item="acct"):
+        paginator.advance(["a", "b"])
+    assert (error.value.vendor, error.value.operation, error.value.item) == ("moov", "list", "acct")
+    assert not error.value.transient

@@ -20,13 +20,13 @@ from typing import IO, Any
 
 import aiohttp
 
+from syncer.emulators.base import VendorEmulator
+from syncer.emulators.server import serve, serve_in_thread
 from syncer.http import open_session
 from syncer.jobs import load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
 from syncer.testing.connections import DEMO_CONNECTION as CONNECTION
-from syncer.testing.emulator import VendorEmulator
-from syncer.testing.server import serve, serve_in_thread
 
 
 @dataclass
@@ -72,10 +72,10 @@ TARGET_EXTRA = {"beproduct": "poll_interval = 0.02\n"}
 
 def target_owner(vendor: str, emulator: Any) -> str:
     """An owner on ``emulator`` that a job may push ``vendor`` images to (made if need be)."""
-    from syncer.vendors.beproduct.harness import BeProductHarness
-    from syncer.vendors.moov.harness import MoovHarness
-    from syncer.vendors.partium.harness import PartiumHarness
-    from syncer.vendors.spiffy.harness import SpiffyHarness
+    from syncer.testing.harness.beproduct import BeProductHarness
+    from syncer.testing.harness.moov import MoovHarness
+    from syncer.testing.harness.partium import PartiumHarness
+    from syncer.testing.harness.spiffy import SpiffyHarness
 
     harness = {  # type: ignore[abstract]  # (mypy joins the four to the abstract base)
         "beproduct": BeProductHarness,

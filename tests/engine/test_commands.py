@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from syncer.cli import main
+from syncer.emulators.beproduct.emulator import BeProductEmulator
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.partium.emulator import PartiumEmulator
+from syncer.emulators.server import serve_in_thread
+from syncer.emulators.spiffy.emulator import SpiffyEmulator
 from syncer.errors import ConfigError, StateError, SyncerError
 from syncer.spool.errors import BlobMissingError
-from syncer.testing.faults import FaultConfig
-from syncer.testing.server import serve_in_thread
-from syncer.vendors.beproduct.emulator import BeProductEmulator
-from syncer.vendors.partium.emulator import PartiumEmulator
-from syncer.vendors.spiffy.emulator import SpiffyEmulator
 from tests.engine.rigs import count, kill_when, start
 from tests.engine.test_kill import JOB as KILL_JOB
 from tests.engine.test_kill import live_shas

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from syncer.emulators.partium.emulator import PartiumEmulator
+from syncer.emulators.spiffy.emulator import SpiffyEmulator
 from syncer.engine.commands import _status
 from syncer.engine.report import failed_items_text, summary_text
 from syncer.engine.run import JobRun, Mode
 from syncer.state import OpRow
-from syncer.vendors.partium.emulator import PartiumEmulator
-from syncer.vendors.spiffy.emulator import SpiffyEmulator
 from tests.engine.rigs import Opened, opened
 
 

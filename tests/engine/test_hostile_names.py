@@ -7,10 +7,10 @@ import random
 import unicodedata
 from pathlib import Path
 
-from syncer.testing.images import generate
-from syncer.vendors.moov.emulator import MoovEmulator
-from syncer.vendors.partium.emulator import PartiumEmulator
-from syncer.vendors.spiffy.emulator import SpiffyEmulator
+from syncer.emulators.images import generate
+from syncer.emulators.moov.emulator import MoovEmulator
+from syncer.emulators.partium.emulator import PartiumEmulator
+from syncer.emulators.spiffy.emulator import SpiffyEmulator
 from tests.engine.rigs import fan_out_job, finish, served, start, target_owner
 
 EVIL = "evil\r\nx.png"

@@ -16,12 +16,12 @@ import aiohttp
 import anyio
 import pytest
 
+from syncer.emulators.beproduct.emulator import BeProductEmulator
+from syncer.emulators.images import generate
+from syncer.emulators.partium.emulator import PartiumEmulator
 from syncer.engine.run import Mode, run_job
 from syncer.spool import Spool
 from syncer.state import StateStore
-from syncer.testing.images import generate
-from syncer.vendors.beproduct.emulator import BeProductEmulator
-from syncer.vendors.partium.emulator import PartiumEmulator
 from tests.engine.rigs import opened
 
 JOB = """

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from syncer.testing.emulator import VendorEmulator
-from syncer.testing.faults import FaultConfig
-from syncer.testing.server import serve_in_thread
-from syncer.vendors.partium.emulator import PartiumEmulator
-from syncer.vendors.spiffy.emulator import SpiffyEmulator
+from syncer.emulators.base import VendorEmulator
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.partium.emulator import PartiumEmulator
+from syncer.emulators.server import serve_in_thread
+from syncer.emulators.spiffy.emulator import SpiffyEmulator
 from tests.engine.rigs import count, kill_when, start
 
 JOB = """

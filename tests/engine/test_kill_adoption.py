@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from syncer.testing.faults import with_changes
-from syncer.vendors.beproduct.emulator import BeProductEmulator
-from syncer.vendors.spiffy.emulator import SpiffyEmulator
+from syncer.emulators.beproduct.emulator import BeProductEmulator
+from syncer.emulators.faults import with_changes
+from syncer.emulators.spiffy.emulator import SpiffyEmulator
 from tests.engine.rigs import (
     admin_images,
     fan_out_job,

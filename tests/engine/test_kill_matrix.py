@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from syncer.testing.emulator import VendorEmulator
-from syncer.testing.faults import FaultConfig
-from syncer.testing.images import generate, sniff_format
-from syncer.vendors import emulator_class
+from syncer.emulators import emulator_class
+from syncer.emulators.base import VendorEmulator
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.images import generate, sniff_format
 from tests.engine.rigs import (
     admin_bytes,
     admin_images,

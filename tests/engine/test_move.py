@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
+from syncer.emulators import emulator_class
+from syncer.emulators.base import VendorEmulator
+from syncer.emulators.store import StoredImage
 from syncer.engine.run import Mode, RunSummary, run_job
 from syncer.errors import VendorError
-from syncer.testing.emulator import VendorEmulator
-from syncer.testing.store import StoredImage
-from syncer.vendors import client_class, emulator_class
+from syncer.vendors import client_class
 from tests.engine.rigs import Opened, opened
 from tests.engine.test_pairs import job_text, target_owner
 from tests.state.test_migrations import migrate_to

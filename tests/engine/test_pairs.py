@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from syncer.emulators import emulator_class
+from syncer.emulators.server import serve
 from syncer.engine.run import Mode, run_job
 from syncer.http import open_session
 from syncer.jobs import load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
 from syncer.testing.connections import DEMO_CONNECTION as CONNECTION
-from syncer.testing.server import serve
-from syncer.vendors import emulator_class
 from tests.engine.rigs import TARGET_EXTRA, target_owner
 
 VENDORS = ("beproduct", "moov", "partium", "spiffy")

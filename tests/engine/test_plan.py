@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from syncer.engine.plan import (
     MAX_PUSHED_META,
     PENDING,
+    SOFT_DELETE,
     Action,
     OnOversize,
     TargetPolicy,
@@ -31,7 +32,6 @@ from syncer.vendors.contract import Capabilities
 
 SPIFFY_LIKE = Capabilities(
     vendor="spiffy",
-    paging="page_number",
     accepted_mimes=frozenset({"image/png", "image/jpeg"}),
     max_bytes=1000,
     updatable_fields=frozenset({"alt", "position"}),
@@ -39,7 +39,6 @@ SPIFFY_LIKE = Capabilities(
 )
 PARTIUM_LIKE = Capabilities(
     vendor="partium",
-    paging="keyset",
     accepted_mimes=None,
     max_bytes=None,
     updatable_fields=frozenset({"owner", "roles", "position"}),
@@ -186,6 +185,15 @@ def test_deletes_only_touch_linked_items() -> None:
     assert plan_delete("k1", None, SHOP).action is Action.SKIP
     planned = plan_delete("k1", Link("t9", "aa", "m"), SHOP)
     assert (planned.action, planned.target_id) == (Action.DELETE, "t9")
+
+
+def test_a_delete_on_a_target_that_only_disables_says_so_in_its_plan() -> None:
+    hard = plan_delete("k1", Link("t9", "aa", "m"), SHOP)
+    soft = plan_delete(
+        "k1", Link("t9", "aa", "m"), TargetPolicy("moov", replace(SPIFFY_LIKE, soft_delete=True))
+    )
+    assert hard.reason == "gone at the source"
+    assert (soft.action, soft.reason) == (Action.DELETE, f"gone at the source ({SOFT_DELETE})")
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from syncer.emulators.base import VendorEmulator
+from syncer.emulators.partium.emulator import PartiumEmulator
 from syncer.engine.run import Mode, run_job
 from syncer.spool import Spool
 from syncer.state import StateStore
-from syncer.testing.emulator import VendorEmulator
-from syncer.vendors.partium.emulator import PartiumEmulator
 from tests.engine.rigs import opened
 
 JOB = """

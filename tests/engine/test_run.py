@@ -13,13 +13,14 @@ import aiohttp
 import anyio
 import pytest
 
+from syncer.emulators.images import generate
+from syncer.emulators.partium.emulator import PartiumEmulator
+from syncer.emulators.spiffy.emulator import SpiffyEmulator
 from syncer.engine.run import Mode, run_job
+from syncer.errors import ProtocolError, ValidationError, VendorError
 from syncer.jobs import load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
-from syncer.testing.images import generate
-from syncer.vendors.partium.emulator import PartiumEmulator
-from syncer.vendors.spiffy.emulator import SpiffyEmulator
 from tests.engine.rigs import opened
 
 JOB = """
@@ -111,6 +112,19 @@ async def test_sync_follows_adds_edits_and_deletes(world: World) -> None:
     assert summary.done["shop.create"] == 1
     assert world.target_shas() == world.source_shas()
     assert added.sha256 in world.target_shas()
+
+
+async def test_a_replace_on_a_target_that_gives_it_a_new_id_says_so(world: World) -> None:
+    from syncer.engine.report import summary_text
+
+    await world.run(Mode.MIGRATE)
+    image = next(world.partium.store.iter_images())
+    world.partium.admin_edit(image, {}, generate(random.Random(8), ("png",)).data)
+    summary = await world.run(Mode.SYNC)
+    assert summary.done["shop.replace"] == 1
+    note = "note: on shop a replace creates a new item (a new id), then deletes the old one"
+    assert note in summary_text(summary, "job", "sync")
+    assert note not in summary_text(await world.run(Mode.SYNC), "job", "sync")
 
 
 async def test_a_metadata_edit_is_stored_and_pushed_though_the_bytes_did_not_change(
@@ -261,8 +275,8 @@ class ShiftingSource:
 
 
 async def test_a_key_listed_twice_is_pushed_once(world: World) -> None:
+    from syncer.emulators.faults import FaultConfig
     from syncer.engine.run import JobRun
-    from syncer.testing.faults import FaultConfig
 
     world.spiffy.faults.configure(FaultConfig(latency_ms=500))  # the first create still open
     run = JobRun(world.job, world.store, world.spool, world.session, Mode.MIGRATE)
@@ -275,8 +289,8 @@ async def test_a_key_listed_twice_is_pushed_once(world: World) -> None:
 
 
 async def test_the_lease_is_kept_through_a_long_push(world: World, tmp_path: Path) -> None:
+    from syncer.emulators.faults import FaultConfig
     from syncer.errors import StateError
-    from syncer.testing.faults import FaultConfig
 
     world.spiffy.faults.configure(FaultConfig(latency_ms=1000))  # pushing outlasts the lease by far
     url = f"sqlite+aiosqlite:///{tmp_path}/state.db"
@@ -304,11 +318,19 @@ class FlakyTarget:
     applied and then fail as if the answer was lost (``lost`` of them: outcome unknown)."""
 
     def __init__(
-        self, real: Any, key: str, *, fail: int = 0, hang: bool = False, lost: int = 0
+        self,
+        real: Any,
+        key: str,
+        *,
+        fail: int = 0,
+        hang: bool = False,
+        lost: int = 0,
+        error: type[VendorError] | None = None,
     ) -> None:
         from dataclasses import replace
 
         self.real, self.key, self.fail, self.hang, self.lost = real, key, fail, hang, lost
+        self.error = error  # what a failing create raises (None: a 503)
         self.capabilities = replace(real.capabilities, batch_size=1)
         self.sent = anyio.Event()
         self.created = 0
@@ -326,7 +348,8 @@ class FlakyTarget:
             await anyio.sleep_forever()
         if record.key == self.key and self.fail:
             self.fail -= 1
-            raise UnavailableError("HTTP 503", vendor="spiffy", operation="create", status=503)
+            error = self.error or UnavailableError
+            raise error("HTTP 503", vendor="spiffy", operation="create", status=503)
         item = await self.real.create(record, blob)
         if record.key == self.key and self.lost:
             self.lost -= 1
@@ -392,8 +415,8 @@ async def test_a_create_whose_outcome_was_lost_is_looked_for_not_sent_twice(
 
 
 async def test_an_item_with_a_killed_runs_op_open_is_not_planned_again(world: World) -> None:
+    from syncer.emulators.faults import FaultConfig
     from syncer.engine.plan import PENDING
-    from syncer.testing.faults import FaultConfig
 
     await killed_mid_create(world)
     # The resumed create is still in flight when the new listing reaches the item.
@@ -403,6 +426,77 @@ async def test_an_item_with_a_killed_runs_op_open_is_not_planned_again(world: Wo
     assert summary.done["shop.create"] == 1  # the resumed op
     assert summary.skipped[f"shop: {PENDING}"] == 1
     assert world.target_shas() == world.source_shas()  # each image once
+
+
+class FatalError(VendorError):
+    """A vendor error that is not skippable: the run cannot go on (as refused credentials)."""
+
+    skippable = False
+
+
+async def test_a_fatal_error_stops_the_run_and_leaves_its_op_retryable(world: World) -> None:
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    with pytest.RaisesGroup(FatalError, flatten_subgroups=True):
+        await flaky(world, Mode.MIGRATE, key, fail=1, error=FatalError).run()
+    [failed] = await world.store.failed_ops(world.job.name)
+    assert (failed.key, failed.state) == (key, "failed_retryable")
+    again = await world.run(Mode.RETRY)
+    assert again.status == "succeeded", again.errors
+
+
+class FatalSource:
+    """The real source, whose downloads fail with a fatal error."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def open(self, record: Any) -> Any:
+        raise FatalError("refused", vendor="partium", operation="download", item=record.key)
+
+
+async def test_a_fatal_error_reading_the_source_stops_the_run(world: World) -> None:
+    from syncer.engine.run import JobRun
+
+    run = JobRun(world.job, world.store, world.spool, world.session, Mode.MIGRATE)
+    run.source = FatalSource(run.source)
+    with pytest.raises(ExceptionGroup) as caught:  # every download at once: one error each
+        await run.run()
+    assert caught.value.split(FatalError)[1] is None  # nothing but the fatal errors
+    assert world.target_shas() == []
+
+
+async def test_a_skippable_error_fails_its_item_alone(world: World) -> None:
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    summary = await flaky(world, Mode.MIGRATE, key, fail=1, error=ProtocolError).run()
+    assert (summary.status, summary.failed["shop.create"]) == ("partial", 1)
+    assert len(world.target_shas()) == 11
+
+
+async def test_retry_re_attempts_what_can_succeed_and_says_what_it_left(
+    world: World, tmp_path: Path
+) -> None:
+    from syncer.engine.commands import _status
+    from syncer.engine.report import summary_text
+
+    refused, flaky_key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[:2]
+    run = flaky(world, Mode.MIGRATE, flaky_key, fail=1)
+    run.target_clients["shop"] = FlakyTarget(
+        run.target_clients["shop"], refused, fail=1, error=ValidationError
+    )
+    first = await run.run()
+    assert first.failed["shop.create"] == 2
+    retry = await world.run(Mode.RETRY)
+    assert retry.done["shop.create"] == 1  # the 503; the refused item would be refused again
+    assert (retry.status, retry.not_retried) == ("partial", 1)
+    assert "not retried 1: terminal failure(s)" in summary_text(retry, "job", "retry")
+    [left] = await world.store.failed_ops(world.job.name)
+    assert (left.key, left.state) == (refused, "failed_terminal")
+    status = await _status(f"sqlite+aiosqlite:///{tmp_path}/state.db", world.job.name)
+    assert "1 terminal failure(s)" in status
+    assert "re-attempts them" not in status
 
 
 def with_mapping(world: World, tmp_path: Path, line: str) -> Any:
@@ -446,8 +540,8 @@ async def test_links_without_a_basis_are_planned_once_then_get_it(world: World) 
 async def test_an_item_gone_while_a_killed_runs_create_of_it_is_open_is_deleted_later(
     world: World,
 ) -> None:
+    from syncer.emulators.faults import FaultConfig
     from syncer.engine.plan import PENDING
-    from syncer.testing.faults import FaultConfig
 
     key = await killed_mid_create(world)
     [image] = [i for i in world.partium.store.iter_images() if i.id == key]

@@ -16,12 +16,12 @@ from pathlib import Path
 import anyio
 import pytest
 
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.partium.emulator import PartiumEmulator
+from syncer.emulators.spiffy.emulator import SpiffyEmulator
 from syncer.engine.stopping import Stop, stop_on_signals
 from syncer.errors import StateError
 from syncer.state import OpRow, RunRow, StateStore
-from syncer.testing.faults import FaultConfig
-from syncer.vendors.partium.emulator import PartiumEmulator
-from syncer.vendors.spiffy.emulator import SpiffyEmulator
 from tests.engine.rigs import count, start, wait_for
 from tests.engine.test_kill import JOB, MOMENTS, live_shas
 from tests.engine.test_kill import emulators as emulators  # the fixture

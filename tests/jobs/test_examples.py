@@ -10,16 +10,19 @@ from typing import Any
 
 import pytest
 
+from syncer.emulators import emulator_class
+from syncer.emulators.server import serve
 from syncer.http import open_session
 from syncer.jobs import VENDOR_NAMES, Job, load_job
 from syncer.jobs.vendors import Source, Target
-from syncer.testing.server import serve
-from syncer.vendors import VENDORS, emulator_class
+from syncer.vendors import VENDORS
 from syncer.vendors.beproduct.client import BeProductClient
 from syncer.vendors.moov.client import MoovClient
 from syncer.vendors.moov.settings import MoovSettings
-from syncer.vendors.partium.client import PartiumClient, PartiumSettings
-from syncer.vendors.spiffy.client import SpiffyClient, SpiffySettings
+from syncer.vendors.partium.client import PartiumClient
+from syncer.vendors.partium.settings import PartiumSettings
+from syncer.vendors.spiffy.client import SpiffyClient
+from syncer.vendors.spiffy.settings import SpiffySettings
 
 JOBS = Path(__file__).resolve().parents[2] / "jobs"
 EXAMPLES = (

@@ -17,6 +17,7 @@ import anyio
 import pytest
 from PIL import Image
 
+from syncer.emulators.images import generate, render
 from syncer.records import Blob
 from syncer.spool import (
     BlobMissingError,
@@ -29,7 +30,6 @@ from syncer.spool import (
     imaging,
     shrink,
 )
-from syncer.testing.images import generate, render
 from tests.spool.conftest import decoded, encoded, put
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)

@@ -16,6 +16,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 
+from syncer.emulators.images import render
 from syncer.errors import NetworkError, ValidationError
 from syncer.records import Blob
 from syncer.spool import (
@@ -27,7 +28,6 @@ from syncer.spool import (
     human_bytes,
     sniff_mime,
 )
-from syncer.testing.images import generate, render
 from tests.spool.conftest import put, stream
 
 PNG = render(random.Random(1), "png", 32, 24)
@@ -320,24 +320,6 @@ async def test_open_of_a_removed_blob_says_so(spool: Spool) -> None:
     with pytest.raises(BlobMissingError, match=blob.sha256):
         async for _ in spool.open(blob):
             pass  # pragma: no cover
-
-
-async def test_prune_keeps_what_is_asked_and_what_was_derived_from_it(spool: Spool) -> None:
-    rng = random.Random(7)
-    keep, drop, derived, derived_from_drop = [
-        await put(spool, generate(rng, ("png",)).data) for _ in range(4)
-    ]
-    await spool.remember(keep.sha256, "image_jpeg-side0", derived.sha256)
-    await spool.remember(drop.sha256, "image_jpeg-side0", derived_from_drop.sha256)
-    hinted = await put(spool, b"unknown bytes", mime_hint="image/x-thing")
-
-    removed = await spool.prune({keep.sha256})
-
-    assert removed == 3
-    assert {p.name for p in blob_files(spool)} == {keep.sha256, derived.sha256}
-    assert not hinted.path.with_name(hinted.sha256 + ".mime").exists()
-    assert [p.name for p in spool.conversions_dir.iterdir()] == [keep.sha256]
-    assert (await spool.derived(keep.sha256, "image_jpeg-side0")) == derived
 
 
 async def test_an_index_entry_whose_result_is_gone_reads_as_none(spool: Spool) -> None:

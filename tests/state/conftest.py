@@ -155,3 +155,21 @@ def clock() -> Clock:
 async def store(url: str, clock: Clock) -> AsyncIterator[StateStore]:
     async with StateStore.open(url, lease_seconds=LEASE, clock=clock) as opened:
         yield opened
+
+
+async def op_counts(store: StateStore, job: str, run_id: int) -> dict[str, int]:
+    """How many of the run's ops are in each state (every state present, zero or not)."""
+    import sqlalchemy as sa
+
+    from syncer.state.models import ops
+    from syncer.state.rows import OP_STATES
+
+    query = (
+        sa.select(ops.c.state, sa.func.count())
+        .where(ops.c.job == job, ops.c.run_id == run_id)
+        .group_by(ops.c.state)
+    )
+    counts = dict.fromkeys(OP_STATES, 0)
+    async with store._read() as conn:
+        counts.update((state, int(n)) for state, n in await conn.execute(query))
+    return counts

@@ -12,7 +12,7 @@ from syncer.state import BlobRow, LinkRow, NewOp, OpRow, RunRow, StateStore
 from syncer.state.models import links as links_table
 from syncer.state.sql import upsert
 
-from .conftest import Clock
+from .conftest import Clock, op_counts
 
 
 async def planned(store: StateStore, *ops: NewOp, job: str = "shop") -> tuple[RunRow, list[OpRow]]:
@@ -100,7 +100,7 @@ async def test_failures_are_kept_and_can_be_requeued(store: StateStore) -> None:
     ]
     assert failed[0].error == "HTTP 503"
     assert 0 < len(failed[1].error or "") < 10_000
-    assert await store.requeue_failed("shop") == 2
+    assert await store.requeue_failed("shop", terminal=True) == 2
     assert await store.failed_ops("shop") == []
     requeued = await store.open_ops("shop")
     assert [(o.key, o.state, o.error) for o in requeued] == [
@@ -131,9 +131,9 @@ async def test_a_new_plan_of_an_item_supersedes_its_failed_ops_on_that_target(
     # k1 on moov is superseded; k2 (not planned again) and k1 on spiffy (another target) stay.
     failed = await store.failed_ops("shop")
     assert [(o.key, o.target) for o in failed] == [("k2", "moov"), ("k1", "spiffy")]
-    counts = await store.op_counts("shop", first.id)
+    counts = await op_counts(store, "shop", first.id)
     assert (counts["skipped"], counts["done"]) == (1, 1)  # a done op stays done
-    assert await store.requeue_failed("shop") == 2
+    assert await store.requeue_failed("shop", terminal=True) == 2
     moov_k1 = [o.id for o in await store.open_ops("shop", "moov") if o.key == "k1"]
     assert moov_k1 == [again.id]  # retry cannot push k1 to moov a second time
 
@@ -184,7 +184,7 @@ async def test_skipped_ops_keep_their_reason(store: StateStore) -> None:
     await store.mark_skipped(op.id, "21 MB is over Spiffy's 20 MB limit")
     await store.mark_failed(terminal.id, "refused", retryable=False)
     await store.mark_skipped(terminal.id, "given up")
-    counts = await store.op_counts("shop", run.id)
+    counts = await op_counts(store, "shop", run.id)
     assert counts == {
         "planned": 0,
         "sent": 0,
@@ -211,10 +211,10 @@ async def test_op_counts_are_per_run(store: StateStore) -> None:
     await store.mark_sent(ops[0].id)
     await store.finish_run(first.id, "interrupted", {})
     second, _ = await planned(store, NewOp("moov", "k3", "create"))
-    assert (await store.op_counts("shop", first.id))["sent"] == 1
-    assert (await store.op_counts("shop", first.id))["planned"] == 1
-    assert (await store.op_counts("shop", second.id))["planned"] == 1
-    assert sum((await store.op_counts("other", first.id)).values()) == 0
+    assert (await op_counts(store, "shop", first.id))["sent"] == 1
+    assert (await op_counts(store, "shop", first.id))["planned"] == 1
+    assert (await op_counts(store, "shop", second.id))["planned"] == 1
+    assert sum((await op_counts(store, "other", first.id)).values()) == 0
 
 
 async def test_blobs_are_indexed_by_sha256(store: StateStore) -> None:

@@ -123,7 +123,7 @@ async def test_jobs_do_not_see_each_others_items(store: StateStore) -> None:
     assert (await store.items("b", ["k"]))["k"].owner == "x"
 
 
-async def test_cursor_is_per_source_and_can_be_reset(store: StateStore) -> None:
+async def test_cursor_is_per_source(store: StateStore) -> None:
     run = await store.start_run("shop", "sync")
     assert await store.cursor("shop", "src") is None
     await page(store, run, [], cursor={"page": 9}, complete=True)
@@ -131,8 +131,6 @@ async def test_cursor_is_per_source_and_can_be_reset(store: StateStore) -> None:
     saved = await store.cursor("shop", "src")
     assert saved is not None
     assert (saved.cursor, saved.complete) == ({"page": 9}, True)
-    await store.reset_cursor("shop", "src")
-    assert await store.cursor("shop", "src") is None
     other = await store.cursor("shop", "other")
     assert other is not None
     assert other.cursor == {"since_id": 4}

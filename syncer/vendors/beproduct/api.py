@@ -4,7 +4,7 @@ answer checks, the two-stage upload (upload, then processing polled to the end) 
 
 Every call goes through :class:`~syncer.http.HttpClient` (retries, ``Retry-After``, adaptive
 rate, one token refresh on 401, typed errors), authenticated with the OAuth2 refresh-token
-grant (:mod:`.client_auth`).
+grant (:mod:`.auth`).
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from syncer.errors import (
     ConfigError,
     NotFoundError,
     ProtocolError,
-    RepeatedCursorError,
     UnavailableError,
     ValidationError,
 )
 from syncer.http import HttpClient, Lane, Response, RetryPolicy
-from syncer.paging import PageNumberPaginator, RepeatedCursor
+from syncer.paging import PageNumberPaginator, advancing
 from syncer.records import Blob, ImageRecord
-from syncer.vendors.beproduct.client_auth import beproduct_auth
+from syncer.vendors.beproduct.auth import beproduct_auth
+from syncer.vendors.beproduct.bodies import upload_body
 from syncer.vendors.beproduct.listing import ListingQuery
 from syncer.vendors.beproduct.mapping import (
     matches_number,
@@ -36,7 +36,6 @@ from syncer.vendors.beproduct.mapping import (
     upload_filename,
 )
 from syncer.vendors.beproduct.settings import VENDOR, BeProductSettings
-from syncer.vendors.beproduct.upload_body import upload_body
 
 #: Page size of the ``header_number`` search behind ``find`` (normally one match).
 FIND_PAGE = 50
@@ -137,10 +136,8 @@ class BeProductApi:
                 json_body={"filters": [number_filter(record.key)], "colorwayFilters": None},
             )
             headers, total = self._result(body, "find")
-            try:
+            with advancing(vendor=VENDOR, operation="find"):
                 paginator.advance([h["id"] for h in headers], total)
-            except RepeatedCursor as exc:
-                raise RepeatedCursorError(str(exc), vendor=VENDOR, operation="find") from None
             found += [h for h in headers if matches_number(h, record.key, record.owner)]
         return found
 

@@ -7,7 +7,7 @@ The vendor's traps and how they are met:
   carries the query, the paginator and the watermark of the next listing: the vendor's
   clock (``Date``) when the first page was answered, less ``watermark_overlap`` (:mod:`.listing`).
 * **Two-stage writes** (:meth:`BeProductClient.create`): create the header, upload the file
-  (multipart body rebuilt and streamed from the spool on every attempt, :mod:`.upload_body`),
+  (multipart body rebuilt and streamed from the spool on every attempt, :mod:`.bodies`),
   poll the processing status until ``finished``, read the header back. The upload id is in
   ``TargetItem.extra["upload_id"]``; :meth:`BeProductClient.wait_for_upload` resumes polling.
   A refused upload, or a failed processing, deletes the new header: no orphans.
@@ -29,9 +29,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from syncer.errors import NotFoundError, RepeatedCursorError, VendorError
-from syncer.paging import RepeatedCursor
+from syncer.errors import NotFoundError, VendorError
+from syncer.paging import advancing
 from syncer.records import Blob, Cursor, ImageRecord, Page, TargetItem
+from syncer.vendors.adopt import create_or_adopt
 from syncer.vendors.beproduct.api import BeProductApi
 from syncer.vendors.beproduct.listing import ListingQuery, ListingState, vendor_time
 from syncer.vendors.beproduct.mapping import (
@@ -45,12 +46,12 @@ from syncer.vendors.beproduct.mapping import (
     update_fields,
 )
 from syncer.vendors.beproduct.settings import (
+    CAPABILITIES,
     DEFAULT_PAGE_SIZE,
-    MAX_BYTES,
     VENDOR,
     BeProductSettings,
 )
-from syncer.vendors.contract import Capabilities, OneByOneBatches
+from syncer.vendors.contract import OneByOneBatches
 
 __all__ = ["CAPABILITIES", "DEFAULT_PAGE_SIZE", "BeProductClient", "BeProductSettings"]
 
@@ -58,20 +59,6 @@ log = logging.getLogger("syncer.vendors.beproduct")
 
 #: At most this many same-numbered headers are downloaded to compare bytes in ``find``.
 FIND_HASHED = 3
-
-CAPABILITIES = Capabilities(
-    vendor=VENDOR,
-    paging="page_number",
-    accepted_mimes=None,  # undocumented; the server renders any image it can read
-    max_bytes=MAX_BYTES,
-    updatable_fields=frozenset({"alt", "title"}),
-    replace_keeps_id=True,  # a new version of the same header
-    update_moves_owner=False,  # a header's folder is fixed (only a Style has Move)
-    batch_size=1,
-    soft_delete=True,  # a tombstone, listed with showDeleted; never matched by find
-    originals_readable=True,
-    find_by="header_number equals the source key, in the target folder",
-)
 
 
 class BeProductClient(BeProductApi, OneByOneBatches):
@@ -111,10 +98,8 @@ class BeProductClient(BeProductApi, OneByOneBatches):
         while not state.paginator.done:
             headers, total, answered_at = await self._list_page(state)
             keys, stamps = [h["id"] for h in headers], [modified_at(h) for h in headers]
-            try:
+            with advancing(vendor=VENDOR, operation="list"):
                 state.advance(keys, total, stamps, answered_at)
-            except RepeatedCursor as exc:
-                raise RepeatedCursorError(str(exc), vendor=VENDOR, operation="list") from None
             records = [self._record(h) for h in headers if has_image(h) or bool(h.get("isDeleted"))]
             yield Page(records, state.to_cursor(), state.paginator.done, state.paginator.shifted)
 
@@ -240,28 +225,27 @@ class BeProductClient(BeProductApi, OneByOneBatches):
     async def _create_header(self, record: ImageRecord) -> dict[str, Any]:
         """``Image/Header/Create``; after an ambiguous failure, adopt the header the attempt
         may have made (searched by ``header_number``) before trying again."""
-        attempts = self.http.retry.attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                body = await self._json(
-                    "POST",
-                    "Image/Header/Create",
-                    operation="create",
-                    item=record.key,
-                    params={"folderId": record.owner, "preserveVersion": "false"},
-                    json_body={"fields": create_fields(record)},
-                    idempotent=False,
-                )
-                return self._header(body, "create", record.key)
-            except VendorError as exc:
-                if not exc.ambiguous or attempt == attempts:
-                    raise
-                await self.http.back_off(attempt, exc)  # counted as a retry
-                found = await self._search_number(record)
-                if found:
-                    log.info("beproduct adopted header %s for %s", found[0]["id"], record.key)
-                    return found[0]
-        raise AssertionError("unreachable")
+
+        async def create() -> dict[str, Any]:
+            body = await self._json(
+                "POST",
+                "Image/Header/Create",
+                operation="create",
+                item=record.key,
+                params={"folderId": record.owner, "preserveVersion": "false"},
+                json_body={"fields": create_fields(record)},
+                idempotent=False,
+            )
+            return self._header(body, "create", record.key)
+
+        async def find() -> dict[str, Any] | None:
+            found = await self._search_number(record)
+            if not found:
+                return None
+            log.info("beproduct adopted header %s for %s", found[0]["id"], record.key)
+            return found[0]
+
+        return await create_or_adopt(create, http=self.http, find=find)
 
     async def _upload_and_wait(self, header_id: str, record: ImageRecord, blob: Blob) -> str:
         upload_id = await self.upload(header_id, record, blob)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from syncer.errors import ConfigError
+from syncer.vendors.contract import Capabilities
 
 VENDOR = "beproduct"
 #: The vendor's public API and identity server.
@@ -73,3 +74,17 @@ class BeProductSettings:
             return self.token_url
         base = self.base_url.rstrip("/")
         return REAL_TOKEN_URL if base == REAL_API_URL else base + TOKEN_PATH
+
+
+CAPABILITIES = Capabilities(
+    vendor=VENDOR,
+    accepted_mimes=None,  # undocumented; the server renders any image it can read
+    max_bytes=MAX_BYTES,
+    updatable_fields=frozenset({"alt", "title"}),
+    replace_keeps_id=True,  # a new version of the same header
+    update_moves_owner=False,  # a header's folder is fixed (only a Style has Move)
+    batch_size=1,
+    soft_delete=True,  # a tombstone, listed with showDeleted; never matched by find
+    originals_readable=True,
+    # find: header_number equals the source key, in the target folder
+)

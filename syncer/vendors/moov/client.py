@@ -39,14 +39,14 @@ from syncer.errors import (
     ConflictError,
     NotFoundError,
     ProtocolError,
-    RepeatedCursorError,
     ValidationError,
-    VendorError,
 )
 from syncer.http import BasicAuth, HttpClient, Lane, Response, RetryPolicy
-from syncer.paging import OffsetPaginator, RepeatedCursor
+from syncer.paging import OffsetPaginator, advancing
 from syncer.records import Blob, Cursor, ImageRecord, Page, TargetItem
+from syncer.vendors.adopt import create_or_adopt
 from syncer.vendors.contract import OneByOneBatches
+from syncer.vendors.moov.bodies import MultipartImage
 from syncer.vendors.moov.mapping import (
     VENDOR,
     alt_matches,
@@ -70,7 +70,6 @@ from syncer.vendors.moov.settings import (
     ImageLimitError,
     MoovSettings,
 )
-from syncer.vendors.moov.transport import MultipartImage
 
 log = logging.getLogger("syncer.vendors.moov")
 #: How the (undocumented) full-library refusal of an upload reads; a guess beyond the emulator.
@@ -118,12 +117,8 @@ class MoovClient(OneByOneBatches):
         while position is not None:
             account, paginator = position
             listed = await self._list(account, paginator)
-            try:
+            with advancing(vendor=VENDOR, operation="list", item=account):
                 paginator.advance([str(meta["imageID"]) for meta in listed])
-            except RepeatedCursor as exc:
-                raise RepeatedCursorError(
-                    str(exc), vendor=VENDOR, operation="list", item=account
-                ) from None
             records = [
                 to_record(meta, account)
                 for meta in listed
@@ -225,9 +220,8 @@ class MoovClient(OneByOneBatches):
         Moov answers 409 with that image, which is adopted, so nothing is duplicated.
         """
         self._check_blob(record, blob, "create")
-        attempt = 0
-        while True:
-            attempt += 1
+
+        async def create() -> TargetItem:
             try:
                 meta = await self._send_image(
                     "POST", self._images_path(record.owner), record, blob, "create", record.key
@@ -236,12 +230,9 @@ class MoovClient(OneByOneBatches):
                 return await self._adopt(conflict, record, blob)
             except ValidationError as refused:
                 raise self._explain(refused, record) from None
-            except VendorError as error:
-                if not error.ambiguous or attempt >= self.http.retry.attempts:
-                    raise
-                await self.http.back_off(attempt, error)
-                continue
             return to_item(meta, blob.sha256)
+
+        return await create_or_adopt(create, http=self.http)  # a 409 is Moov's own look-up
 
     async def update(self, target_id: str, record: ImageRecord) -> TargetItem:
         """Set the alt text (Moov's only writable field); always sent, as the PUT replaces all."""

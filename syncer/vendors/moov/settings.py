@@ -29,7 +29,6 @@ _VERSION = re.compile(r"^v(\d{4})\.(\d{2})\.(\d{2})$")
 
 CAPABILITIES = Capabilities(
     vendor=VENDOR,
-    paging="offset",
     accepted_mimes=ACCEPTED_MIMES,
     max_bytes=MAX_BYTES,
     updatable_fields=frozenset({"alt"}),
@@ -39,7 +38,7 @@ CAPABILITIES = Capabilities(
     soft_delete=True,
     originals_readable=False,
     max_read_pixels=MAX_RENDITION_PX,
-    find_by="create again: Moov answers a 409 naming the image that holds the same bytes",
+    # find: create again: Moov answers a 409 naming the image that holds the same bytes
 )
 
 

@@ -1,194 +1,100 @@
-"""The JSON request bodies of list, select and delete, checked the way FastAPI would.
+"""The upsert's ``multipart/form-data`` body, streamed from spooled files.
 
-A body that is not JSON, or does not fit the schema, answers 422 with FastAPI's validation list.
-The Content-Type is not checked; unknown keys are ignored (pydantic's default).
+One ``images`` part (JSON array of descriptions, ``Content-Type: application/json``, as in the
+vendor's HTTP example) and one ``files`` part per description, in the same order and named
+``<image_id>.<ext>``, so the files pair with their descriptions whether Partium pairs by position
+or by filename. File parts stream from disk in chunks: a batch of 50 images is never held in
+memory. A body is single use; the client builds a fresh one for every attempt.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import BinaryIO
 
-from aiohttp import web
+import aiohttp
+import anyio
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.payload import BytesPayload, Payload
 
-from syncer.vendors.partium.cursor import decode_cursor
-from syncer.vendors.partium.descriptions import PROJECTABLE
-from syncer.vendors.partium.errors import Loc, Problems, invalid
+from syncer.records import Blob
+from syncer.vendors.names import safe_filename
+from syncer.vendors.partium.mapping import extension_for
 
-#: An absent body (no bytes at all), told apart from a JSON ``null``.
-ABSENT: Any = object()
-_OBJECT_MSG = "Input should be a valid dictionary or object to extract fields from"
-
-
-async def read_json_body(request: web.Request) -> Any:
-    """The parsed JSON body, ABSENT when there is none; 422 ``json_invalid`` when it is broken."""
-    raw = await request.read()
-    if not raw.strip():
-        return ABSENT
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise invalid(
-            ("body", exc.pos), "json_invalid", "JSON decode error", {}, {"error": exc.msg}
-        ) from None
-    except UnicodeDecodeError:
-        raise invalid(
-            ("body", 0), "json_invalid", "JSON decode error", {}, {"error": "invalid UTF-8"}
-        ) from None
+IMAGES_FIELD = "images"
+FILES_FIELD = "files"
+CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
-class ListQuery:
-    """A checked ``POST /1/catalog/images/list`` body."""
+class UploadPart:
+    """One image of an upsert: its description and the spooled bytes that go with it."""
 
-    part_ids: frozenset[str] | None
-    limit: int
-    after_seq: int
-    projection: tuple[str, ...] | None
+    description: dict[str, str]
+    blob: Blob
 
+    @property
+    def image_id(self) -> str:
+        return self.description["image_id"]
 
-@dataclass(frozen=True, slots=True)
-class SelectQuery:
-    """A checked ``POST /1/catalog/images/select`` body."""
-
-    image_ids: tuple[str, ...]
-    projection: tuple[str, ...] | None
-
-
-def parse_list_query(body: Any, default_limit: int, max_limit: int) -> ListQuery:
-    """The list request; every part of the body is optional (an empty body lists everything)."""
-    problems = Problems()
-    root = _optional_object(body, ("body",), problems, root=True)
-    query = _optional_object(root.get("query"), ("body", "query"), problems)
-    paging = _optional_object(root.get("paging"), ("body", "paging"), problems)
-    part_ids = _string_list(query.get("part_ids"), ("body", "query", "part_ids"), problems)
-    limit = _limit(paging.get("limit"), default_limit, max_limit, problems)
-    after_seq = _cursor(paging.get("last_object_id"), problems)
-    projection = _projection(root.get("projection"), problems)
-    problems.check()
-    return ListQuery(
-        frozenset(part_ids) if part_ids is not None else None, limit, after_seq, projection
-    )
+    @property
+    def filename(self) -> str:
+        extension = extension_for(self.blob.mime)
+        return safe_filename(f"{self.image_id}.{extension}", f"image.{extension}")
 
 
-def parse_select_query(body: Any) -> SelectQuery:
-    """The select request: ``image_ids`` is required, ``projection`` optional."""
-    problems = Problems()
-    root = _required_object(body, problems)
-    if root is not None and root.get("image_ids") is None:
-        problems.missing(("body", "image_ids"), root)
-    root = root or {}
-    ids = _string_list(root.get("image_ids"), ("body", "image_ids"), problems)
-    projection = _projection(root.get("projection"), problems)
-    problems.check()
-    return SelectQuery(tuple(ids or ()), projection)
+class FilePayload(Payload):
+    """A file sent in chunks from disk, opened only while it is written (no handle to leak when
+    an attempt fails before its body is sent). Its size is known, so the body has a length."""
+
+    _autoclose = True
+
+    def __init__(self, path: Path, size: int, *, content_type: str) -> None:
+        super().__init__(path, content_type=content_type)
+        self._path = path
+        self._size = size
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return self._path.read_bytes().decode(encoding, errors)
+
+    async def write(self, writer: AbstractStreamWriter) -> None:
+        await self.write_with_length(writer, None)
+
+    async def write_with_length(
+        self, writer: AbstractStreamWriter, content_length: int | None
+    ) -> None:
+        remaining = content_length
+        file = self._open()
+        try:
+            while remaining is None or remaining > 0:
+                wanted = CHUNK if remaining is None else min(CHUNK, remaining)
+                chunk = await anyio.to_thread.run_sync(file.read, wanted)
+                if not chunk:
+                    return
+                await writer.write(chunk)
+                if remaining is not None:
+                    remaining -= len(chunk)
+        finally:
+            file.close()  # synchronous: runs even when aiohttp cancels the body writer
+
+    def _open(self) -> BinaryIO:
+        """The spooled file, opened without awaiting (an open abandoned by a cancellation
+        would leak its handle); opening a local file does not block for long."""
+        return self._path.open("rb")
 
 
-def parse_id_array(body: Any) -> list[str]:
-    """The delete request: a bare JSON array of image ids."""
-    problems = Problems()
-    if body is ABSENT or body is None:
-        problems.missing(("body",), None)
-    ids = _string_list(None if body is ABSENT else body, ("body",), problems)
-    problems.check()
-    return ids or []
-
-
-# -- field checks ------------------------------------------------------------------------------
-
-
-def _optional_object(
-    value: Any, loc: Loc, problems: Problems, root: bool = False
-) -> dict[str, Any]:
-    if value is None or (root and value is ABSENT):
-        return {}
-    if not isinstance(value, dict):
-        problems.add(loc, "model_attributes_type", _OBJECT_MSG, value)
-        return {}
-    return value
-
-
-def _required_object(value: Any, problems: Problems) -> dict[str, Any] | None:
-    if value is ABSENT or value is None:
-        problems.missing(("body",), None)
-        return None
-    if not isinstance(value, dict):
-        problems.add(("body",), "model_attributes_type", _OBJECT_MSG, value)
-        return None
-    return value
-
-
-def _string_list(value: Any, loc: Loc, problems: Problems) -> list[str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        problems.add(loc, "list_type", "Input should be a valid list", value)
-        return None
-    for index, item in enumerate(value):
-        if not isinstance(item, str):
-            problems.add((*loc, index), "string_type", "Input should be a valid string", item)
-    return [item for item in value if isinstance(item, str)]
-
-
-def _limit(value: Any, default: int, maximum: int, problems: Problems) -> int:
-    loc = ("body", "paging", "limit")
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        problems.add(loc, "int_type", "Input should be a valid integer", value)
-        return default
-    if value < 1:
-        problems.add(
-            loc,
-            "greater_than_equal",
-            "Input should be greater than or equal to 1",
-            value,
-            {"ge": 1},
-        )
-    elif value > maximum:
-        problems.add(
-            loc,
-            "less_than_equal",
-            f"Input should be less than or equal to {maximum}",
-            value,
-            {"le": maximum},
-        )
-    return value
-
-
-def _cursor(value: Any, problems: Problems) -> int:
-    loc = ("body", "paging", "last_object_id")
-    if value is None:
-        return 0
-    if not isinstance(value, str):
-        problems.add(loc, "string_type", "Input should be a valid string", value)
-        return 0
-    seq = decode_cursor(value)
-    if seq is None:
-        problems.add(
-            loc,
-            "value_error",
-            "Value error, last_object_id is not an object id issued by this catalog",
-            value,
-            {"error": "invalid last_object_id"},
-        )
-        return 0
-    return seq
-
-
-def _projection(value: Any, problems: Problems) -> tuple[str, ...] | None:
-    names = _string_list(value, ("body", "projection"), problems)
-    if names is None:
-        return None
-    allowed = ", ".join(f"'{name}'" for name in PROJECTABLE[:-1]) + f" or '{PROJECTABLE[-1]}'"
-    for index, name in enumerate(value):
-        if isinstance(name, str) and name not in PROJECTABLE:
-            problems.add(
-                ("body", "projection", index),
-                "literal_error",
-                f"Input should be {allowed}",
-                name,
-                {"expected": allowed},
-            )
-    return tuple(names)
+def upsert_body(parts: Sequence[UploadPart]) -> aiohttp.MultipartWriter:
+    """A fresh multipart body for one upsert request."""
+    writer = aiohttp.MultipartWriter("form-data")
+    entries = json.dumps([part.description for part in parts]).encode()
+    images = BytesPayload(entries, content_type="application/json")
+    images.set_content_disposition("form-data", name=IMAGES_FIELD)
+    writer.append_payload(images)
+    for part in parts:
+        payload = FilePayload(part.blob.path, part.blob.size, content_type=part.blob.mime)
+        payload.set_content_disposition("form-data", name=FILES_FIELD, filename=part.filename)
+        writer.append_payload(payload)
+    return writer

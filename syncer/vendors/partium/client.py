@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -31,15 +30,15 @@ from syncer.errors import (
     ConfigError,
     NotFoundError,
     ProtocolError,
-    RepeatedCursorError,
     ValidationError,
     VendorError,
 )
 from syncer.http import BearerAuth, HttpClient, Lane, RetryPolicy
-from syncer.paging import KeysetPaginator, RepeatedCursor
+from syncer.paging import KeysetPaginator, advancing
 from syncer.records import Blob, Cursor, ImageRecord, ItemResult, Page, TargetItem
 from syncer.vendors.contract import Capabilities
 from syncer.vendors.partium.answers import Sent, read_delete, read_list, read_upsert
+from syncer.vendors.partium.bodies import UploadPart, upsert_body
 from syncer.vendors.partium.maintenance import MaintenanceGate
 from syncer.vendors.partium.mapping import (
     MappingError,
@@ -50,69 +49,16 @@ from syncer.vendors.partium.mapping import (
     to_description,
     to_record,
 )
-from syncer.vendors.partium.multipart import UploadPart, upsert_body
+from syncer.vendors.partium.settings import (
+    AUTH_SETTING,
+    CAPABILITIES,
+    VENDOR,
+    PartiumSettings,
+)
 from syncer.vendors.partium.spool import hash_original, spooled_original
 
-VENDOR = "partium"
-DEFAULT_BASE_URL = "https://api.partium.io"
-#: The setting named when Partium refuses the credentials.
-AUTH_SETTING = "partium.api_key"
 IMAGES_PATH = "/1/catalog/images"
 LIST_PATH = "/1/catalog/images/list"
-#: The emulator's (and our guess of Partium's) largest list page; the docs give none.
-MAX_PAGE_SIZE = 100
-MiB = 1024 * 1024
-
-CAPABILITIES = Capabilities(
-    vendor=VENDOR,
-    paging="keyset",
-    accepted_mimes=frozenset({"image/jpeg", "image/png"}),
-    max_bytes=None,
-    updatable_fields=frozenset({"owner", "roles", "position"}),
-    replace_keeps_id=True,
-    update_moves_owner=True,  # an upsert with another part_id moves the image
-    batch_size=50,
-    soft_delete=False,
-    originals_readable=True,
-    find_by="image_id derived from the source key: GET the id, adopt it when its part_id, info "
-    "and (given the blob) the sha256 of its /original match",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class PartiumSettings:
-    """How to reach one Partium catalog (one API key = one organisation's catalog).
-
-    ``page_size`` is the list ``paging.limit`` (1..100; the docs give no maximum, examples use
-    10). ``batch_size``/``batch_bytes`` bound one upsert or delete (the vendor file advises
-    <= 50 images and about 50 MB a request). ``part_ids`` scopes the listing to some part types
-    (None: the whole catalog). ``id_prefix`` is put before every derived image id (keeps two
-    sources writing into one catalog apart). A write refused for maintenance is retried every
-    ``maintenance_poll`` seconds for up to ``maintenance_wait`` seconds. ``spool_dir`` holds the
-    temporary copy ``update`` downloads (None: the system's temporary directory).
-    """
-
-    api_key: str = field(repr=False)
-    base_url: str = DEFAULT_BASE_URL
-    page_size: int = MAX_PAGE_SIZE
-    batch_size: int = 50
-    batch_bytes: int = 32 * MiB
-    part_ids: tuple[str, ...] | None = None
-    id_prefix: str = ""
-    maintenance_poll: float = 10.0
-    maintenance_wait: float = 900.0
-    timeout: float = 30.0
-    spool_dir: Path | None = None
-
-    def __post_init__(self) -> None:
-        if not self.api_key:
-            raise ConfigError(f"{AUTH_SETTING} is required (an API key of the catalog's org)")
-        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise ConfigError(f"partium.page_size must be 1..{MAX_PAGE_SIZE}, not {self.page_size}")
-        if self.batch_size < 1 or self.batch_bytes < 1:
-            raise ConfigError("partium.batch_size and partium.batch_bytes must be at least 1")
-        if self.maintenance_poll <= 0 or self.maintenance_wait < 0:
-            raise ConfigError("partium.maintenance_poll must be > 0, maintenance_wait >= 0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,10 +112,8 @@ class PartiumClient:
                     "POST", LIST_PATH, operation="list", json_body=self._list_body(paginator)
                 )
             )
-            try:
+            with advancing(vendor=VENDOR, operation="list"):
                 paginator.advance(answer.last_object_id, answer.more_data)
-            except RepeatedCursor as exc:
-                raise RepeatedCursorError(str(exc), vendor=VENDOR, operation="list") from None
             records = [self._record(description) for description in answer.result]
             yield Page(records, self._cursor(paginator), paginator.done)
 

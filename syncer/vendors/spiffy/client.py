@@ -18,83 +18,22 @@ Spiffy's traps and how this client handles them:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
-from syncer.errors import ConfigError, NotFoundError, ProtocolError, ValidationError, VendorError
-from syncer.http import Auth, BasicAuth, BearerAuth, HttpClient, Lane, RetryPolicy
+from syncer.errors import NotFoundError, ProtocolError, ValidationError
+from syncer.http import HttpClient, Lane, RetryPolicy
 from syncer.records import Blob, ImageRecord, TargetItem
-from syncer.vendors.contract import Capabilities, OneByOneBatches
+from syncer.vendors.adopt import create_or_adopt
+from syncer.vendors.contract import OneByOneBatches
 from syncer.vendors.spiffy import mapping
+from syncer.vendors.spiffy.bodies import attachment_body
 from syncer.vendors.spiffy.mapping import MappingError, OwnerRef
-from syncer.vendors.spiffy.reads import MAX_PAGE_LIMIT, VENDOR, SpiffyReads
-from syncer.vendors.spiffy.transport import attachment_body
+from syncer.vendors.spiffy.reads import SpiffyReads
+from syncer.vendors.spiffy.settings import CAPABILITIES, VENDOR, SpiffySettings
 
 __all__ = ["CAPABILITIES", "SpiffyClient", "SpiffySettings"]
-
-
-CAPABILITIES = Capabilities(
-    vendor=VENDOR,
-    paging="page_number",
-    accepted_mimes=mapping.ACCEPTED_MIMES,
-    max_bytes=None,  # undocumented
-    updatable_fields=frozenset({"alt", "position"}),
-    replace_keeps_id=False,
-    update_moves_owner=False,  # PUT changes alt and position only
-    batch_size=1,
-    soft_delete=False,
-    originals_readable=True,
-    find_by="the owner's images with the same file name and sha256 (bytes downloaded from src)",
-)
-
-BASIC_SETTING = "spiffy.api_key / spiffy.password"
-TOKEN_SETTING = "spiffy.token"
-
-
-@dataclass(frozen=True, slots=True)
-class SpiffySettings:
-    """How to reach one Spiffy store.
-
-    ``base_url`` is the store root, without ``/api`` (``https://acme.spiffystores.com``; for a
-    path-prefixed store, the prefix included). Credentials: a private app's ``api_key`` and
-    ``password`` (HTTP Basic), or an OAuth ``token`` (Bearer), which wins when given.
-    ``owner_kinds`` are listed in order; ``page_limit`` (1..50) sizes both owner and image pages.
-    ``timeout`` is the seconds to wait for each read from the socket.
-    """
-
-    base_url: str
-    api_key: str | None = None
-    password: str | None = field(default=None, repr=False)
-    token: str | None = field(default=None, repr=False)
-    owner_kinds: tuple[str, ...] = mapping.OWNER_KINDS
-    page_limit: int = MAX_PAGE_LIMIT
-    timeout: float = 30.0
-
-    def __post_init__(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"spiffy.base_url must be an http(s) URL, got {self.base_url!r}")
-        if not self.token and not (self.api_key and self.password):
-            raise ConfigError(
-                "spiffy needs spiffy.api_key and spiffy.password (a private app) or spiffy.token"
-            )
-        unknown = [kind for kind in self.owner_kinds if kind not in mapping.OWNER_KINDS]
-        if unknown or not self.owner_kinds or len(set(self.owner_kinds)) < len(self.owner_kinds):
-            raise ConfigError(
-                f"spiffy.owner_kinds must list some of {', '.join(mapping.OWNER_KINDS)} "
-                f"once each, got {list(self.owner_kinds)}"
-            )
-        if not 1 <= self.page_limit <= MAX_PAGE_LIMIT:
-            raise ConfigError(f"spiffy.page_limit must be 1..50, got {self.page_limit}")
-        if self.timeout <= 0:
-            raise ConfigError(f"spiffy.timeout must be positive, got {self.timeout}")
-
-    def auth(self) -> Auth:
-        """Bearer when a token is set, else HTTP Basic; each names the settings to fix."""
-        if self.token:
-            return BearerAuth(self.token, setting=TOKEN_SETTING)
-        return BasicAuth(self.api_key or "", self.password or "", setting=BASIC_SETTING)
 
 
 class SpiffyClient(SpiffyReads, OneByOneBatches):
@@ -245,21 +184,11 @@ class SpiffyClient(SpiffyReads, OneByOneBatches):
                 operation="create image",
                 item=record.key,
             )
-        attempts = self.http.retry.attempts  # an ambiguous create is sent as often as any request
-        for attempt in range(1, attempts + 1):
-            try:
-                return await self._post_image(owner, record, blob, position, skip)
-            except VendorError as error:
-                if not error.ambiguous or attempt == attempts:
-                    raise
-                try:
-                    found = await self._find(owner, record, blob.sha256, skip)
-                except VendorError as lookup:
-                    raise error from lookup
-                if found is not None:
-                    return found
-                await self.http.back_off(attempt, error)
-        raise AssertionError("unreachable")
+        return await create_or_adopt(
+            lambda: self._post_image(owner, record, blob, position, skip),
+            http=self.http,
+            find=lambda: self._find(owner, record, blob.sha256, skip),
+        )
 
     async def _post_image(
         self,

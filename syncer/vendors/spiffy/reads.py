@@ -9,24 +9,18 @@ candidates, ``replace`` reads the old image's position.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
-from syncer.errors import NotFoundError, ProtocolError, RepeatedCursorError, ValidationError
+from syncer.errors import NotFoundError, ProtocolError, ValidationError
 from syncer.http import HttpClient
-from syncer.paging import PageNumberPaginator, RepeatedCursor
+from syncer.paging import PageNumberPaginator, advancing
 from syncer.records import Cursor, ImageRecord, Page
 from syncer.vendors.spiffy import mapping
 from syncer.vendors.spiffy.listing import Listing
 from syncer.vendors.spiffy.mapping import MappingError, OwnerRef
-
-if TYPE_CHECKING:
-    from syncer.vendors.spiffy.client import SpiffySettings
-
-VENDOR = "spiffy"
-#: Spiffy's largest page (``limit`` above it is silently lowered, which would end paging early).
-MAX_PAGE_LIMIT = 50
+from syncer.vendors.spiffy.settings import MAX_PAGE_LIMIT, VENDOR, SpiffySettings
 
 
 class SpiffyReads:
@@ -62,7 +56,7 @@ class SpiffyReads:
         assert listing.kind is not None
         if listing.needs_owners:
             ids = await self._owner_ids(listing.kind, listing.owners.request())
-            with _cursor_guard("list owners"):
+            with advancing(vendor=VENDOR, operation="list owners"):
                 listing.owners_listed(ids)
             return []
         assert listing.owner is not None
@@ -75,7 +69,7 @@ class SpiffyReads:
             return []
         records = [self._record(image, listing.kind, listing.owner) for image in images]
         count = await self._image_count(owner) if listing.wants_count(len(images)) else None
-        with _cursor_guard("list images"):
+        with advancing(vendor=VENDOR, operation="list images"):
             repeated = listing.images_listed([record.key for record in records], count)
         return [record for record in records if record.key not in repeated]
 
@@ -135,7 +129,7 @@ class SpiffyReads:
         images: list[dict[str, Any]] = []
         while not paging.done:
             page = await self._image_page(owner, paging)
-            with _cursor_guard("list images"):
+            with advancing(vendor=VENDOR, operation="list images"):
                 paging.advance([str(image.get("id")) for image in page])
             images.extend(page)
         return images
@@ -204,15 +198,6 @@ class SpiffyReads:
 
     def _protocol(self, message: str, operation: str, item: str | None = None) -> ProtocolError:
         return ProtocolError(message, vendor=VENDOR, operation=operation, item=item)
-
-
-@contextmanager
-def _cursor_guard(operation: str) -> Iterator[None]:
-    """Turns the paginators' RepeatedCursor into the typed RepeatedCursorError."""
-    try:
-        yield
-    except RepeatedCursor as exc:
-        raise RepeatedCursorError(str(exc), vendor=VENDOR, operation=operation) from exc
 
 
 def _int_id(owner: Any) -> int:

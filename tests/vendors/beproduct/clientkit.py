@@ -15,14 +15,14 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from syncer.emulators.base import Handler
+from syncer.emulators.beproduct.emulator import BeProductEmulator
+from syncer.emulators.server import serve
 from syncer.http import open_session
 from syncer.records import ImageRecord, Page
 from syncer.testing.conformance import FAST_RETRY, BlobMaker
-from syncer.testing.emulator import Handler
-from syncer.testing.server import serve
+from syncer.testing.harness.beproduct import BeProductHarness
 from syncer.vendors.beproduct.client import BeProductClient
-from syncer.vendors.beproduct.emulator import BeProductEmulator
-from syncer.vendors.beproduct.harness import BeProductHarness
 
 Action = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 

@@ -14,8 +14,8 @@ from urllib.parse import unquote
 
 import pytest
 
+from syncer.emulators.beproduct.catalog import UI_USER
 from syncer.errors import ConfigError, NotFoundError, ProtocolError, RepeatedCursorError
-from syncer.vendors.beproduct.catalog import UI_USER
 from syncer.vendors.contract import Source, Target
 from tests.vendors.beproduct.clientkit import (
     Rig,

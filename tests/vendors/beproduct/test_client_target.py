@@ -12,10 +12,10 @@ from urllib.parse import unquote
 
 import pytest
 
+from syncer.emulators.beproduct.catalog import UI_USER
+from syncer.emulators.faults import with_changes
 from syncer.errors import AuthenticationError, UnavailableError, ValidationError
 from syncer.records import Blob, ImageRecord
-from syncer.testing.faults import with_changes
-from syncer.vendors.beproduct.catalog import UI_USER
 from syncer.vendors.beproduct.client import BeProductClient
 from tests.vendors.beproduct.clientkit import (
     Rig,

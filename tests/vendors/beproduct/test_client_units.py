@@ -12,7 +12,7 @@ from syncer.errors import AuthenticationError, ConfigError, ProtocolError, Vendo
 from syncer.http import OAuthRefreshAuth
 from syncer.paging import RepeatedCursor
 from syncer.records import ImageRecord
-from syncer.vendors.beproduct.client_auth import beproduct_auth
+from syncer.vendors.beproduct.auth import beproduct_auth
 from syncer.vendors.beproduct.listing import ListingQuery, ListingState, vendor_time
 from syncer.vendors.beproduct.mapping import (
     MappingError,

@@ -1,7 +1,7 @@
 """The conformance kit, unmodified, against the BeProduct client and emulator."""
 
 from syncer.testing.conformance import SourceSuite, TargetSuite
-from syncer.vendors.beproduct.harness import BeProductHarness
+from syncer.testing.harness.beproduct import BeProductHarness
 
 
 class TestBeProductSource(SourceSuite):

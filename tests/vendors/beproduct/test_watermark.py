@@ -20,10 +20,10 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from syncer.emulators.beproduct.catalog import FOLDER_KIND, UI_USER, HeaderCatalog
+from syncer.emulators.beproduct.filters import parse_filters
+from syncer.emulators.store import CatalogStore, Owner, StoredImage
 from syncer.records import Cursor
-from syncer.testing.store import CatalogStore, Owner, StoredImage
-from syncer.vendors.beproduct.catalog import FOLDER_KIND, UI_USER, HeaderCatalog
-from syncer.vendors.beproduct.filters import parse_filters
 from syncer.vendors.beproduct.listing import ListingQuery, ListingState
 from syncer.vendors.beproduct.mapping import parse_stamp
 

@@ -15,6 +15,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from syncer.emulators.base import EmulatedError, json_response
+from syncer.emulators.images import MIME, generate, image_size, render
+from syncer.emulators.moov.emulator import MoovEmulator
+from syncer.emulators.moov.views import FIRST_ACCOUNT
+from syncer.emulators.server import serve
 from syncer.errors import (
     ConfigError,
     ConflictError,
@@ -24,12 +29,7 @@ from syncer.errors import (
 )
 from syncer.http import RetryPolicy, open_session
 from syncer.records import Blob, ImageRecord, Page
-from syncer.testing.emulator import EmulatedError, json_response
-from syncer.testing.images import MIME, generate, image_size, render
-from syncer.testing.server import serve
 from syncer.vendors.moov.client import ImageLimitError, MoovClient, MoovSettings
-from syncer.vendors.moov.emulator import MoovEmulator
-from syncer.vendors.moov.views import FIRST_ACCOUNT
 
 QUICK = RetryPolicy(attempts=4, base=0.01, cap=0.05)
 UPLOADS = ("POST", "/accounts/{accountID}/images")

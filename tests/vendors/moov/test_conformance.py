@@ -1,7 +1,7 @@
 """The conformance kit, unmodified, against the Moov client and emulator."""
 
 from syncer.testing.conformance import SourceSuite, TargetSuite
-from syncer.vendors.moov.harness import MoovHarness
+from syncer.testing.harness.moov import MoovHarness
 
 
 class TestMoovSource(SourceSuite):

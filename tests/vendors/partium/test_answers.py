@@ -8,9 +8,9 @@ from typing import Any
 import anyio
 import pytest
 
+from syncer.emulators.partium.errors import MAINTENANCE_MESSAGE
 from syncer.errors import ProtocolError, UnavailableError, ValidationError
 from syncer.vendors.partium.answers import Sent, read_delete, read_list, read_upsert
-from syncer.vendors.partium.errors import MAINTENANCE_MESSAGE
 from syncer.vendors.partium.maintenance import MaintenanceGate, is_maintenance
 
 SENT = [Sent("key-a", "a", "sha-a"), Sent("key-b", "b", "sha-b"), Sent("key-c", "c", "sha-c")]

@@ -15,6 +15,8 @@ import aiohttp
 import anyio
 import pytest
 
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.images import render
 from syncer.errors import (
     AuthenticationError,
     ConfigError,
@@ -26,11 +28,10 @@ from syncer.errors import (
 )
 from syncer.http import RetryPolicy, open_session
 from syncer.records import Blob, ImageRecord
-from syncer.testing.faults import FaultConfig
-from syncer.testing.images import render
-from syncer.vendors.partium.client import PartiumClient, PartiumSettings
+from syncer.vendors.partium.client import PartiumClient
 from syncer.vendors.partium.mapping import image_id_for, parse_info
-from tests.vendors.partium.conftest import Api, gif, jpeg, png
+from syncer.vendors.partium.settings import PartiumSettings
+from tests.emulators.partium.conftest import Api, gif, jpeg, png
 
 QUICK = RetryPolicy(attempts=4, base=0.01, cap=0.05)
 PART = "part-0001"

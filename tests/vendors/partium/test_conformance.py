@@ -7,7 +7,7 @@ position (the ``info`` tokens) and checks those.
 from __future__ import annotations
 
 from syncer.testing.conformance import SourceSuite, TargetSuite
-from syncer.vendors.partium.harness import PartiumHarness
+from syncer.testing.harness.partium import PartiumHarness
 
 
 class TestPartiumSource(SourceSuite):

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from syncer.emulators.partium.descriptions import image_id_problem, info_problem
 from syncer.records import ImageRecord
 from syncer.spool import sniff_mime
-from syncer.vendors.partium.descriptions import image_id_problem, info_problem
 from syncer.vendors.partium.mapping import (
     HASH_PREFIX,
     MappingError,
@@ -25,7 +25,7 @@ from syncer.vendors.partium.mapping import (
     to_description,
     to_record,
 )
-from tests.vendors.partium.conftest import gif, jpeg, png
+from tests.emulators.partium.conftest import gif, jpeg, png
 
 BASE = "http://127.0.0.1:8103"
 

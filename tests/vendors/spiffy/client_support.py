@@ -14,12 +14,13 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from syncer.emulators.images import MIME
+from syncer.emulators.server import serve
+from syncer.emulators.spiffy.emulator import SpiffyEmulator
 from syncer.http import RetryPolicy, open_session
 from syncer.records import Blob
-from syncer.testing.images import MIME
-from syncer.testing.server import serve
-from syncer.vendors.spiffy.client import SpiffyClient, SpiffySettings
-from syncer.vendors.spiffy.emulator import SpiffyEmulator
+from syncer.vendors.spiffy.client import SpiffyClient
+from syncer.vendors.spiffy.settings import SpiffySettings
 
 FAST = RetryPolicy(attempts=5, base=0.01, cap=0.05)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

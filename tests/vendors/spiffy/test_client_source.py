@@ -21,9 +21,10 @@ from syncer.errors import (
 )
 from syncer.records import ImageRecord, Page
 from syncer.vendors.contract import Source, Target
-from syncer.vendors.spiffy.client import SpiffyClient, SpiffySettings
+from syncer.vendors.spiffy.client import SpiffyClient
+from syncer.vendors.spiffy.settings import SpiffySettings
+from tests.emulators.spiffy.helpers import FAST_SEED_VALUE, image_bytes
 from tests.vendors.spiffy.client_support import Handler, HookedEmulator, json_answer, rig
-from tests.vendors.spiffy.helpers import FAST_SEED_VALUE, image_bytes
 
 #: 10 owners: 6 products, 2 standard and 2 super collections.
 IMAGES, OWNERS = 37, 10

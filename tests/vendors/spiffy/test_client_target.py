@@ -12,6 +12,9 @@ import anyio
 import pytest
 from aiohttp import web
 
+from syncer.emulators.faults import FaultConfig
+from syncer.emulators.images import render
+from syncer.emulators.store import Owner
 from syncer.errors import (
     NetworkError,
     NotFoundError,
@@ -21,11 +24,9 @@ from syncer.errors import (
 )
 from syncer.records import Blob, ImageRecord
 from syncer.testing.conformance import list_all, read_all
-from syncer.testing.faults import FaultConfig
-from syncer.testing.images import render
-from syncer.testing.store import Owner
+from syncer.vendors.spiffy.bodies import READ_CHUNK
 from syncer.vendors.spiffy.mapping import owner_ref
-from syncer.vendors.spiffy.transport import READ_CHUNK
+from tests.emulators.spiffy.helpers import image_bytes, webp_bytes
 from tests.vendors.spiffy.client_support import (
     Handler,
     Hook,
@@ -35,7 +36,6 @@ from tests.vendors.spiffy.client_support import (
     json_answer,
     rig,
 )
-from tests.vendors.spiffy.helpers import image_bytes, webp_bytes
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from syncer.errors import ConfigError
 from syncer.paging import RepeatedCursor
 from syncer.records import ImageRecord
-from syncer.vendors.spiffy import mapping, transport
+from syncer.vendors.spiffy import bodies, mapping
+from syncer.vendors.spiffy.bodies import attachment_body
 from syncer.vendors.spiffy.listing import Listing
 from syncer.vendors.spiffy.mapping import MappingError
-from syncer.vendors.spiffy.transport import attachment_body
 
 IMAGE: dict[str, Any] = {
     "id": 1000007,
@@ -352,7 +352,7 @@ def test_a_cursor_for_a_kind_no_longer_listed_is_a_config_error() -> None:
 async def test_the_streamed_attachment_is_the_base64_of_the_file(
     size: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(transport, "READ_CHUNK", 4)  # not a multiple of 3: exercises the carry
+    monkeypatch.setattr(bodies, "READ_CHUNK", 4)  # not a multiple of 3: exercises the carry
     data = random.Random(size).randbytes(size)
     path = tmp_path / "blob"
     path.write_bytes(data)

@@ -1,7 +1,7 @@
 """The conformance kit, unmodified, against the Spiffy client and emulator."""
 
 from syncer.testing.conformance import SourceSuite, TargetSuite
-from syncer.vendors.spiffy.harness import SpiffyHarness
+from syncer.testing.harness.spiffy import SpiffyHarness
 
 
 class TestSpiffySource(SourceSuite):
