@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from types import NoneType, UnionType
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
@@ -33,7 +34,7 @@ class VendorSource(Endpoint):
     limits: ClassVar[dict[str, str]] = {}
 
     def connection_kwargs(self) -> dict[str, Any]:
-        keys = {name: getattr(self, name) for name in _settings_keys(type(self))}
+        keys = {name: _tuples(getattr(self, name)) for name in _settings_keys(type(self))}
         return {**keys, **{name: getattr(self, key) for name, key in self.limits.items()}}
 
     def settings(self) -> Any:
@@ -42,6 +43,10 @@ class VendorSource(Endpoint):
 
 class VendorTarget(TargetOptions, VendorSource):
     """A job's ``[[targets]]`` table of one vendor: the engine's options and its Settings."""
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _settings_keys(model: type[VendorSource]) -> Iterator[str]:
@@ -68,16 +73,32 @@ def _from_job_dir(path: Path | None, info: ValidationInfo) -> Path | None:
     return path if path is None or base is None else Path(base) / path
 
 
+def _as_list(hint: Any) -> Any:
+    """``hint`` with each ``tuple[X, ...]`` read as ``list[X]``: a TOML array, named as one in
+    messages (``connection_kwargs`` turns it back into a tuple)."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is Annotated:
+        return Annotated[(_as_list(args[0]), *hint.__metadata__)]
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return list[_as_list(args[0])]  # type: ignore[misc]
+    if origin in (Union, UnionType):
+        return Union[tuple(_as_list(arg) for arg in args)]  # noqa: UP007
+    return hint
+
+
 def _job_type(hint: Any) -> Any:
-    """The Settings field's type, with what a job file adds: URL checks, job-relative paths."""
+    """The Settings field's type, with what a job file adds: URL checks, job-relative paths,
+    arrays."""
     if URL in _marks(hint):
         return (HttpUrl | None) if _optional(hint) else HttpUrl
     if _is_path(hint):
         return Annotated[hint, AfterValidator(_from_job_dir)]
-    return hint
+    return _as_list(hint)
 
 
 def _default(field: dataclasses.Field[Any]) -> Any:
+    if isinstance(field.default, tuple):  # read as a list (:func:`_as_list`)
+        return Field(default_factory=partial(list, field.default))
     if field.default is not dataclasses.MISSING:
         return Field(default=field.default)
     if field.default_factory is not dataclasses.MISSING:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -36,7 +37,7 @@ BASIC_SETTING = "spiffy.api_key / spiffy.password"
 TOKEN_SETTING = "spiffy.token"
 
 
-def _known_kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:
+def _known_kinds(kinds: Sequence[str]) -> Sequence[str]:
     """A job file's ``owner_kinds``: some of :data:`~.mapping.OWNER_KINDS`, each once."""
     known = mapping.OWNER_KINDS
     if not kinds or any(k not in known for k in kinds) or len(set(kinds)) < len(kinds):
