@@ -71,14 +71,19 @@ def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
     return settings
 
 
+class _PortOption(click.Option):
+    """``--port`` of ``emulate``: its help names each registered emulator's default port (read
+    when help is shown, so the emulators are imported only then)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        ports = (f"{emulator_class(name).default_port} {name}" for name in sorted(EMULATORS))
+        self.help = f"Port to listen on. [default: {', '.join(ports)}]"
+        return super().get_help_record(ctx)
+
+
 @main.command()
 @click.argument("vendor", type=click.Choice(sorted(EMULATORS), case_sensitive=False))
-@click.option(
-    "--port",
-    type=click.IntRange(1, 65535),
-    default=None,
-    help="Port to listen on. [default: 8101 beproduct, 8102 moov, 8103 partium, 8104 spiffy]",
-)
+@click.option("--port", cls=_PortOption, type=click.IntRange(1, 65535), default=None)
 @click.option(
     "--host",
     default="127.0.0.1",

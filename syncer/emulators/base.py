@@ -70,6 +70,9 @@ class VendorEmulator(ABC):
     name: ClassVar[str]
     title: ClassVar[str]
     default_port: ClassVar[int]
+    #: The job-file connection keys (TOML lines) of this emulator's fixed demo credentials, for
+    #: job files written against it (tests, benchmarks): e.g. ``'api_key = "demo"\n'``.
+    demo_connection: ClassVar[str]
     #: Image formats the vendor accepts, as named in :mod:`syncer.emulators.images`.
     accepted_formats: ClassVar[tuple[str, ...]] = ("png", "jpeg", "webp", "gif")
     default_owners: ClassVar[int] = 10

@@ -2,8 +2,8 @@
 
 A broken file raises :class:`JobFileError` (a :class:`~syncer.errors.ConfigError`) whose
 message has one line per problem: ``jobs/x.toml: targets[0].vendor: 'shopify' is not a vendor;
-use one of beproduct, moov, partium, spiffy``. Values from the environment are shown by their
-reference (``${SPIFFY_KEY}``), never by their value.
+use one of beproduct, moov, ...`` (the registered vendors). Values from the environment are
+shown by their reference (``${SPIFFY_KEY}``), never by their value.
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
 """The job-file connection keys (TOML lines) that the emulators' fixed demo credentials need,
-per vendor: for tests and benchmarks that write job files against emulators."""
+per vendor: for tests and benchmarks that write job files against emulators. Each emulator
+carries its own (:attr:`~syncer.emulators.base.VendorEmulator.demo_connection`)."""
 
 from __future__ import annotations
 
-DEMO_CONNECTION: dict[str, str] = {
-    "beproduct": 'company_domain = "demo"\nclient_id = "demo"\nclient_secret = "demo"\n'
-    'refresh_token = "demo"\n',
-    "moov": 'username = "demo"\npassword = "demo"\n',
-    "partium": 'api_key = "demo"\n',
-    "spiffy": 'api_key = "demo"\npassword = "demo"\n',
-}
+from syncer.emulators import EMULATORS, emulator_class
+
+DEMO_CONNECTION: dict[str, str] = {name: emulator_class(name).demo_connection for name in EMULATORS}

@@ -4,6 +4,7 @@ syncer run as a process, started, killed (``kill -9``) and waited for."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -71,18 +72,18 @@ TARGET_EXTRA = {"beproduct": "poll_interval = 0.02\n"}
 
 
 def target_owner(vendor: str, emulator: Any) -> str:
-    """An owner on ``emulator`` that a job may push ``vendor`` images to (made if need be)."""
-    from syncer.testing.harness.beproduct import BeProductHarness
-    from syncer.testing.harness.moov import MoovHarness
-    from syncer.testing.harness.partium import PartiumHarness
-    from syncer.testing.harness.spiffy import SpiffyHarness
+    """An owner on ``emulator`` that a job may push ``vendor`` images to (made if need be), by
+    the vendor's harness (``syncer.testing.harness.<vendor>``)."""
+    from syncer.testing.conformance import VendorHarness
 
-    harness = {  # type: ignore[abstract]  # (mypy joins the four to the abstract base)
-        "beproduct": BeProductHarness,
-        "moov": MoovHarness,
-        "partium": PartiumHarness,
-        "spiffy": SpiffyHarness,
-    }[vendor]()
+    module = importlib.import_module(f"syncer.testing.harness.{vendor}")
+    harness = next(
+        value()
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, VendorHarness)
+        and value.__module__ == module.__name__
+    )
     owner: str = harness.target_owner(emulator)
     return owner
 

@@ -21,9 +21,10 @@ from syncer.jobs import load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
 from syncer.testing.connections import DEMO_CONNECTION as CONNECTION
+from syncer.vendors import VENDORS as REGISTRY
 from tests.engine.rigs import TARGET_EXTRA, target_owner
 
-VENDORS = ("beproduct", "moov", "partium", "spiffy")
+VENDORS = tuple(sorted(REGISTRY))
 PAIRS = [(s, t) for s in VENDORS for t in VENDORS if s != t]
 SEED = 9
 

@@ -27,7 +27,7 @@ from syncer.engine.plan import (
     pushed_json,
 )
 from syncer.records import ImageRecord
-from syncer.vendors import client_class
+from syncer.vendors import VENDORS, client_class
 from syncer.vendors.contract import Capabilities
 
 SPIFFY_LIKE = Capabilities(
@@ -239,7 +239,7 @@ def test_meta_hash_changes_exactly_when_metadata_does(
     assert (meta_hash(rec) == meta_hash(record())) == (metadata_of(rec) == metadata_of(record()))
 
 
-@pytest.mark.parametrize("vendor", ["beproduct", "moov", "partium", "spiffy"])
+@pytest.mark.parametrize("vendor", sorted(VENDORS))
 def test_a_vendor_moves_owners_by_update_exactly_when_owner_is_updatable(vendor: str) -> None:
     caps = client_class(vendor).capabilities
     assert caps.update_moves_owner == ("owner" in caps.updatable_fields)

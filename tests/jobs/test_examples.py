@@ -6,7 +6,6 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,13 +14,9 @@ from syncer.emulators.server import serve
 from syncer.http import open_session
 from syncer.jobs import VENDOR_NAMES, Job, load_job
 from syncer.jobs.vendors import Source, Target
-from syncer.vendors import VENDORS
-from syncer.vendors.beproduct.client import BeProductClient
-from syncer.vendors.moov.client import MoovClient
+from syncer.vendors import VENDORS, client_class
 from syncer.vendors.moov.settings import MoovSettings
-from syncer.vendors.partium.client import PartiumClient
 from syncer.vendors.partium.settings import PartiumSettings
-from syncer.vendors.spiffy.client import SpiffyClient
 from syncer.vendors.spiffy.settings import SpiffySettings
 
 JOBS = Path(__file__).resolve().parents[2] / "jobs"
@@ -32,13 +27,7 @@ EXAMPLES = (
     "moov-to-beproduct",
     "demo",
 )
-EMULATOR_PORTS = {"beproduct": 8101, "moov": 8102, "partium": 8103, "spiffy": 8104}
-CLIENTS: dict[str, Any] = {
-    "beproduct": BeProductClient,
-    "moov": MoovClient,
-    "partium": PartiumClient,
-    "spiffy": SpiffyClient,
-}
+EMULATOR_PORTS = {vendor: emulator_class(vendor).default_port for vendor in sorted(VENDORS)}
 
 
 def _variables(path: Path) -> set[str]:
@@ -87,10 +76,7 @@ def test_settings_are_the_vendor_clients_own() -> None:
     partium = job.target("catalog").settings()
     assert isinstance(partium, PartiumSettings)
     assert partium.id_prefix == "shop-"
-    assert job.source.settings().owner_kinds == (  # type: ignore[union-attr]  # BeProduct's
-        "products",
-        "standard_collections",
-    )
+    assert job.source.settings().owner_kinds == ("products", "standard_collections")
 
 
 def test_job_vendors_match_the_registry() -> None:
@@ -116,6 +102,6 @@ async def test_example_credentials_are_the_emulators(
     job = load_job(JOBS / f"{name}.toml", emulator_urls)
     async with open_session() as session:
         for endpoint in _endpoints(job):
-            client = CLIENTS[endpoint.vendor](endpoint.settings(), session)
+            client = client_class(endpoint.vendor)(endpoint.settings(), session)
             first = await anext(aiter(client.pages(None)))
             assert first.records, f"{name}: {endpoint.vendor} listed nothing"

@@ -15,7 +15,7 @@ REFERENCED = VALID.replace('password = "demo"', 'password = "${SPIFFY_PASSWORD}"
 
 def test_references_resolve_from_the_environment(load: Loader) -> None:
     job = load(REFERENCED, {"SPIFFY_PASSWORD": SECRET})
-    assert job.target("spiffy").settings().password == SECRET  # type: ignore[union-attr]
+    assert job.target("spiffy").settings().password == SECRET
 
 
 def test_defaults_apply_when_unset_or_empty(load: Loader) -> None:
@@ -52,7 +52,7 @@ def test_a_malformed_reference_is_an_error(fail: Failure) -> None:
 
 def test_dollar_dollar_writes_a_literal_reference(load: Loader) -> None:
     text = VALID.replace('password = "demo"', 'password = "pa$${x}$$word"')
-    assert load(text).targets[0].settings().password == "pa${x}$$word"  # type: ignore[union-attr]
+    assert load(text).targets[0].settings().password == "pa${x}$$word"
 
 
 def test_invalid_interpolated_values_are_shown_by_reference(fail: Failure) -> None:

@@ -73,6 +73,10 @@ class BeProductEmulator(VendorEmulator):
     name = "beproduct"
     title = "BeProduct"
     default_port = 8101
+    demo_connection = (
+        'company_domain = "demo"\nclient_id = "demo"\nclient_secret = "demo"\n'
+        'refresh_token = "demo"\n'
+    )
     knobs_type = BeProductKnobs
     knobs: BeProductKnobs
 

@@ -82,6 +82,7 @@ class MoovEmulator(VendorEmulator):
     name = "moov"
     title = "Moov"
     default_port = 8102
+    demo_connection = 'username = "demo"\npassword = "demo"\n'
     accepted_formats = ACCEPTED_FORMATS
     default_owners = 1
     knobs_type: ClassVar[type[Any]] = MoovKnobs

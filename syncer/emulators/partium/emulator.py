@@ -64,6 +64,7 @@ class PartiumEmulator(VendorEmulator):
     name = "partium"
     title = "Partium Catalog API"
     default_port = 8103
+    demo_connection = 'api_key = "demo"\n'
     accepted_formats = ("jpeg", "png")
     default_owners = 10
     knobs_type = PartiumKnobs

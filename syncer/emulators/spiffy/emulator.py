@@ -56,6 +56,7 @@ class SpiffyEmulator(VendorEmulator):
     name = "spiffy"
     title = "Spiffy Stores"
     default_port = 8104
+    demo_connection = 'api_key = "demo"\npassword = "demo"\n'
     accepted_formats = ("png", "jpeg", "gif")
     default_owners = 10
     knobs_type = SpiffyKnobs

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 from urllib.parse import quote
+
+from pydantic import Field
 
 from syncer.errors import ConfigError
 from syncer.vendors.contract import Capabilities
+from syncer.vendors.fields import SECRET, SOURCE, TARGET, URL
 
 VENDOR = "beproduct"
 #: The vendor's public API and identity server.
@@ -21,7 +25,7 @@ DEFAULT_PAGE_SIZE = 100
 DEFAULT_OVERLAP = 300.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BeProductSettings:
     """How to reach one BeProduct tenant, and how to list and write there.
 
@@ -36,20 +40,20 @@ class BeProductSettings:
     and ``processing_timeout`` how long an upload may stay unfinished before the write fails.
     """
 
-    base_url: str = REAL_API_URL
-    company_domain: str = ""
+    base_url: Annotated[str, URL] = REAL_API_URL
+    company_domain: Annotated[str, Field(min_length=1)]
     client_id: str = ""
-    client_secret: str = field(default="", repr=False)
-    refresh_token: str = field(default="", repr=False)
-    token_url: str | None = None
-    folder_id: str | None = None
-    page_size: int = DEFAULT_PAGE_SIZE
-    modified_since: str | None = None
-    show_deleted: bool = False
-    watermark_overlap: float = DEFAULT_OVERLAP
-    poll_interval: float = 2.0
-    processing_timeout: float = 600.0
-    request_timeout: float = 30.0
+    client_secret: Annotated[str, SECRET] = field(default="", repr=False)
+    refresh_token: Annotated[str, SECRET] = field(default="", repr=False)
+    token_url: Annotated[str | None, URL] = None
+    folder_id: Annotated[str | None, SOURCE] = None
+    page_size: Annotated[int, Field(ge=1)] = DEFAULT_PAGE_SIZE
+    modified_since: Annotated[str | None, SOURCE] = None
+    show_deleted: Annotated[bool, SOURCE] = False
+    watermark_overlap: Annotated[float, Field(ge=0), SOURCE] = DEFAULT_OVERLAP
+    poll_interval: Annotated[float, Field(gt=0), TARGET] = 2.0
+    processing_timeout: Annotated[float, Field(gt=0), TARGET] = 600.0
+    request_timeout: Annotated[float, Field(gt=0)] = 30.0
 
     def __post_init__(self) -> None:
         if not self.company_domain.strip():

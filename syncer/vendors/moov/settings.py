@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import Field
 
 from syncer.errors import ConfigError, ValidationError
 from syncer.vendors.contract import Capabilities
+from syncer.vendors.fields import SECRET, SOURCE, URL, Limit
 from syncer.vendors.moov.mapping import MAX_RENDITION_PX, VENDOR
 
 #: The account the emulator always seeds first (``syncer emulate moov``).
@@ -66,17 +70,17 @@ class MoovSettings:
       leave them out (False).
     """
 
-    base_url: str = "https://api.moov.io"
-    username: str
-    password: str
-    account_id: str = DEMO_ACCOUNT_ID
-    more_account_ids: tuple[str, ...] = ()
-    api_version: str = MIN_API_VERSION
-    page_size: int = 100
-    requests_per_second: float | None = 40.0
-    concurrency: int = 8
-    timeout: float = 30.0
-    list_disabled: bool = True
+    base_url: Annotated[str, URL] = "https://api.moov.io"
+    username: Annotated[str, Field(min_length=1)]
+    password: Annotated[str, Field(min_length=1), SECRET]
+    account_id: Annotated[str, Field(min_length=1), SOURCE] = DEMO_ACCOUNT_ID
+    more_account_ids: Annotated[tuple[Annotated[str, Field(min_length=1)], ...], SOURCE] = ()
+    api_version: Annotated[str, Field(pattern=r"^v\d{4}\.\d{2}\.\d{2}$")] = MIN_API_VERSION
+    page_size: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 100
+    requests_per_second: Annotated[float | None, Limit("rate")] = 40.0
+    concurrency: Annotated[int, Limit("concurrency")] = 8
+    timeout: Annotated[float, Field(gt=0)] = 30.0
+    list_disabled: Annotated[bool, SOURCE] = True
 
     def __post_init__(self) -> None:
         match = _VERSION.match(self.api_version)

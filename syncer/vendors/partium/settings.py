@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field
 
 from syncer.errors import ConfigError
 from syncer.vendors.contract import Capabilities
+from syncer.vendors.fields import SECRET, SOURCE, TARGET, URL
 
 VENDOR = "partium"
 DEFAULT_BASE_URL = "https://api.partium.io"
@@ -45,17 +49,17 @@ class PartiumSettings:
     temporary copy ``update`` downloads (None: the system's temporary directory).
     """
 
-    api_key: str = field(repr=False)
-    base_url: str = DEFAULT_BASE_URL
-    page_size: int = MAX_PAGE_SIZE
-    batch_size: int = 50
-    batch_bytes: int = 32 * MiB
-    part_ids: tuple[str, ...] | None = None
-    id_prefix: str = ""
-    maintenance_poll: float = 10.0
-    maintenance_wait: float = 900.0
-    timeout: float = 30.0
-    spool_dir: Path | None = None
+    api_key: Annotated[str, Field(min_length=1), SECRET] = field(repr=False)
+    base_url: Annotated[str, URL] = DEFAULT_BASE_URL
+    page_size: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE
+    batch_size: Annotated[int, Field(ge=1), TARGET] = 50
+    batch_bytes: Annotated[int, Field(ge=1), TARGET] = 32 * MiB
+    part_ids: Annotated[tuple[Annotated[str, Field(min_length=1)], ...] | None, SOURCE] = None
+    id_prefix: Annotated[str, TARGET] = ""
+    maintenance_poll: Annotated[float, Field(gt=0), TARGET] = 10.0
+    maintenance_wait: Annotated[float, Field(ge=0), TARGET] = 900.0
+    timeout: Annotated[float, Field(gt=0)] = 30.0
+    spool_dir: Annotated[Path | None, TARGET] = None
 
     def __post_init__(self) -> None:
         if not self.api_key:

@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 from syncer.errors import ConfigError
 from syncer.http import Auth, BasicAuth, BearerAuth
 from syncer.vendors.contract import Capabilities
+from syncer.vendors.fields import SECRET, SOURCE, URL
 from syncer.vendors.spiffy import mapping
 
 VENDOR = "spiffy"
@@ -31,6 +36,14 @@ BASIC_SETTING = "spiffy.api_key / spiffy.password"
 TOKEN_SETTING = "spiffy.token"
 
 
+def _known_kinds(kinds: Sequence[str]) -> Sequence[str]:
+    """A job file's ``owner_kinds``: some of :data:`~.mapping.OWNER_KINDS`, each once."""
+    known = mapping.OWNER_KINDS
+    if not kinds or any(k not in known for k in kinds) or len(set(kinds)) < len(kinds):
+        raise ValueError(f"list some of {', '.join(known)}, each once")
+    return kinds
+
+
 @dataclass(frozen=True, slots=True)
 class SpiffySettings:
     """How to reach one Spiffy store.
@@ -42,13 +55,15 @@ class SpiffySettings:
     ``timeout`` is the seconds to wait for each read from the socket.
     """
 
-    base_url: str
-    api_key: str | None = None
-    password: str | None = field(default=None, repr=False)
-    token: str | None = field(default=None, repr=False)
-    owner_kinds: tuple[str, ...] = mapping.OWNER_KINDS
-    page_limit: int = MAX_PAGE_LIMIT
-    timeout: float = 30.0
+    base_url: Annotated[str, URL]
+    api_key: Annotated[str | None, SECRET] = None
+    password: Annotated[str | None, SECRET] = field(default=None, repr=False)
+    token: Annotated[str | None, SECRET] = field(default=None, repr=False)
+    owner_kinds: Annotated[tuple[str, ...], AfterValidator(_known_kinds), SOURCE] = (
+        mapping.OWNER_KINDS
+    )
+    page_limit: Annotated[int, Field(ge=1, le=MAX_PAGE_LIMIT)] = MAX_PAGE_LIMIT
+    timeout: Annotated[float, Field(gt=0)] = 30.0
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
