@@ -6,13 +6,16 @@ import errno
 import ipaddress
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from syncer import __version__
 from syncer.emulators import EMULATORS, UnknownVendorError, emulator_class
 from syncer.emulators.faults import FaultConfig
+
+if TYPE_CHECKING:
+    from syncer.emulators.base import VendorEmulator
 
 #: ``syncer emulate`` could not listen (the port is taken, the address is not this machine's).
 CANNOT_LISTEN = 5
@@ -227,8 +230,6 @@ def emulate(
     Prints the base URL and the credentials it accepts, then serves until interrupted.
     The private admin API lives under /_emulator/ (no credentials needed).
     """
-    from aiohttp import web
-
     from syncer.emulators.store import CatalogStore
 
     try:
@@ -264,13 +265,22 @@ def emulate(
             "(add --reset to start over).",
             err=True,
         )
-    port = cls.default_port if port is None else port
+    _serve(emulator, host, cls.default_port if port is None else port)
+
+
+def _serve(emulator: VendorEmulator, host: str, port: int) -> None:
+    """Serve ``emulator`` until interrupted; its banner prints once the port is bound, and a
+    port that cannot be bound is one line (exit 5)."""
+    from aiohttp import web
+
     _warn_if_exposed(host)
     base_url = f"http://{host}:{port}"
+    store = emulator.store
 
     def listening(_: str) -> None:  # run_app calls it once the port is bound
         click.echo(
-            f"{cls.title} emulator on {base_url}  ({len(store)} images, {len(store.owners)} owners)"
+            f"{emulator.title} emulator on {base_url}  "
+            f"({len(store)} images, {len(store.owners)} owners)"
         )
         for label, value in emulator.credentials().lines:
             click.echo(f"  {label}: {value.replace('{base_url}', base_url)}")

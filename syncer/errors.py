@@ -84,10 +84,15 @@ class VendorError(SyncerError):
         self.ambiguous = False
 
     def __str__(self) -> str:
-        where = self.vendor + (f" {self.operation}" if self.operation else "")
-        item = f" [{self.item}]" if self.item else ""
+        return self.worded(self.item)
+
+    def worded(self, item: str | None, *, place: str = "", tail: str = "") -> str:
+        """``vendor operation<place> [item]: message (HTTP status)<tail>``: how every vendor
+        error reads, here naming ``item`` (which may differ from the error's own)."""
+        where = self.vendor + (f" {self.operation}" if self.operation else "") + place
+        shown = f" [{item}]" if item else ""
         status = f" (HTTP {self.status})" if self.status else ""
-        return f"{where}{item}: {self.message}{status}"
+        return f"{where}{shown}: {self.message}{status}{tail}"
 
 
 class AuthenticationError(VendorError):

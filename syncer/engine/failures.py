@@ -24,12 +24,9 @@ def item_failure(exc: VendorError, target: str | None, key: str, filename: str |
     """``exc`` worded for the item it failed: ``target`` (None: every target), ``key`` and
     ``filename`` at the source. What ``exc`` named as its item (a spool sha256, a vendor id)
     goes to the end of the message. ``exc`` itself is left as it is (a batch shares one)."""
-    where = exc.vendor + (f" {exc.operation}" if exc.operation else "")
-    if target is not None:
-        where += f" for target {shown(target)}"
+    place = f" for target {shown(target)}" if target is not None else ""
     item = f"key {shown(key)}" + (f", file {shown(filename)}" if filename is not None else "")
-    status = f" (HTTP {exc.status})" if exc.status else ""
-    return printable(f"{where} [{item}]: {exc.message}{status}{_former_item(exc.item, key)}")
+    return printable(exc.worded(item, place=place, tail=_former_item(exc.item, key)))
 
 
 def shown(name: str) -> str:
