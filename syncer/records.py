@@ -8,7 +8,7 @@ spooled to a file) and answers with a :class:`TargetItem`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -43,23 +43,30 @@ class ImageRecord:
 
     def with_bytes(self, sha256: str | None, size: int | None, mime: str | None) -> ImageRecord:
         """This record with what its bytes are: ``dataclasses.replace`` without its cost (a
-        no-change sync does this for every listed item)."""
-        return ImageRecord(
-            self.key,
-            self.owner,
-            self.filename,
-            mime,
-            size,
-            sha256,
-            self.alt,
-            self.position,
-            self.roles,
-            self.title,
-            self.version,
-            self.url,
-            self.deleted,
-            self.extra,
-        )
+        no-change sync does this for every listed item): one positional constructor call,
+        compiled from the fields at import (:func:`_compile_with_bytes`)."""
+        return _with_bytes(self, sha256, size, mime)
+
+
+#: The byte fields :meth:`ImageRecord.with_bytes` sets; every other field is carried over.
+_BYTE_FIELDS = ("sha256", "size", "mime")
+
+
+def _compile_with_bytes() -> Any:
+    """``with_bytes`` as one positional constructor call over the fields in their order (the
+    way ``dataclasses`` builds ``__init__``): as cheap as a hand-written call, yet a field
+    added, moved or renamed in :class:`ImageRecord` is carried over without an edit here."""
+    arguments = ", ".join(
+        item.name if item.name in _BYTE_FIELDS else f"self.{item.name}"
+        for item in fields(ImageRecord)
+    )
+    source = f"def with_bytes(self, sha256, size, mime):\n    return ImageRecord({arguments})\n"
+    namespace: dict[str, Any] = {"ImageRecord": ImageRecord}
+    exec(source, namespace)
+    return namespace["with_bytes"]
+
+
+_with_bytes = _compile_with_bytes()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
+from syncer.digest import canonical_json, digest_parts, stable_digest
 from syncer.records import ImageRecord
 from syncer.vendors.contract import Capabilities
 
@@ -131,7 +132,15 @@ def metadata_of(record: ImageRecord) -> dict[str, Any]:
 
 
 def meta_hash(record: ImageRecord) -> str:
-    """A short stable hash of :func:`metadata_of`, kept on links to detect metadata changes."""
+    """A short stable digest of :func:`metadata_of` (:func:`syncer.digest.stable_digest`),
+    kept on links; the planner compares it only for a link that lacks ``pushed_meta``."""
+    return stable_digest(metadata_of(record))
+
+
+def legacy_meta_hash(record: ImageRecord) -> str:
+    """:func:`meta_hash` as releases before the one digest computed it (sha256 of the JSON,
+    cut to 32 hex characters). Read only, for links those releases wrote without their
+    ``pushed_meta``: so they are not all taken for changed, and updated, after an upgrade."""
     text = json.dumps(metadata_of(record), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -140,7 +149,7 @@ def pushed_json(record: ImageRecord) -> str | None:
     """What a link keeps of the record an op pushed: :func:`metadata_of` as JSON text (decoded
     only when the link is planned, so a no-change sync never pays for it), or None when it is
     over :data:`MAX_PUSHED_META` (never secrets: only the fields the target shows)."""
-    text = json.dumps(metadata_of(record), sort_keys=True, separators=(",", ":"))
+    text = canonical_json(metadata_of(record))
     return text if len(text) <= MAX_PUSHED_META else None
 
 
@@ -149,7 +158,20 @@ def plan_basis(digest: str, salt: str) -> str:
     and fingerprinted) under ``salt`` (of everything else the plan reads: the job's settings for
     the target, its vendor's capabilities, :data:`PLAN_RULES`). A link whose basis is the one a
     listing yields again is unchanged on its target, so the item needs no mapping or planning."""
-    return hashlib.blake2b(f"{salt}:{digest}".encode(), digest_size=16).hexdigest()
+    return digest_parts(salt, digest)
+
+
+def metadata_unchanged(
+    record: ImageRecord, link: PriorLink, previous: Mapping[str, Any] | None
+) -> bool:
+    """Whether ``record``'s metadata is what was last pushed to ``link``'s item: compared
+    exactly with ``previous`` (the pushed metadata) when known; else by digest, of either
+    algorithm (a link an older release wrote has that release's digest, not today's)."""
+    if previous is not None:
+        return metadata_of(record) == previous
+    if link.meta_hash is None:
+        return False
+    return link.meta_hash in (meta_hash(record), legacy_meta_hash(record))
 
 
 def needs_bytes(record: ImageRecord, prior: PriorItem | None) -> bool:
@@ -202,7 +224,7 @@ def plan_item(
     if record.sha256 is not None and record.sha256 != link.sha256:
         entry = _write(policy, record, Action.REPLACE, "bytes changed", link.target_id)
         return replace(entry, previous=previous)
-    if meta_hash(record) == link.meta_hash:
+    if metadata_unchanged(record, link, previous):
         return _skip(policy, record.key, UNCHANGED, link.target_id)
     return _metadata_change(record, link, policy, previous)
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from syncer.digest import digest_parts, stable_digest
 from syncer.engine.plan import (
     MAX_PUSHED_META,
     PENDING,
@@ -19,9 +20,11 @@ from syncer.engine.plan import (
     OnOversize,
     TargetPolicy,
     delete_guard,
+    legacy_meta_hash,
     meta_hash,
     metadata_of,
     needs_bytes,
+    plan_basis,
     plan_delete,
     plan_item,
     pushed_json,
@@ -152,6 +155,36 @@ def test_a_link_without_its_old_metadata_is_updated_never_moved_blind() -> None:
         "metadata changed",
     )
     assert planned.changes() == {}
+
+
+def test_metadata_is_compared_exactly_through_the_pushed_metadata_when_the_link_has_it() -> None:
+    """The link's own ``meta_hash`` does not count then: one from another algorithm (an older
+    release's) neither hides a change nor makes one up."""
+    old = record()
+    stale = Link("t1", old.sha256, "a digest from another algorithm", metadata_of(old))
+    assert plan_item(old, stale, SHOP).reason == "unchanged"
+    changed = plan_item(
+        record(alt="back"), replace(stale, meta_hash=meta_hash(record(alt="back"))), SHOP
+    )
+    assert (changed.action, changed.changed) == (Action.UPDATE, ("alt",))
+
+
+def test_a_link_without_pushed_metadata_is_compared_by_either_digest() -> None:
+    """A link an older release wrote without its metadata keeps that release's hash: it still
+    reads as unchanged, so an upgrade does not update every such item."""
+    old = record(roles=frozenset({"main", "zoom"}), title="Tête")
+    for digest in (meta_hash(old), legacy_meta_hash(old)):
+        assert plan_item(old, Link("t1", old.sha256, digest), SHOP).reason == "unchanged"
+    assert legacy_meta_hash(old) != meta_hash(old)
+    for digest in ("", "0" * 32):
+        changed = plan_item(old, Link("t1", old.sha256, digest), SHOP)
+        assert (changed.action, changed.reason) == (Action.UPDATE, "metadata changed")
+
+
+def test_the_link_digests_are_the_one_stable_digest() -> None:
+    assert meta_hash(record()) == stable_digest(metadata_of(record()))
+    assert plan_basis("d1", "s1") == digest_parts("s1", "d1")
+    assert len({plan_basis("d1", "s1"), plan_basis("d2", "s1"), plan_basis("d1", "s2")}) == 3
 
 
 def test_the_metadata_kept_on_a_link_is_bounded() -> None:
