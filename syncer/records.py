@@ -7,7 +7,7 @@ spooled to a file) and answers with a :class:`TargetItem`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,7 @@ def _compile_with_bytes() -> Any:
     return namespace["with_bytes"]
 
 
+_with_bytes: Callable[[ImageRecord, str | None, int | None, str | None], ImageRecord]
 _with_bytes = _compile_with_bytes()
 
 
