@@ -12,6 +12,10 @@ Layout under the spool directory::
     tmp/.lock             held shared by every open Spool; exclusive means "nobody else is here"
     conversions/<sha>/<recipe>   the sha256 a conversion of <sha> produced (syncer.spool.imaging)
 
+Bounded by :meth:`Spool.prune`: the run passes the sha256 of every blob an open op still needs,
+and the rest goes (see :mod:`syncer.spool.prune`). A spool belongs to one job (its lease keeps
+one run at a time), so no other process's blobs are missing from that keep set.
+
 Crash safety: a write lands under its final name only complete (rename of a flushed file), so a
 blob is never half there. Temp files of a killed process are removed by the next
 :meth:`Spool.start` that finds no other process using the spool (the exclusive lock); one that
@@ -26,7 +30,7 @@ import hashlib
 import os
 import re
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from pathlib import Path
 from types import TracebackType
 from typing import Final
@@ -41,6 +45,7 @@ from syncer.spool.errors import (
     ChecksumMismatchError,
     human_bytes,
 )
+from syncer.spool.prune import PruneReport, directory_usage, discard_blob, prune_directory
 from syncer.spool.sniff import HEAD_BYTES, OCTET_STREAM, sniff_mime
 
 #: Bytes per chunk when reading a blob back.
@@ -75,6 +80,8 @@ class Spool:
         self.chunk_size = chunk_size
         self.durable = durable
         self._lock_fd: int | None = None
+        #: Blobs written since the previous prune began (spared by the next one, see prune).
+        self._recent: set[str] = set()
 
     @property
     def tmp_dir(self) -> Path:
@@ -145,6 +152,7 @@ class Spool:
             mime = sniffed or mime_hint or OCTET_STREAM
             sidecar = None if sniffed else mime_hint
             path = await anyio.to_thread.run_sync(self._publish, tmp, sha256, size, sidecar)
+            self._recent.add(sha256)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(_unlink_quietly, tmp)
@@ -232,6 +240,34 @@ class Spool:
         """Delete one blob (and its MIME note); True when it was there."""
         path = self.path_for(sha256)
         return await anyio.to_thread.run_sync(_remove_blob, path)
+
+    async def discard(self, sha256: str) -> PruneReport:
+        """Delete one blob with all the spool keeps about it: its MIME note and the conversions
+        index entries of which it is the source (what :meth:`remove` leaves)."""
+        self.path_for(sha256)  # validates
+        return await anyio.to_thread.run_sync(discard_blob, self.directory, sha256)
+
+    async def prune(self, keep: Collection[str]) -> PruneReport:
+        """Remove every blob whose sha256 is not in ``keep``, with its MIME note and index
+        entries, and every conversion result not recorded for a kept blob; what it removed.
+
+        Spared as well: blobs this spool wrote since the previous prune began, so one written
+        a moment ago, for an op not journalled yet, is not taken. Temp files of live writes are
+        never looked at. Safe to run while the run writes and reads blobs.
+        """
+        kept = frozenset(keep)
+        earlier, self._recent = self._recent, set()
+
+        def spared(sha256: str) -> bool:
+            return sha256 in kept or sha256 in earlier or sha256 in self._recent
+
+        with anyio.CancelScope(shield=True):  # a prune stopped midway would report nothing
+            report = await anyio.to_thread.run_sync(prune_directory, self.directory, spared)
+        return report
+
+    async def usage(self) -> int:
+        """Bytes the spool holds on disk: blobs, notes, index and in-flight writes."""
+        return await anyio.to_thread.run_sync(directory_usage, self.directory)
 
     async def derived(self, source_sha256: str, recipe: str) -> Blob | None:
         """The blob a transformation ``recipe`` of ``source_sha256`` produced earlier, or None.
