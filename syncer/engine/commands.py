@@ -19,7 +19,7 @@ import anyio
 import click
 
 from syncer.crash import job_secrets, remember_secrets, reported
-from syncer.engine.progress import TerminalProgress
+from syncer.engine.progress import stderr_progress
 from syncer.engine.report import (
     FAILED_SHOWN,
     failed_items_text,
@@ -71,7 +71,7 @@ async def _run(
         open_session() as session,
     ):
         try:
-            with TerminalProgress() as progress:
+            with stderr_progress() as progress:
                 summary = await run_job(
                     job,
                     mode,

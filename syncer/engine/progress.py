@@ -2,22 +2,23 @@
 
 The engine reports through :class:`RunProgress`; the CLI shows it with rich on a terminal (on
 stderr, so reports on stdout stay clean), and nothing is shown when stderr is not a terminal.
+rich is imported only then (:func:`stderr_progress`): a run in a pipeline or under cron does
+not pay for it at start-up.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from rich.console import Console
+    from rich.progress import TaskID
 
 
 class RunProgress(Protocol):
@@ -46,11 +47,28 @@ class NoProgress:
         pass
 
 
+def stderr_progress() -> AbstractContextManager[RunProgress]:
+    """The progress a command shows: rich bars when stderr is a terminal (or rich is told to
+    act as one: ``FORCE_TERMINAL``), else :class:`NoProgress`, without importing rich."""
+    if sys.stderr.isatty() or os.environ.get("FORCE_TERMINAL"):
+        return TerminalProgress()
+    return contextlib.nullcontext(NoProgress())
+
+
 class TerminalProgress:
     """rich progress bars: ``listing`` and ``fetching`` counters and one bar per target whose
     total grows as the listing plans more."""
 
     def __init__(self, console: Console | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self.console = console or Console(stderr=True)
         self._bars = Progress(
             TextColumn("{task.description:>22}"),
