@@ -55,4 +55,4 @@ def test_an_unknown_name_of_the_spool_is_an_attribute_error() -> None:
     import syncer.spool
 
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
-        _ = syncer.spool.nothing  # type: ignore[attr-defined]
+        _ = syncer.spool.nothing
