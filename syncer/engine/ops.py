@@ -181,23 +181,25 @@ def op_from_row(row: OpRow) -> Op:
     """The typed op of a journal row; raises :class:`BadOpError` naming the op when the row
     cannot be one (an update, replace or delete without a target id)."""
     payload = Payload.from_json(row.payload)
-    common = {"id": row.id, "target": row.target, "key": row.key, "payload": payload}
-    common |= {"state": row.state, "attempts": row.attempts}
+    common = (row.id, row.target, row.key, payload, row.state, row.attempts)
     if row.action == "create":
-        return Create(**common)
-    if not row.target_id:
+        return Create(*common)
+    target_id = row.target_id
+    if not target_id:
         raise BadOpError(
             f"op {row.id} ({row.action} {row.key!r} on {row.target}) has no target id; "
             "it cannot be applied, and was not written by this version of syncer"
         )
     if row.action == "update":
-        return Update(**common, target_id=row.target_id)
+        return Update(*common, target_id=target_id)
     if row.action == "delete":
-        return Delete(**common, target_id=row.target_id)
+        return Delete(*common, target_id=target_id)
+    if row.action != "replace":
+        raise BadOpError(f"op {row.id} ({row.key!r} on {row.target}) has no action {row.action!r}")
     if payload.move_from is not None:
         old = _old_record(payload.record, payload.move_from)
-        return Move(**common, target_id=row.target_id, old_record=old)
-    return Replace(**common, target_id=row.target_id)
+        return Move(*common, target_id=target_id, old_record=old)
+    return Replace(*common, target_id=target_id)
 
 
 def _old_record(record: ImageRecord, previous: Mapping[str, Any]) -> ImageRecord:

@@ -206,8 +206,8 @@ def by_request(ops: Sequence[Op]) -> list[list[Op]]:
     """``ops`` grouped by the request that carries them: creates and replaces not left ``sent``
     (a sent create is looked up first) in one batch, deletes in another, anything else alone
     (a move, an update)."""
-    writes = [o for o in ops if isinstance(o, Create | Replace) and o.state != "sent"]
-    deletes = [o for o in ops if isinstance(o, Delete)]
+    writes: list[Op] = [o for o in ops if isinstance(o, Create | Replace) and o.state != "sent"]
+    deletes: list[Op] = [o for o in ops if isinstance(o, Delete)]
     grouped = {o.id for o in writes} | {o.id for o in deletes}
     alone = [[o] for o in ops if o.id not in grouped]
     return [group for group in (writes, deletes) if group] + alone

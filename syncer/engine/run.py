@@ -20,6 +20,7 @@ before its caller goes on. The summary (:mod:`~syncer.engine.summary`) only repo
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 import aiohttp
 import anyio
 
@@ -32,7 +33,7 @@ from syncer.engine.progress import NoProgress, RunProgress
 from syncer.engine.stopping import Stop
 from syncer.engine.summary import Mode, RunSummary
 from syncer.engine.sweep import sweep
-from syncer.engine.targets import Target, build_targets, renditions_note, source_client
+from syncer.engine.targets import Client, Target, build_targets, renditions_note, source_client
 from syncer.errors import VendorError
 from syncer.jobs import Job
 from syncer.spool import Spool
@@ -81,9 +82,18 @@ class JobRun:
         self.summary.new_id_targets = [
             t.name for t in self.targets if not t.capabilities.replace_keeps_id
         ]
-        self.bytes = Bytes(self.source, spool, self.summary, self.progress)
+        self.spool = spool
+
+    def client_of(self, target: str) -> Client:
+        """The client of one target of the job."""
+        return next(t.client for t in self.targets if t.name == target)
+
+    def replace_client(self, target: str, client: Client) -> None:
+        """Use ``client`` for one target (a wrapper that records or injects faults, say)."""
+        self.targets = [replace(t, client=client) if t.name == target else t for t in self.targets]
 
     async def run(self) -> RunSummary:
+        self.bytes = Bytes(self.source, self.spool, self.summary, self.progress)
         with self.stop.at_once():
             await self._check_targets()
             if self.mode is Mode.PLAN:
