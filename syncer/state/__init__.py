@@ -5,7 +5,9 @@ changed by the Alembic migrations in ``syncer/state/migrations``, applied on ope
 """
 
 from syncer.state.engine import DEFAULT_URL, StateMissingError, redact
+from syncer.state.batch import JournalBatch
 from syncer.state.rows import (
+    BasisUpdate,
     BlobRow,
     CursorRow,
     ItemRow,
@@ -14,6 +16,7 @@ from syncer.state.rows import (
     ListingState,
     NewOp,
     OpRow,
+    PageCommit,
     RunRow,
 )
 from syncer.state.store import DEFAULT_LEASE_SECONDS, OpeningStore, StateStore
@@ -21,15 +24,18 @@ from syncer.state.store import DEFAULT_LEASE_SECONDS, OpeningStore, StateStore
 __all__ = [
     "DEFAULT_LEASE_SECONDS",
     "DEFAULT_URL",
+    "BasisUpdate",
     "BlobRow",
     "CursorRow",
     "ItemRow",
     "ItemState",
+    "JournalBatch",
     "LinkRow",
     "ListingState",
     "NewOp",
     "OpRow",
     "OpeningStore",
+    "PageCommit",
     "RunRow",
     "StateMissingError",
     "StateStore",

@@ -84,6 +84,7 @@ def item_row(row: Row) -> ItemRow:
         record=dict(row.record),
         last_seen_run=row.last_seen_run,
         gone=bool(row.gone),
+        tombstone=bool(row.tombstone),
     )
 
 

@@ -1,28 +1,31 @@
-"""The ops journal and the spool index, half of :class:`~syncer.state.store.StateStore`.
+"""The ops journal: every planned action is a row, and its transitions.
 
-Every planned action is a row: ``planned → sent → done | failed_retryable | failed_terminal |
-skipped``. ``sent`` is committed before the request leaves, so after a crash an op in ``sent``
-is known to have an unknown outcome. ``done`` is final: a transition out of it is a bug and
-raises StateError.
+``planned → sent → done | failed_retryable | failed_terminal | skipped``. ``sent`` is committed
+before the request leaves, so after a crash an op in ``sent`` is known to have an unknown
+outcome. ``done`` is final: a transition out of it is a bug and raises StateError.
+
+Each transition is ONE function taking a connection (``apply_*``): the store's own methods
+run it in a transaction of its own, :class:`~syncer.state.batch.JournalBatch` runs many in
+one. They write nothing outside ``conn``, so a rolled-back transaction can be retried.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import anyio
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from syncer.errors import StateError
 from syncer.state import convert
-from syncer.state.engine import WRITE
-from syncer.state.models import blobs, links, ops
-from syncer.state.rows import BlobRow, LinkRow, OpRow
-from syncer.state.sql import upsert
+from syncer.state.base import FAILED, OPEN, StoreBase
+from syncer.state.models import links, ops
+from syncer.state.rows import LinkRow, NewOp, OpRow
+from syncer.state.sql import insert_returning, matching, upsert
+
+__all__ = ["FAILED", "MAX_ERROR", "OPEN", "SUPERSEDED", "Journal"]
 
 #: Longest error text kept on an op.
 MAX_ERROR = 4000
@@ -30,47 +33,18 @@ MAX_ERROR = 4000
 # Which states each transition may start from.
 _RETRYABLE = ("planned", "sent", "failed_retryable")
 _SKIPPABLE = (*_RETRYABLE, "failed_terminal")
-OPEN = ("planned", "sent")
-FAILED = ("failed_retryable", "failed_terminal")
 #: Why a failed op was skipped when a later plan of the same item on the same target replaced it.
 SUPERSEDED = "superseded: a later run planned this item on this target again"
 
 
-class Journal:
-    """Journal and blob methods; the subclass provides the engine and the clock."""
-
-    _db: AsyncEngine
-    _now: Callable[[], datetime]
-
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads, shielded from cancellation (see :meth:`_write`)."""
-        with anyio.CancelScope(shield=True):
-            async with self._db.connect() as conn:
-                yield conn
-
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a write transaction, committed on success, rolled back on error.
-
-        Shielded from cancellation: a run whose task group is cancelled (one target refused
-        its credentials, say) lets every statement in flight finish. Cancelled mid-statement,
-        SQLAlchemy would terminate the connection, and aiosqlite's close of it can then hang
-        the event loop's shutdown. Each transaction is short, so the shield costs nothing.
-        """
-        with anyio.CancelScope(shield=True):
-            async with self._db.connect() as conn:
-                await conn.execution_options(**{WRITE: True})
-                async with conn.begin():
-                    yield conn
+class Journal(StoreBase):
+    """The transitions, each its own transaction, and the journal's reads."""
 
     async def mark_sent(self, *op_ids: int) -> None:
         """Commit that the ops' request (one, or one batch) is about to leave (counts an
         attempt each), in one transaction."""
         async with self._write() as conn:
-            values = {"state": "sent", "attempts": ops.c.attempts + 1}
-            for op_id in op_ids:
-                await self._move(conn, op_id, _RETRYABLE, values)
+            await apply_sent(conn, self._now(), op_ids)
 
     async def mark_done(
         self, op_id: int, link: LinkRow | None = None, drop_link: bool = False
@@ -79,57 +53,19 @@ class Journal:
 
         ``link`` must be for the op's job, target and key; ``drop_link`` is for deletes.
         """
-        if link is not None and drop_link:
-            raise ValueError("mark_done takes a link to store or drop_link, not both")
+        check_done(link, drop_link)
         async with self._write() as conn:
-            op = await _op(conn, op_id)
-            if link is not None and (link.job, link.target, link.key) != (
-                op.job,
-                op.target,
-                op.key,
-            ):
-                raise ValueError(f"link {link} does not belong to op {op_id} ({op.key})")
-            values: dict[str, Any] = {"state": "done", "error": None}
-            if link is not None:
-                values["target_id"] = link.target_id
-            await self._move(conn, op_id, _RETRYABLE, values)
-            if link is not None:
-                keys = ("job", "target", "key")
-                await upsert(conn, links, [convert.link_values(link, self._now())], keys)
-            if drop_link:
-                match = (links.c.job == op.job, links.c.target == op.target, links.c.key == op.key)
-                await conn.execute(links.delete().where(*match))
+            await apply_done(conn, self._now(), op_id, link, drop_link)
 
     async def mark_failed(self, op_id: int, error: str, retryable: bool) -> None:
         """Record a failed attempt; retryable ones go back out on ``requeue_failed`` or resume."""
-        state = "failed_retryable" if retryable else "failed_terminal"
         async with self._write() as conn:
-            await self._move(conn, op_id, _RETRYABLE, {"state": state, "error": error[:MAX_ERROR]})
+            await apply_failed(conn, self._now(), op_id, error, retryable)
 
     async def mark_skipped(self, op_id: int, reason: str) -> None:
         """Give up on an op on purpose, saying why (oversize, refused type, guard...)."""
         async with self._write() as conn:
-            values = {"state": "skipped", "error": reason[:MAX_ERROR]}
-            await self._move(conn, op_id, _SKIPPABLE, values)
-
-    async def _move(
-        self,
-        conn: AsyncConnection,
-        op_id: int,
-        allowed: Sequence[str],
-        values: dict[str, Any],
-    ) -> None:
-        """Update an op whose state is one of ``allowed``; StateError for any other."""
-        match = sa.and_(ops.c.id == op_id, ops.c.state.in_(allowed))
-        result = await conn.execute(
-            ops.update().where(match).values(**values, updated_at=self._now())
-        )
-        if result.rowcount != 1:
-            op = await _op(conn, op_id)
-            raise StateError(
-                f"op {op_id} ({op.action} {op.key} on {op.target}) cannot become "
-                f"{values['state']} from {op.state}"
-            )
+            await apply_skipped(conn, self._now(), op_id, reason)
 
     async def open_ops(
         self, job: str, target: str | None = None, *, after: int = 0, limit: int | None = None
@@ -169,25 +105,115 @@ class Journal:
         async with self._write() as conn:
             return (await conn.execute(ops.update().where(match).values(**values))).rowcount
 
-    # -- the spool index -------------------------------------------------------------------
-
-    async def put_blob(self, blob: BlobRow) -> None:
-        """Record (or move) a spooled file under its sha256."""
-        values = {"sha256": blob.sha256, "size": blob.size, "mime": blob.mime, "path": blob.path}
-        async with self._write() as conn:
-            await upsert(
-                conn,
-                blobs,
-                [{**values, "created_at": self._now()}],
-                ("sha256",),
-                keep=("created_at",),
-            )
-
-    async def blob(self, sha256: str) -> BlobRow | None:
-        """The spooled file with these bytes, if any."""
+    async def open_keys(
+        self, job: str, targets: Sequence[str], keys: Sequence[str]
+    ) -> dict[str, set[str]]:
+        """Which of ``keys`` have an op still open (planned or sent) on each of ``targets``."""
+        found: dict[str, set[str]] = {target: set() for target in targets}
+        if not targets:
+            return found
         async with self._read() as conn:
-            row = (await conn.execute(sa.select(blobs).where(blobs.c.sha256 == sha256))).first()
-        return convert.blob_row(row) if row else None
+            for among in matching(conn.dialect.name, ops.c.key, keys):
+                match = sa.and_(ops.c.job == job, among, ops.c.state.in_(OPEN))
+                query = sa.select(ops.c.target, ops.c.key).where(match).distinct()
+                for target, key in await conn.execute(query):
+                    if target in found:
+                        found[target].add(key)
+        return found
+
+
+# -- the transitions, on a connection ------------------------------------------------------
+
+
+async def apply_sent(conn: AsyncConnection, now: datetime, op_ids: Sequence[int]) -> None:
+    """The ops' request is about to leave: ``sent``, one more attempt each."""
+    values = {"state": "sent", "attempts": ops.c.attempts + 1}
+    for op_id in op_ids:
+        await _move(conn, now, op_id, _RETRYABLE, values)
+
+
+def check_done(link: LinkRow | None, drop_link: bool) -> None:
+    """What :func:`apply_done` refuses before touching the database."""
+    if link is not None and drop_link:
+        raise ValueError("mark_done takes a link to store or drop_link, not both")
+
+
+async def apply_done(
+    conn: AsyncConnection, now: datetime, op_id: int, link: LinkRow | None, drop_link: bool
+) -> None:
+    """The op is done; its link stored (``link``: the op's own job, target and key) or, for a
+    delete (``drop_link``), removed."""
+    check_done(link, drop_link)
+    op = await _op(conn, op_id)
+    if link is not None and (link.job, link.target, link.key) != (op.job, op.target, op.key):
+        raise ValueError(f"link {link} does not belong to op {op_id} ({op.key})")
+    values: dict[str, Any] = {"state": "done", "error": None}
+    if link is not None:
+        values["target_id"] = link.target_id
+    await _move(conn, now, op_id, _RETRYABLE, values)
+    if link is not None:
+        await upsert(conn, links, [convert.link_values(link, now)], ("job", "target", "key"))
+    if drop_link:
+        match = (links.c.job == op.job, links.c.target == op.target, links.c.key == op.key)
+        await conn.execute(links.delete().where(*match))
+
+
+async def apply_failed(
+    conn: AsyncConnection, now: datetime, op_id: int, error: str, retryable: bool
+) -> None:
+    """A failed attempt, retryable or terminal, with its error (cut to ``MAX_ERROR``)."""
+    state = "failed_retryable" if retryable else "failed_terminal"
+    await _move(conn, now, op_id, _RETRYABLE, {"state": state, "error": error[:MAX_ERROR]})
+
+
+async def apply_skipped(conn: AsyncConnection, now: datetime, op_id: int, reason: str) -> None:
+    """Given up on purpose, with the reason."""
+    await _move(conn, now, op_id, _SKIPPABLE, {"state": "skipped", "error": reason[:MAX_ERROR]})
+
+
+async def journal_ops(
+    conn: AsyncConnection, job: str, run_id: int, new: Sequence[NewOp], now: datetime
+) -> list[OpRow]:
+    """Journal ``new`` as ``planned``, replacing the failed ops of the same items on the same
+    targets; the stored ops, with their ids, in order."""
+    await _supersede_failed(conn, job, new, now)
+    rows = [convert.op_values(op, job, run_id, now) for op in new]
+    return [convert.op_row(row) for row in await insert_returning(conn, ops, rows)]
+
+
+async def _supersede_failed(
+    conn: AsyncConnection, job: str, new: Sequence[NewOp], now: datetime
+) -> None:
+    """A new plan of an item on a target replaces its failed ops there: they become
+    ``skipped``, so that ``syncer retry`` cannot push an item the new op pushes too."""
+    by_target: dict[str, list[str]] = {}
+    for op in new:
+        by_target.setdefault(op.target, []).append(op.key)
+    values = {"state": "skipped", "error": SUPERSEDED, "updated_at": now}
+    for target, keys in by_target.items():
+        for among in matching(conn.dialect.name, ops.c.key, keys):
+            match = sa.and_(
+                ops.c.job == job, among, ops.c.state.in_(FAILED), ops.c.target == target
+            )
+            await conn.execute(ops.update().where(match).values(**values))
+
+
+async def _move(
+    conn: AsyncConnection,
+    now: datetime,
+    op_id: int,
+    allowed: Sequence[str],
+    values: dict[str, Any],
+) -> None:
+    """Update an op whose state is one of ``allowed``; StateError for any other."""
+    match = sa.and_(ops.c.id == op_id, ops.c.state.in_(allowed))
+    result = await conn.execute(ops.update().where(match).values(**values, updated_at=now))
+    if result.rowcount != 1:
+        op = await _op(conn, op_id)
+        raise StateError(
+            f"op {op_id} ({op.action} {op.key} on {op.target}) cannot become "
+            f"{values['state']} from {op.state}"
+        )
 
 
 async def _op(conn: AsyncConnection, op_id: int) -> sa.Row[Any]:

@@ -8,8 +8,11 @@ report. Callers must not put secrets in any field: the store keeps what it is gi
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
+
+from syncer.records import Cursor
 
 #: What a run is doing or how it ended.
 #: ``stopped``: a guard (the max-delete guard) stopped the run before it finished its work.
@@ -66,7 +69,8 @@ class CursorRow:
 class ItemRow:
     """What syncer last saw of one source item; ``record`` is the canonical record as JSON.
 
-    ``last_seen_run`` and ``gone`` are kept by the store: ``commit_page`` sets them.
+    ``last_seen_run``, ``gone`` and ``tombstone`` are kept by the store: ``commit_page`` sets
+    them (an item it writes is live), ``mark_gone`` and a page's tombstones change them.
     """
 
     job: str
@@ -80,13 +84,18 @@ class ItemRow:
     record: dict[str, Any]
     last_seen_run: int | None = None
     gone: bool = False
+    tombstone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class ItemState:
     """What a listing needs of a stored item to fingerprint it and to tell whether it changed:
     its version token and bytes, and ``digest`` (the ``meta_hash`` it was stored with: the
-    engine's digest of the listed record). Read without the record itself, so cheap."""
+    engine's digest of the listed record). Read without the record itself, so cheap.
+
+    ``gone`` and ``tombstone`` say the item is not live: a listing that shows it live again
+    must rewrite it (revive it) even when its digest is unchanged, since unchanged items are
+    not written at all."""
 
     key: str
     version: str | None
@@ -94,6 +103,10 @@ class ItemState:
     size: int | None
     mime: str | None
     digest: str | None
+    #: A sweep marked it gone from the source.
+    gone: bool = False
+    #: The source listed it as deleted; the next sweep deletes it.
+    tombstone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +163,42 @@ class NewOp:
     action: Action
     target_id: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BasisUpdate:
+    """A link found in step with the source under a new basis (``LinkRow.basis``)."""
+
+    target: str
+    key: str
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageCommit:
+    """What one transaction records for a listed group of pages (or part of one).
+
+    Unchanged items are not in it: a sync writes nothing for them (the engine keeps the keys a
+    run listed and filters the sweep's candidates with them). ``cursor`` None leaves the saved
+    cursor as it is (and ignores ``complete`` and ``incremental``, which belong to it): ops
+    journalled ahead of their page's cursor, or a sweep's deletes.
+    """
+
+    run_id: int
+    job: str
+    source: str
+    #: New, changed or revived items only: upserted as seen by the run, live, not tombstoned.
+    items: Sequence[ItemRow] = ()
+    #: Journalled as ``planned``, returned with their ids in this order.
+    ops: Sequence[NewOp] = ()
+    #: Keys the source listed as deleted, flagged for the next sweep.
+    tombstones: Sequence[str] = ()
+    #: Links found in step under another basis.
+    bases: Sequence[BasisUpdate] = ()
+    cursor: Cursor | None = None
+    complete: bool = False
+    #: The listing started from a watermark (it cannot see deletions by absence).
+    incremental: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,26 @@ def matching(
             yield column.in_(chunk)
 
 
+def key_groups(dialect: str, keys: Sequence[str]) -> list[Sequence[str]]:
+    """``keys`` without repeats, in the groups :func:`matching` answers with ONE condition
+    each: all of them on SQLite and PostgreSQL, ``CHUNK`` at a time elsewhere. For a statement
+    that matches several columns against the same keys (one condition per column and group)."""
+    unique = list(dict.fromkeys(keys))
+    if not unique:
+        return []
+    if dialect in ("sqlite", "postgresql"):
+        return [unique]
+    return list(chunks(unique))
+
+
+def match_one(
+    dialect: str, column: sa.ColumnElement[str], keys: Sequence[str]
+) -> sa.ColumnElement[bool]:
+    """The one condition :func:`matching` gives for a group of :func:`key_groups`."""
+    (condition,) = matching(dialect, column, keys)
+    return condition
+
+
 async def upsert(
     conn: AsyncConnection,
     table: sa.Table,

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from syncer.errors import StateError
-from syncer.state import BlobRow, LinkRow, NewOp, OpRow, RunRow, StateStore
+from syncer.state import BasisUpdate, BlobRow, LinkRow, NewOp, OpRow, PageCommit, RunRow, StateStore
 from syncer.state.models import links as links_table
 from syncer.state.sql import upsert
 
@@ -17,7 +17,7 @@ from .conftest import Clock, op_counts
 
 async def planned(store: StateStore, *ops: NewOp, job: str = "shop") -> tuple[RunRow, list[OpRow]]:
     run = await store.start_run(job, "sync")
-    return run, await store.commit_page(run.id, job, "src", [], {}, False, list(ops))
+    return run, await store.commit_page(PageCommit(run.id, job, "src", ops=ops, cursor={}))
 
 
 def link(key: str, target_id: str, target: str = "moov", origin: str = "created") -> LinkRow:
@@ -163,16 +163,8 @@ async def test_commit_page_stores_the_bases_of_links_found_in_step(store: StateS
     )
     await store.mark_done(k1.id, link("k1", "T1"))
     await store.mark_done(k2.id, replace(link("k2", "T2"), basis="old"))
-    await store.commit_page(
-        run.id,
-        "shop",
-        "src",
-        [],
-        {},
-        False,
-        [],
-        bases=[("moov", "k1", "b1"), ("spiffy", "k2", "x")],
-    )
+    bases = [BasisUpdate("moov", "k1", "b1"), BasisUpdate("spiffy", "k2", "x")]
+    await store.commit_page(PageCommit(run.id, "shop", "src", bases=bases))
     found = await store.links("shop", "moov", ["k1", "k2"])
     assert (found["k1"].basis, found["k2"].basis) == ("b1", "old")  # k2 on spiffy has no link
 

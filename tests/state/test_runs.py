@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from syncer.errors import StateError
-from syncer.state import ItemRow, StateStore
+from syncer.state import ItemRow, PageCommit, StateStore
 
 from .conftest import LEASE, Clock
 
@@ -53,11 +53,11 @@ async def test_the_lease_of_a_killed_process_on_this_host_is_taken_over_at_once(
     import socket
     import subprocess
 
-    import syncer.state.store as store_module
+    import syncer.state.runs as runs_module
 
     gone = subprocess.Popen(["true"])  # noqa: ASYNC220 - a process that has exited by now
     gone.wait()
-    monkeypatch.setattr(store_module, "_this_process", lambda: f"{socket.gethostname()}:{gone.pid}")
+    monkeypatch.setattr(runs_module, "_this_process", lambda: f"{socket.gethostname()}:{gone.pid}")
     killed = await store.start_run("shop", "sync")
     monkeypatch.undo()
     new = await store.start_run("shop", "sync")  # no waiting for the heartbeat to go stale
@@ -73,7 +73,7 @@ async def test_a_run_that_lost_its_lease_cannot_write(store: StateStore, clock: 
     with pytest.raises(StateError, match=f"run {dead.id} of job shop is no longer running"):
         await store.heartbeat(dead.id)
     with pytest.raises(StateError, match="no longer running"):
-        await store.commit_page(dead.id, "shop", "src", [item], {"p": 1}, False, [])
+        await store.commit_page(PageCommit(dead.id, "shop", "src", [item], cursor={"p": 1}))
     with pytest.raises(StateError, match="no longer running"):
         await store.finish_run(dead.id, "succeeded", {})
     assert await store.items("shop", ["k"]) == {}
