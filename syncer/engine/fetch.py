@@ -22,7 +22,7 @@ from syncer.engine.progress import RunProgress
 from syncer.engine.summary import RunSummary
 from syncer.errors import VendorError
 from syncer.records import Blob, ImageRecord
-from syncer.spool import Spool, convert, shrink
+from syncer.spool import Spool
 from syncer.state import ItemState
 from syncer.vendors.contract import Source
 
@@ -92,9 +92,13 @@ class Bytes:
         if blob is None:
             blob = await self.download(record)
         source = blob.sha256
-        if payload.convert_to:
+        if payload.convert_to:  # imported here: Pillow loads with the first conversion only
+            from syncer.spool import convert
+
             blob = await convert(blob, payload.convert_to, self.spool, limiter=self.converting)
         if payload.shrink_to:
+            from syncer.spool import shrink
+
             blob = await shrink(blob, self.spool, payload.shrink_to, limiter=self.converting)
         if blob.sha256 != source:
             self._derived.setdefault(source, set()).add(blob.sha256)
