@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = ["DIGEST_SIZE", "canonical_json", "digest_parts", "stable_digest", "target_digest"]
@@ -36,21 +36,59 @@ def _canonical(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} has no canonical JSON form: {value!r}")
 
 
+#: The reference encoder. ``check_circular`` is off: digested values are plain data, and a
+#: circular one fails with RecursionError instead.
 _ENCODER = json.JSONEncoder(
-    separators=(",", ":"), ensure_ascii=False, sort_keys=True, default=_canonical
+    separators=(",", ":"),
+    ensure_ascii=False,
+    sort_keys=True,
+    check_circular=False,
+    default=_canonical,
 )
+
+
+def _fast_encoder() -> Callable[[object], str]:
+    """``_ENCODER.encode`` without its per-call cost: ``JSONEncoder.encode`` builds a new C
+    encoder on every call, which for a short value (a basis: two hex strings) is most of the
+    digest's time. Built once here with the reference encoder's options, and checked against
+    it; where the C encoder is missing or differs (another Python), the reference is used."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _ENCODER.encode
+    try:
+        encode = make(
+            None,
+            _canonical,
+            json.encoder.encode_basestring,
+            None,
+            ":",
+            ",",
+            True,
+            False,
+            True,
+        )
+    except TypeError:  # another signature
+        return _ENCODER.encode
+
+    def fast(value: object) -> str:
+        return "".join(encode(value, 0))
+
+    sample = {"b": [1, None, True, 2.5, 'é"\n'], "a": frozenset({"y", "x"}), "c": ("t",)}
+    return fast if fast(sample) == _ENCODER.encode(sample) else _ENCODER.encode
+
+
+_encode = _fast_encoder()
 
 
 def canonical_json(value: object) -> str:
     """``value`` as canonical JSON text (what :func:`stable_digest` hashes)."""
-    return _ENCODER.encode(value)
+    return _encode(value)
 
 
 def stable_digest(value: object) -> str:
     """The digest of ``value``'s canonical JSON: equal for equal values, whatever the order of
     dict keys or set members, and across processes and releases (no ``hash()``, no pickling)."""
-    text = _ENCODER.encode(value)
-    return hashlib.blake2b(text.encode(), digest_size=DIGEST_SIZE).hexdigest()
+    return hashlib.blake2b(_encode(value).encode(), digest_size=DIGEST_SIZE).hexdigest()
 
 
 def digest_parts(*parts: object) -> str:

@@ -110,3 +110,12 @@ def test_the_digest_is_the_same_in_another_process() -> None:
             env={"PYTHONHASHSEED": seed, "PYTHONPATH": ":".join(sys.path)},
         )
         assert out.stdout.strip() == stable_digest(value)
+
+
+@given(json_values | st.frozensets(st.text(max_size=4)) | st.tuples(json_values, json_values))
+def test_the_reused_encoder_writes_what_the_reference_encoder_writes(value: object) -> None:
+    """The digest's encoder is built once (the standard ``encode`` builds one per call): it must
+    give the same text, or stored digests would change with the speed-up."""
+    from syncer.digest import _ENCODER
+
+    assert canonical_json(value) == _ENCODER.encode(value)

@@ -22,6 +22,9 @@ from typing import Any
 from syncer.digest import stable_digest
 from syncer.records import ImageRecord
 
+#: What ``dict.get`` answers for a key the stored JSON lacks (None is a stored value).
+_ABSENT: Any = object()
+
 
 class Kind(Enum):
     """How a record field is stored as JSON and read back."""
@@ -60,14 +63,6 @@ class FieldCodec:
     name: str
     kind: Kind
     default: Callable[[], Any] | None
-
-    def decode(self, data: Mapping[str, Any]) -> Any:
-        """The field's value from stored JSON ``data``; a missing key is the default."""
-        if self.name not in data:
-            if self.default is None:
-                raise ValueError(f"a stored record has no {self.name!r}")
-            return self.default()
-        return _DECODERS[self.kind](data[self.name])
 
 
 def _text(value: Any) -> str:
@@ -124,6 +119,7 @@ class RecordCodec:
         self._sets = tuple(c.name for c in self.fields if c.kind is Kind.TEXT_SET)
         self._maps = tuple(c.name for c in self.fields if c.kind is Kind.MAPPING)
         self._set_at = tuple(i for i, c in enumerate(self.fields) if c.kind is Kind.TEXT_SET)
+        self._decoding = tuple((c.name, _DECODERS[c.kind], c.default) for c in self.fields)
 
     def to_json(self, record: Any) -> dict[str, Any]:
         """Every field by name: sets as sorted lists, mappings as plain dicts."""
@@ -136,7 +132,16 @@ class RecordCodec:
 
     def from_json(self, data: Mapping[str, Any]) -> Any:
         """The record stored as ``data`` (by this or any earlier release)."""
-        return self.record_type(*[codec.decode(data) for codec in self.fields])
+        values = []
+        for name, decode, default in self._decoding:
+            value = data.get(name, _ABSENT)
+            if value is _ABSENT:
+                if default is None:
+                    raise ValueError(f"a stored record has no {name!r}")
+                values.append(default())
+            else:
+                values.append(decode(value))
+        return self.record_type(*values)
 
     def digest(self, record: Any) -> str:
         """:func:`syncer.digest.stable_digest` of the fields' values as one list, in field order
