@@ -31,29 +31,68 @@ async def fill(store: StateStore, job: str, count: int) -> list[str]:
     async with store._write() as conn:
         await conn.execute(
             runs.insert().values(
-                id=1, job=job, mode="sync", status="succeeded", started_at=now,
-                heartbeat_at=now, finished_at=now, counts={},
+                id=1,
+                job=job,
+                mode="sync",
+                status="succeeded",
+                started_at=now,
+                heartbeat_at=now,
+                finished_at=now,
+                counts={},
             )
         )
         rows = [
-            {"job": job, "key": k, "owner": "p", "version": "v1", "sha256": "a" * 64,
-             "size": 10, "mime": "image/png", "meta_hash": "m", "record": {"key": k},
-             "last_seen_run": 1, "gone": False, "tombstone": False}
+            {
+                "job": job,
+                "key": k,
+                "owner": "p",
+                "version": "v1",
+                "sha256": "a" * 64,
+                "size": 10,
+                "mime": "image/png",
+                "meta_hash": "m",
+                "record": {"key": k},
+                "last_seen_run": 1,
+                "gone": False,
+                "tombstone": False,
+            }
             for k in keys
         ]
         await upsert(conn, items, rows, ("job", "key"))
         linked = [
-            {"job": job, "target": t, "key": k, "target_id": f"T-{k}", "sha256": "a" * 64,
-             "meta_hash": "m", "target_version": "1", "origin": "created", "updated_at": now,
-             "basis": "b", "pushed_json": '{"owner":"p"}'}
-            for t in TARGETS for k in keys
+            {
+                "job": job,
+                "target": t,
+                "key": k,
+                "target_id": f"T-{k}",
+                "sha256": "a" * 64,
+                "meta_hash": "m",
+                "target_version": "1",
+                "origin": "created",
+                "updated_at": now,
+                "basis": "b",
+                "pushed_json": '{"owner":"p"}',
+            }
+            for t in TARGETS
+            for k in keys
         ]
         await upsert(conn, links, linked, ("job", "target", "key"))
         journal = [
-            {"job": job, "run_id": 1, "target": t, "key": k, "action": "create",
-             "state": "planned" if i % 10 == 0 else "done", "target_id": None,
-             "payload": {}, "attempts": 0, "error": None, "updated_at": now}
-            for i, k in enumerate(keys) for t in TARGETS
+            {
+                "job": job,
+                "run_id": 1,
+                "target": t,
+                "key": k,
+                "action": "create",
+                "state": "planned" if i % 10 == 0 else "done",
+                "target_id": None,
+                "payload": {},
+                "attempts": 0,
+                "error": None,
+                "updated_at": now,
+            }
+            for i, k in enumerate(keys)
+            for t in TARGETS
         ]
         for start in range(0, len(journal), 500):
             await conn.execute(ops.insert(), journal[start : start + 500])
