@@ -16,6 +16,7 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from syncer.state import StateStore
 from syncer.state.models import items, links, ops, runs
@@ -77,7 +78,7 @@ async def fill(store: StateStore, job: str, count: int) -> list[str]:
             for k in keys
         ]
         await upsert(conn, links, linked, ("job", "target", "key"))
-        journal = [
+        journal: list[dict[str, Any]] = [
             {
                 "job": job,
                 "run_id": 1,
