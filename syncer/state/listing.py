@@ -25,7 +25,7 @@ from syncer.state.rows import (
     PageCommit,
 )
 from syncer.state.runs import fence
-from syncer.state.sql import key_groups, match_one, matching, upsert
+from syncer.state.sql import Matcher, matchers, matching, upsert
 
 # What each row of the listing-state query is (its first column).
 _ITEM, _LINK, _OPEN = 0, 1, 2
@@ -80,9 +80,9 @@ class Listing(StoreBase):
         ``targets``, and which of them have an op still open (planned or sent) on each."""
         state = ListingState({}, {t: {} for t in targets}, {t: set() for t in targets})
         async with self._read() as conn:
-            for group in key_groups(conn.dialect.name, keys):
-                query = _listing_query(conn.dialect.name, job, list(state.links), group)
-                _gather(state, job, await conn.execute(query))
+            for among in matchers(conn.dialect.name, keys):
+                query = _listing_query(job, list(state.links), among)
+                _gather(state, job, (await conn.execute(query)).all())
         return state
 
     async def sweep_candidates(
@@ -142,9 +142,10 @@ async def _flag_tombstones(conn: AsyncConnection, job: str, keys: Sequence[str])
 
 
 def _listing_query(
-    dialect: str, job: str, targets: list[str], keys: Sequence[str]
+    job: str, targets: list[str], among: Matcher
 ) -> sa.Select[Any] | sa.CompoundSelect[Any]:
-    """Items, links and open ops of ``keys`` as one UNION ALL: each row says which it is
+    """Items, links and open ops of the keys ``among`` matches, as one UNION ALL (the keys
+    bound once): each row says which it is
     (``kind``) and carries its values in shared columns (text ``a``..``g``, ``n``, flags)."""
     text, number, flag = (sa.cast(sa.null(), t) for t in (sa.Text, sa.BigInteger, sa.Boolean))
     known = sa.select(
@@ -156,22 +157,20 @@ def _listing_query(
         items.c.size.label("n"),
         items.c.gone.label("f1"),
         items.c.tombstone.label("f2"),
-    ).where(items.c.job == job, match_one(dialect, items.c.key, keys))
+    ).where(items.c.job == job, among(items.c.key))
     if not targets:
         return known
     linked = sa.select(
         sa.literal_column(str(_LINK), sa.Integer), links.c.key, links.c.target, *_LINK_TEXT
     ).add_columns(number, flag, flag)
-    linked = linked.where(
-        links.c.job == job, links.c.target.in_(targets), match_one(dialect, links.c.key, keys)
-    )
+    linked = linked.where(links.c.job == job, links.c.target.in_(targets), among(links.c.key))
     pending = sa.select(sa.literal_column(str(_OPEN), sa.Integer), ops.c.key, ops.c.target)
     pending = pending.add_columns(*([text] * 7), number, flag, flag).distinct()
     pending = pending.where(
         ops.c.job == job,
         ops.c.state.in_(OPEN),
         ops.c.target.in_(targets),
-        match_one(dialect, ops.c.key, keys),
+        among(ops.c.key),
     )
     return sa.union_all(known, linked, pending)
 
