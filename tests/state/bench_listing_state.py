@@ -28,71 +28,46 @@ TARGETS = ("moov", "spiffy", "partium")
 
 
 async def fill(store: StateStore, job: str, count: int) -> list[str]:
+    """``count`` items of ``job``, linked on every target, each with a create op there."""
     now = datetime.now(UTC)
     keys = [f"key-{i:07d}" for i in range(count)]
+    run: dict[str, Any] = {"id": 1, "job": job, "mode": "sync", "status": "succeeded", "counts": {}}
+    run |= {"started_at": now, "heartbeat_at": now, "finished_at": now}
+    item: dict[str, Any] = {
+        "owner": "p",
+        "version": "v1",
+        "sha256": "a" * 64,
+        "size": 10,
+        "mime": "image/png",
+    }
+    item |= {"meta_hash": "m", "last_seen_run": 1, "gone": False, "tombstone": False}
+    link: dict[str, Any] = {
+        "sha256": "a" * 64,
+        "meta_hash": "m",
+        "target_version": "1",
+        "origin": "created",
+    }
+    link |= {"updated_at": now, "basis": "b", "pushed_json": '{"owner":"p"}'}
+    op: dict[str, Any] = {
+        "run_id": 1,
+        "action": "create",
+        "target_id": None,
+        "payload": {},
+        "attempts": 0,
+    }
+    op |= {"error": None, "updated_at": now}
     async with store._write() as conn:
-        await conn.execute(
-            runs.insert().values(
-                id=1,
-                job=job,
-                mode="sync",
-                status="succeeded",
-                started_at=now,
-                heartbeat_at=now,
-                finished_at=now,
-                counts={},
-            )
-        )
-        rows = [
-            {
-                "job": job,
-                "key": k,
-                "owner": "p",
-                "version": "v1",
-                "sha256": "a" * 64,
-                "size": 10,
-                "mime": "image/png",
-                "meta_hash": "m",
-                "record": {"key": k},
-                "last_seen_run": 1,
-                "gone": False,
-                "tombstone": False,
-            }
-            for k in keys
-        ]
+        await conn.execute(runs.insert().values(**run))
+        rows = [{**item, "job": job, "key": k, "record": {"key": k}} for k in keys]
         await upsert(conn, items, rows, ("job", "key"))
         linked = [
-            {
-                "job": job,
-                "target": t,
-                "key": k,
-                "target_id": f"T-{k}",
-                "sha256": "a" * 64,
-                "meta_hash": "m",
-                "target_version": "1",
-                "origin": "created",
-                "updated_at": now,
-                "basis": "b",
-                "pushed_json": '{"owner":"p"}',
-            }
+            {**link, "job": job, "target": t, "key": k, "target_id": f"T-{k}"}
             for t in TARGETS
             for k in keys
         ]
         await upsert(conn, links, linked, ("job", "target", "key"))
         journal: list[dict[str, Any]] = [
-            {
-                "job": job,
-                "run_id": 1,
-                "target": t,
-                "key": k,
-                "action": "create",
-                "state": "planned" if i % 10 == 0 else "done",
-                "target_id": None,
-                "payload": {},
-                "attempts": 0,
-                "error": None,
-                "updated_at": now,
-            }
+            {**op, "job": job, "target": t, "key": k, "state": "done" if i % 10 else "planned"}
             for i, k in enumerate(keys)
             for t in TARGETS
         ]
