@@ -27,35 +27,40 @@ GROUP = 500
 TARGETS = ("moov", "spiffy", "partium")
 
 
+ITEM = {
+    "owner": "p",
+    "version": "v1",
+    "sha256": "a" * 64,
+    "size": 10,
+    "mime": "image/png",
+    "meta_hash": "m",
+}
+LINK = {
+    "sha256": "a" * 64,
+    "meta_hash": "m",
+    "target_version": "1",
+    "origin": "created",
+    "basis": "b",
+}
+RUN = {"id": 1, "mode": "sync", "status": "succeeded", "counts": {}}
+OP = {
+    "run_id": 1,
+    "action": "create",
+    "target_id": None,
+    "payload": {},
+    "attempts": 0,
+    "error": None,
+}
+
+
 async def fill(store: StateStore, job: str, count: int) -> list[str]:
     """``count`` items of ``job``, linked on every target, each with a create op there."""
     now = datetime.now(UTC)
     keys = [f"key-{i:07d}" for i in range(count)]
-    run: dict[str, Any] = {"id": 1, "job": job, "mode": "sync", "status": "succeeded", "counts": {}}
-    run |= {"started_at": now, "heartbeat_at": now, "finished_at": now}
-    item: dict[str, Any] = {
-        "owner": "p",
-        "version": "v1",
-        "sha256": "a" * 64,
-        "size": 10,
-        "mime": "image/png",
-    }
-    item |= {"meta_hash": "m", "last_seen_run": 1, "gone": False, "tombstone": False}
-    link: dict[str, Any] = {
-        "sha256": "a" * 64,
-        "meta_hash": "m",
-        "target_version": "1",
-        "origin": "created",
-    }
-    link |= {"updated_at": now, "basis": "b", "pushed_json": '{"owner":"p"}'}
-    op: dict[str, Any] = {
-        "run_id": 1,
-        "action": "create",
-        "target_id": None,
-        "payload": {},
-        "attempts": 0,
-    }
-    op |= {"error": None, "updated_at": now}
+    run = {**RUN, "job": job, "started_at": now, "heartbeat_at": now, "finished_at": now}
+    item = {**ITEM, "last_seen_run": 1, "gone": False, "tombstone": False}
+    link = {**LINK, "updated_at": now, "pushed_json": '{"owner":"p"}'}
+    op = {**OP, "updated_at": now}
     async with store._write() as conn:
         await conn.execute(runs.insert().values(**run))
         rows = [{**item, "job": job, "key": k, "record": {"key": k}} for k in keys]
