@@ -154,15 +154,15 @@ async def apply_done(
     conn: AsyncConnection, now: datetime, op_id: int, link: LinkRow | None, drop_link: bool
 ) -> None:
     """The op is done; its link stored (``link``: the op's own job, target and key) or, for a
-    delete (``drop_link``), removed."""
+    delete (``drop_link``), removed. Two statements where the backend can return the moved
+    op's row (a refused link then rolls the move back with the rest of the transaction)."""
     check_done(link, drop_link)
-    op = await _op(conn, op_id)
-    if link is not None and (link.job, link.target, link.key) != (op.job, op.target, op.key):
-        raise ValueError(f"link {link} does not belong to op {op_id} ({op.key})")
     values: dict[str, Any] = {"state": "done", "error": None}
     if link is not None:
         values["target_id"] = link.target_id
-    await _move(conn, now, op_id, _RETRYABLE, values)
+    op = await _move(conn, now, op_id, _RETRYABLE, values)
+    if link is not None and (link.job, link.target, link.key) != (op.job, op.target, op.key):
+        raise ValueError(f"link {link} does not belong to op {op_id} ({op.key})")
     if link is not None:
         await upsert(conn, links, [convert.link_values(link, now)], ("job", "target", "key"))
     if drop_link:
@@ -216,12 +216,18 @@ async def _move(
     op_id: int,
     allowed: Sequence[str],
     values: dict[str, Any],
-) -> None:
-    """Update an op whose state is one of ``allowed``; StateError for any other."""
+) -> sa.Row[Any]:
+    """Update an op whose state is one of ``allowed``; its job, target and key after it, or
+    StateError for any other state."""
     match = sa.and_(ops.c.id == op_id, ops.c.state.in_(allowed))
-    result = await conn.execute(ops.update().where(match).values(**values, updated_at=now))
-    if result.rowcount != 1:
-        raise _cannot(await _op(conn, op_id), values["state"])
+    update = ops.update().where(match).values(**values, updated_at=now)
+    if conn.dialect.update_returning:
+        moved = (await conn.execute(update.returning(ops.c.job, ops.c.target, ops.c.key))).first()
+        if moved is not None:
+            return moved
+    elif (await conn.execute(update)).rowcount == 1:
+        return await _op(conn, op_id)
+    raise _cannot(await _op(conn, op_id), values["state"])
 
 
 async def _refusal(conn: AsyncConnection, op_ids: Sequence[int], state: str) -> StateError:
