@@ -74,6 +74,13 @@ async def test_requests_made_during_a_transaction_go_in_the_next_one(
 ) -> None:
     _, ops = await planned(store, 21)
     first, rest = ops[0], ops[1:]
+    updates: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE"):
+            updates.append(statement)
+
+    sa.event.listen(store._db.sync_engine, "before_cursor_execute", count)
     async with (
         store.batched() as batch,
         anyio.create_task_group() as group,
@@ -85,6 +92,7 @@ async def test_requests_made_during_a_transaction_go_in_the_next_one(
             group.start_soon(batch.mark_sent, op.id)
         await until(lambda: batch.requests == 21)
     assert batch.transactions == 2  # the first alone, then the twenty queued behind it
+    assert len(updates) == 2  # consecutive mark_sent calls share one UPDATE
     assert set((await states(other, [o.id for o in ops])).values()) == {"sent"}
 
 
