@@ -165,6 +165,16 @@ async def test_sweep_candidates_page_by_key(store: StateStore) -> None:
         after = batch[-1]
     assert seen == live
     assert await keys_of(store, after="k0020", limit=2) == ["k0021", "k0022"]
+    assert await store.sweep_keys("shop", after="k0020", limit=2) == ["k0021", "k0022"]
+    assert await store.sweep_keys("shop", limit=100) == live
+    await store.commit_page(PageCommit(run.id, "shop", "src", tombstones=["k0005"]))
+    assert await store.sweep_keys("shop", tombstones_only=True) == ["k0005"]
+    [row] = await store.sweep_candidates("shop", limit=1)
+    assert (row, type(row.gone), type(row.tombstone)) == (
+        item("k0000", last_seen_run=run.id),
+        bool,
+        bool,
+    )
 
 
 async def test_tombstones_only_gives_what_the_source_listed_as_deleted(store: StateStore) -> None:
