@@ -123,7 +123,7 @@ class Pusher:
             found = await self.client.replace(found.id, record, blob)
         if found is None:
             return None
-        return replace(found, extra={**found.extra, "adopted": True})
+        return replace(found, adopted=True)
 
     async def _move(self, op: Move) -> TargetItem:
         """Create the record under its new owner (or adopt what an earlier attempt created
