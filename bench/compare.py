@@ -45,7 +45,7 @@ from benchlib import BENCH, admin, request_counts
 
 from syncer.emulators.base import is_large
 from syncer.emulators.images import generate
-from syncer.emulators.moov.views import FIRST_ACCOUNT
+from syncer.emulators.moov.views import ALT_TEXT, FIRST_ACCOUNT
 from syncer.emulators.process import emulator_process
 from syncer.testing.connections import DEMO_CONNECTION
 
@@ -124,7 +124,8 @@ def load_source(url: str, catalog: list[SourceImage]) -> None:
 
 
 def verify_target(url: str, catalog: list[SourceImage], contender: str) -> None:
-    """Exactly the catalog in Moov's account, byte for byte (by sha256), each image once."""
+    """Exactly the catalog in Moov's account, byte for byte (by sha256), each image once, and
+    each with its alt text (so every contender did the same work)."""
     images = admin(url, "/catalog")["images"]
     live = [i for i in images if not i["deleted"] and i["owner"] == FIRST_ACCOUNT]
     got, wanted = Counter(i["sha256"] for i in live), Counter(i.sha256 for i in catalog)
@@ -135,6 +136,10 @@ def verify_target(url: str, catalog: list[SourceImage], contender: str) -> None:
             f"{contender}: Moov holds {len(images)} images ({len(live)} live in the account) "
             f"for {len(catalog)} sent; {missing} missing, {extra} unexpected or repeated"
         )
+    alts = {i.sha256: i.fields["description"] for i in catalog}
+    wrong = sum(1 for i in live if i["fields"].get(ALT_TEXT) != alts[i["sha256"]])
+    if wrong:
+        raise BenchError(f"{contender}: {wrong} of the images in Moov lack their alt text")
 
 
 class Watcher:

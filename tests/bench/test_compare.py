@@ -28,15 +28,23 @@ def test_the_catalog_is_the_same_for_a_seed_distinct_and_only_what_moov_takes() 
     assert max(len(i.data) for i in first) > 1_000_000  # the large one of each hundred
 
 
-def test_verification_refuses_a_missing_image() -> None:
+def test_verification_refuses_a_missing_image_and_a_missing_alt_text() -> None:
     catalog = compare.make_catalog(3, seed=1)
     with emulator_process("moov", "--owners", "1") as moov:
         for image in catalog[:2]:
-            body = {"owner": FIRST_ACCOUNT, "data_base64": base64.b64encode(image.data).decode()}
+            body = {
+                "owner": FIRST_ACCOUNT,
+                "data_base64": base64.b64encode(image.data).decode(),
+                "fields": {"altText": image.fields["description"]},
+            }
             admin(moov.url, "/images", "POST", body)
         compare.verify_target(moov.url, catalog[:2], "test")
         with pytest.raises(compare.BenchError, match=r"2 images .* for 3 sent; 1 missing"):
             compare.verify_target(moov.url, catalog, "test")
+        first = admin(moov.url, "/catalog")["images"][0]["id"]
+        admin(moov.url, f"/images/{first}", "PATCH", {"fields": {"altText": None}})
+        with pytest.raises(compare.BenchError, match="1 of the images in Moov lack their alt"):
+            compare.verify_target(moov.url, catalog[:2], "test")
 
 
 def test_the_ratio_is_the_script_time_over_syncers() -> None:
