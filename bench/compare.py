@@ -60,6 +60,8 @@ POLL = 0.01
 #: The Moov target's ``rate`` in the job: no limiter that binds (the emulator has none).
 UNBOUND_RATE = 1_000_000.0
 RUN_TIMEOUT = 600.0
+#: (last route segment, status) of a listing page BeProduct answered, and of an upload to Moov.
+LISTING, UPLOAD = ("Headers", 200), ("images", 201)
 
 
 class BenchError(Exception):
@@ -162,9 +164,9 @@ class Watcher:
 
     def _poll(self) -> None:
         while not self._stop.is_set() and self.first_upload is None:
-            if self.first_list is None and listed(request_counts(self.source)):
+            if self.first_list is None and answered(request_counts(self.source), *LISTING):
                 self.first_list = time.perf_counter() - self.started
-            if uploaded(request_counts(self.target)):
+            if answered(request_counts(self.target), *UPLOAD):
                 self.first_upload = time.perf_counter() - self.started
             self._stop.wait(POLL)
 
@@ -181,22 +183,14 @@ def answered(rows: list[dict[str, Any]], segment: str, status: int) -> int:
     )
 
 
-def listed(rows: list[dict[str, Any]]) -> int:
-    return answered(rows, "Headers", 200)
-
-
-def uploaded(rows: list[dict[str, Any]]) -> int:
-    return answered(rows, "images", 201)
-
-
 def requests_by_kind(source: str, target: str) -> dict[str, int]:
     """All requests each emulator answered, with the listing pages and uploads among them."""
     source_rows, target_rows = request_counts(source), request_counts(target)
     return {
         "beproduct": sum(r["count"] for r in source_rows),
-        "listing_pages": listed(source_rows),
+        "listing_pages": answered(source_rows, *LISTING),
         "moov": sum(r["count"] for r in target_rows),
-        "uploads": uploaded(target_rows),
+        "uploads": answered(target_rows, *UPLOAD),
     }
 
 
@@ -317,6 +311,8 @@ def figures(args: argparse.Namespace, rounds: list[list[Run]]) -> dict[str, Any]
         "latencies_ms": args.latency,
         "vendor_rate": args.vendor_rate,
         "poll_interval_s": POLL,
+        "commit": commit(),
+        "load_average_at_end": os.getloadavg(),
         "rounds": [
             {
                 "runs": [
@@ -328,6 +324,14 @@ def figures(args: argparse.Namespace, rounds: list[list[Run]]) -> dict[str, Any]
             for runs in rounds
         ],
     }
+
+
+def commit() -> str:
+    """The checkout's commit, for the record (the figures are of that code)."""
+    found = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return found.stdout.strip() or "unknown"
 
 
 def parse() -> argparse.Namespace:
@@ -366,7 +370,8 @@ def main() -> int:
     size = sum(len(image.data) for image in catalog) / 1e6
     print(
         f"BeProduct -> Moov, {args.images} images ({size:.1f} MB, seed {args.seed}), fresh "
-        f"emulators per run, no vendor rate limit; latency {args.latency} ms on both emulators"
+        f"emulators per run, no vendor rate limit; latency {args.latency} ms on both emulators; "
+        f"commit {commit()}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     rounds: list[list[Run]] = []
     try:
