@@ -211,8 +211,10 @@ async def populate_state(
 
     from syncer.engine.mapping import map_record
     from syncer.engine.plan import Action, plan_basis, plan_item, pushed_json
-    from syncer.engine.run import item_row, target_policy, target_salt
-    from syncer.state import LinkRow, convert
+    from syncer.engine.planner import item_row
+    from syncer.engine.targets import target_policy, target_salt
+    from syncer.state import LinkRow, PageCommit, convert
+    from syncer.vendors import client_class
     from syncer.state.models import links
     from syncer.state.sql import upsert
 
@@ -228,13 +230,21 @@ async def populate_state(
                 sha256, size, mime = manifest[record.key]
                 records.append(replace(record, sha256=sha256, size=record.size or size, mime=mime))
             rows = [item_row(job.name, record) for record in records]
-            await store.commit_page(
-                run.id, job.name, job.source.vendor, rows, page.cursor, page.done, []
+            commit = PageCommit(
+                run_id=run.id,
+                job=job.name,
+                source=job.source.vendor,
+                items=rows,
+                cursor=page.cursor,
+                complete=page.done,
             )
+            await store.commit_page(commit)
             values = []
             digests = {row.key: row.meta_hash or "" for row in rows}
             for target in job.targets:
-                policy, salt = target_policy(target), target_salt(target)
+                capabilities = client_class(target.vendor).capabilities
+                policy = target_policy(target, capabilities)
+                salt = target_salt(target, capabilities)
                 for record in records:
                     planned = plan_item(map_record(record, target.mapping), None, policy)
                     if planned.action is not Action.CREATE:

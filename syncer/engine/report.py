@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from syncer.engine.failures import printable, shown
-from syncer.engine.run import RunSummary
+from syncer.engine.summary import RunSummary
 from syncer.state import OpRow, RunRow
 
 #: Failed items ``syncer status JOB`` lists (the rest are counted).

@@ -230,9 +230,10 @@ class HttpClient:
     ) -> AsyncIterator[AsyncIterator[bytes]]:
         """GET ``url`` and yield its body as chunks; retried until the first byte, not after.
 
-        The connection holds one of the lane's concurrency slots until the block ends.
+        The connection holds one of the lane's download slots (``Lane.downloads``, apart from
+        its API requests) until the block ends.
         """
-        async with self.lane.limiter:
+        async with self.lane.downloads:
             response = await self._open(url, operation, item, authenticate)
             try:
                 yield self._chunks(response, chunk, operation, item)

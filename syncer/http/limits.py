@@ -101,14 +101,22 @@ class AdaptiveRateLimiter:
 
 
 class Lane:
-    """One vendor connection's limits: at most ``concurrency`` requests at once, paced by rate."""
+    """One vendor connection's limits: at most ``concurrency`` API requests at once and at most
+    ``downloads`` file downloads at once (so that reading bytes never starves the listing, nor
+    the listing the downloads), all paced by one rate (the vendor's limit is per account)."""
 
     def __init__(
-        self, concurrency: int = 8, rate: float | None = None, *, max_rate: float | None = None
+        self,
+        concurrency: int = 8,
+        rate: float | None = None,
+        *,
+        max_rate: float | None = None,
+        downloads: int | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.limiter = anyio.CapacityLimiter(concurrency)
+        self.downloads = anyio.CapacityLimiter(max(1, downloads or concurrency))
         self.rate = AdaptiveRateLimiter(rate, max_rate=max_rate)
 
     @asynccontextmanager

@@ -89,11 +89,11 @@ def png_only(bad: Bad) -> JobRun:
     """A migration to a ``shop`` that takes PNG only, so every other type is converted."""
     it = bad.it
     run = JobRun(it.job, it.store, it.spool, it.session, Mode.MIGRATE)
-    policy = run.policies["shop"]
     accepted = frozenset({"image/png"})
-    run.policies["shop"] = replace(
-        policy, capabilities=replace(policy.capabilities, accepted_mimes=accepted)
-    )
+    [target] = run.targets
+    policy = target.policy
+    capabilities = replace(policy.capabilities, accepted_mimes=accepted)
+    run.targets = [replace(target, policy=replace(policy, capabilities=capabilities))]
     return run
 
 
@@ -149,16 +149,18 @@ async def test_an_unreadable_source_file_names_the_key_and_the_file(
 ) -> None:
     from syncer.errors import NotFoundError
 
-    download = JobRun._download
+    from syncer.engine.fetch import Bytes
 
-    async def flaky(self: JobRun, record: Any) -> Any:
+    download = Bytes.download
+
+    async def flaky(self: Bytes, record: Any) -> Any:
         if record.filename == "lost\n.jpg":
             raise NotFoundError(
                 "gone meanwhile", vendor="spiffy", operation="open", item=record.key
             )
         return await download(self, record)
 
-    monkeypatch.setattr(JobRun, "_download", flaky)
+    monkeypatch.setattr(Bytes, "download", flaky)
     async with with_bad_item(tmp_path, "lost\n.jpg", b"") as bad:
         it = bad.it
         summary = await JobRun(it.job, it.store, it.spool, it.session, Mode.MIGRATE).run()

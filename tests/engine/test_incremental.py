@@ -208,6 +208,7 @@ async def test_a_stopped_incremental_listing_resumes_as_incremental(world: World
     saved = await world.store.cursor(world.job.name, "beproduct")
     assert saved is not None
     source = world.job.source
+    from syncer.state import PageCommit
     from syncer.vendors.beproduct.client import BeProductClient
 
     client = BeProductClient(source.settings(), world.session)
@@ -215,14 +216,14 @@ async def test_a_stopped_incremental_listing_resumes_as_incremental(world: World
     assert not first_page.done
     run = await world.store.start_run(world.job.name, "sync")
     await world.store.commit_page(
-        run.id,
-        world.job.name,
-        "beproduct",
-        [],
-        first_page.cursor,
-        False,
-        [],
-        incremental=True,
+        PageCommit(
+            run_id=run.id,
+            job=world.job.name,
+            source="beproduct",
+            cursor=first_page.cursor,
+            complete=False,
+            incremental=True,
+        )
     )
     await world.store.finish_run(run.id, "interrupted", {})
 

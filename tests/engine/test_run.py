@@ -176,18 +176,18 @@ async def test_a_plan_keeps_the_changes_and_only_counts_the_unchanged(world: Wor
 async def test_an_image_whose_bytes_cannot_be_read_is_skipped_not_fatal(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from syncer.engine.run import JobRun
+    from syncer.engine.fetch import Bytes
     from syncer.errors import NotFoundError
 
     broken = next(world.partium.store.iter_images()).id
-    download = JobRun._download
+    download = Bytes.download
 
-    async def flaky(self: JobRun, record: Any) -> Any:
+    async def flaky(self: Bytes, record: Any) -> Any:
         if record.key == broken:
             raise NotFoundError("gone meanwhile", vendor="partium", item=broken)
         return await download(self, record)
 
-    monkeypatch.setattr(JobRun, "_download", flaky)
+    monkeypatch.setattr(Bytes, "download", flaky)
     summary = await world.run(Mode.MIGRATE)
     assert summary.status == "partial"
     assert summary.done["shop.create"] == 11
@@ -366,7 +366,7 @@ def flaky(world: World, mode: Mode, key: str, **how: Any) -> Any:
     from syncer.engine.run import JobRun
 
     run = JobRun(world.job, world.store, world.spool, world.session, mode)
-    run.target_clients["shop"] = FlakyTarget(run.target_clients["shop"], key, **how)
+    run.replace_client("shop", FlakyTarget(run.client_of("shop"), key, **how))
     return run
 
 
@@ -378,8 +378,8 @@ async def killed_mid_create(world: World) -> str:
     with anyio.move_on_after(20):
         async with anyio.create_task_group() as group:
             group.start_soon(killed.run)
-            await killed.target_clients["shop"].sent.wait()
-            await killed.target_clients["shop"].eleven_landed.wait()
+            await killed.client_of("shop").sent.wait()
+            await killed.client_of("shop").eleven_landed.wait()
             group.cancel_scope.cancel()
     assert len(world.target_shas()) == 11
     return str(key)
@@ -483,8 +483,8 @@ async def test_retry_re_attempts_what_can_succeed_and_says_what_it_left(
 
     refused, flaky_key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[:2]
     run = flaky(world, Mode.MIGRATE, flaky_key, fail=1)
-    run.target_clients["shop"] = FlakyTarget(
-        run.target_clients["shop"], refused, fail=1, error=ValidationError
+    run.replace_client(
+        "shop", FlakyTarget(run.client_of("shop"), refused, fail=1, error=ValidationError)
     )
     first = await run.run()
     assert first.failed["shop.create"] == 2
@@ -553,4 +553,46 @@ async def test_an_item_gone_while_a_killed_runs_create_of_it_is_open_is_deleted_
     world.spiffy.faults.configure(FaultConfig())
     second = await world.run(Mode.SYNC)
     assert second.done["shop.delete"] == 1
+    assert world.target_shas() == world.source_shas()
+
+
+def spool_blobs(spool: Spool) -> list[Path]:
+    """The blobs on disk (content-addressed files, not temp files or the index)."""
+    return [
+        path
+        for path in spool.directory.glob("??/*")
+        if path.is_file() and not path.name.endswith(".mime")
+    ]
+
+
+async def test_a_long_sync_does_not_grow_the_spool(world: World) -> None:
+    """Every run downloads what changed; once its ops are done no blob is left behind, so a
+    catalog synced for ever keeps a spool no larger than one run's work in flight."""
+    await world.run(Mode.MIGRATE)
+    assert spool_blobs(world.spool) == []
+    rng = random.Random(11)
+    images = list(world.partium.store.iter_images())
+    for round_ in range(4):
+        for image in images[round_ * 2 : round_ * 2 + 2]:  # new bytes: downloaded, replaced
+            world.partium.admin_edit(image, {}, generate(rng, ("png",)).data)
+        summary = await world.run(Mode.SYNC)
+        assert summary.status == "succeeded", summary.errors
+        assert summary.done["shop.replace"] == 2
+        assert spool_blobs(world.spool) == []
+    assert world.target_shas() == world.source_shas()
+
+
+async def test_a_failed_op_leaves_no_blob_and_its_retry_reads_the_bytes_again(
+    world: World,
+) -> None:
+    """A failed op's bytes leave the spool with it (a retry may come much later, or never);
+    ``syncer retry`` downloads them again, pushes them, and leaves nothing behind."""
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    run = flaky(world, Mode.MIGRATE, key, fail=1)
+    first = await run.run()
+    assert first.failed["shop.create"] == 1
+    assert spool_blobs(world.spool) == []
+    retry = await world.run(Mode.RETRY)
+    assert (retry.done["shop.create"], retry.downloaded) == (1, 1)
+    assert spool_blobs(world.spool) == []
     assert world.target_shas() == world.source_shas()

@@ -1,0 +1,124 @@
+"""What a run did: a typed tally that every stage adds to, and the summary the CLI prints.
+
+Stages never write counter keys by hand: they call :class:`RunSummary`'s methods (``count_*``)
+with a target, an action or a reason, and the labels the reports show (``shop.create``,
+``shop: unchanged``) are made here only. The summary is what a run reports; nothing reads it to
+decide what to do next (the listing and the sweep return their outcomes to the run instead).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from syncer.engine.plan import Action, Planned
+
+#: Most errors a run keeps (its summary says how many there were; the journal keeps them all).
+MAX_ERRORS = 1000
+
+
+class Mode(StrEnum):
+    MIGRATE = "migrate"
+    SYNC = "sync"
+    PLAN = "plan"
+    #: Only re-attempt failed operations (``syncer retry``): no listing, no sweep.
+    RETRY = "retry"
+
+
+def action_label(target: str, action: str) -> str:
+    """The label of a target's action in reports and in the stored counts: ``shop.create``."""
+    return f"{target}.{action}"
+
+
+def skip_label(target: str | None, reason: str) -> str:
+    """The label of a skip: ``shop: unchanged``, or the bare reason for every target."""
+    return reason if target is None else f"{target}: {reason}"
+
+
+@dataclass
+class RunSummary:
+    """What a run did, per target and action; the CLI prints it and the store keeps it."""
+
+    run_id: int | None = None
+    #: Which listing the run made: ``full``, ``incremental`` (from a watermark) or ``resumed``
+    #: (a listing a stopped run left unfinished); empty for ``retry``.
+    listing: str = ""
+    listed: int = 0
+    downloaded: int = 0
+    planned: Counter[str] = field(default_factory=Counter)
+    done: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    #: Targets whose max-delete guard stopped their deletes, with why.
+    guard: dict[str, str] = field(default_factory=dict)
+    #: The source changed under the listing (``Page.shifted``): no deletes by absence.
+    shifted: bool = False
+    errors: list[str] = field(default_factory=list)
+    #: ``syncer plan``: every change and every skip but the unchanged (only counted).
+    plan: list[Planned] = field(default_factory=list)
+    #: The signal that stopped the run (``SIGTERM``, ``SIGINT``), or empty.
+    interrupted_by: str = ""
+    #: Terminal failures ``retry`` left as they are (sending them again would fail again).
+    not_retried: int = 0
+    #: What the targets get from a source that cannot serve its originals, or empty.
+    source_note: str = ""
+    #: Targets whose replace makes a new item (``replace_keeps_id`` False): the report says
+    #: so when the run replaces there.
+    new_id_targets: list[str] = field(default_factory=list)
+
+    # -- counting ----------------------------------------------------------------------------
+
+    def count_planned(self, entry: Planned) -> None:
+        """One planner entry: a planned action, or a skip with its reason."""
+        if entry.action is Action.SKIP:
+            self.count_skipped(entry.target, entry.reason)
+        else:
+            self.planned[action_label(entry.target, entry.action.value)] += 1
+
+    def count_skipped(self, target: str | None, reason: str, count: int = 1) -> None:
+        if count:
+            self.skipped[skip_label(target, reason)] += count
+
+    def count_done(self, target: str, action: str) -> None:
+        self.done[action_label(target, action)] += 1
+
+    def count_failed(self, target: str, action: str, error: str) -> None:
+        self.failed[action_label(target, action)] += 1
+        self.add_error(error)
+
+    def add_error(self, error: str) -> None:
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(error)
+
+    def planned_of(self, target: str, action: str) -> int:
+        return self.planned[action_label(target, action)]
+
+    # -- the outcome -------------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        if self.interrupted_by:
+            return "interrupted"
+        if self.guard:
+            return "stopped"
+        failed = sum(self.failed.values()) or self.errors or self.not_retried
+        return "partial" if failed else "succeeded"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "listing": self.listing,
+            "listed": self.listed,
+            "downloaded": self.downloaded,
+            "planned": dict(self.planned),
+            "done": dict(self.done),
+            "failed": dict(self.failed),
+            "skipped": dict(self.skipped),
+            "guard": self.guard,
+            "shifted": self.shifted,
+            "errors": self.errors[:20],
+            "interrupted_by": self.interrupted_by,
+            "not_retried": self.not_retried,
+            "source_note": self.source_note,
+        }
