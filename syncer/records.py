@@ -105,6 +105,9 @@ class TargetItem:
     #: False when ``find`` found the item without the record's bytes (an upload that never
     #: finished, other bytes): the pusher completes it with ``replace`` before the op is done.
     complete: bool = True
+    #: The item was there already (found by ``find``, or a duplicate the vendor answered with),
+    #: not made by this write: its link's origin is ``adopted``.
+    adopted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

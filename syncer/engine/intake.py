@@ -13,6 +13,7 @@ unplanned: a record listed again has its op open (skipped, the op goes first) or
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -180,19 +181,39 @@ class Intake:
             self.summary.count_skipped(name, UNREADABLE, count)
 
     async def _commit_cursors(self, receive: MemoryObjectReceiveStream[_Waiting]) -> None:
-        """The cursor after each group, in listing order, once its records are journalled."""
+        """The cursor after each group, in listing order, once its records are journalled.
+        Groups that are finished by then behind the oldest are committed with it: the cursor of
+        the last of them says the earlier ones are done too (one transaction, not several)."""
+        waiting: deque[_Waiting] = deque()
         async with receive:
-            async for waiting in receive:
-                await waiting.finished.wait()
-                if self.sink is None:
-                    continue
-                commit = PageCommit(
-                    run_id=self.sink.run_id,
-                    job=self.job,
-                    source=self.source.vendor,
-                    cursor=waiting.cursor,
-                    complete=waiting.done,
-                    incremental=self._incremental,
-                )
-                await self.sink.journal.commit_page(commit)
+            async for group in receive:
+                waiting.append(group)
+                await self._commit_finished(waiting, receive)
+        while waiting:
+            await self._commit_finished(waiting, None)
 
+    async def _commit_finished(
+        self, waiting: deque[_Waiting], receive: MemoryObjectReceiveStream[_Waiting] | None
+    ) -> None:
+        await waiting[0].finished.wait()
+        while receive is not None:
+            try:
+                waiting.append(receive.receive_nowait())
+            except (anyio.WouldBlock, anyio.EndOfStream):
+                break
+        last = waiting.popleft()
+        while waiting and waiting[0].finished.is_set():
+            last = waiting.popleft()
+        if self.sink is not None:
+            await self.sink.journal.commit_page(self._cursor_commit(last))
+
+    def _cursor_commit(self, waiting: _Waiting) -> PageCommit:
+        assert self.sink is not None
+        return PageCommit(
+            run_id=self.sink.run_id,
+            job=self.job,
+            source=self.source.vendor,
+            cursor=waiting.cursor,
+            complete=waiting.done,
+            incremental=self._incremental,
+        )

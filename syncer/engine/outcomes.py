@@ -87,7 +87,7 @@ class Outcomes:
             sha256=record.sha256,
             meta_hash=op.payload.meta_hash,
             target_version=item.version,
-            origin="adopted" if item.extra.get("adopted") else "created",
+            origin="adopted" if item.adopted else "created",
             basis=op.payload.basis,
             pushed_json=pushed_json(record),
         )

@@ -31,6 +31,10 @@ from syncer.errors import VendorError
 from syncer.records import Blob, ImageRecord, ItemResult, TargetItem
 
 
+#: Ops under way per request slot of the target (see :meth:`Pusher.run`).
+PIPELINE = 2
+
+
 class Pusher:
     """Applies one target's ops, settling each through its :class:`Outcomes`."""
 
@@ -54,8 +58,12 @@ class Pusher:
         """Drain the stream until the engine closes it or the run is stopped (see
         :mod:`syncer.engine.stopping`); a fatal error (not ``skippable``) ends the run."""
         # A semaphore, not a CapacityLimiter: the dispatcher takes the slot and the worker frees
-        # it, so no more ops leave the stream than can run (backpressure to the lister).
-        slots = anyio.Semaphore(max(1, self.target.config.concurrency))
+        # it, so no more ops leave the stream than can run (backpressure to the lister). Each op
+        # spends part of its time on its journal writes (``sent``, ``done``) and its bytes, so
+        # ``PIPELINE`` times the target's concurrency are under way while the HTTP lane itself
+        # keeps at most ``concurrency`` requests in flight: the vendor sees no more than its
+        # limit, and the journal's waits overlap other ops' requests instead of idling the lane.
+        slots = anyio.Semaphore(PIPELINE * max(1, self.target.config.concurrency))
         # A stop: no op leaves the stream (those left stay planned or sent in the journal); the
         # requests in flight get the grace, and one cut off stays sent (the next run finds it).
         with self.stop.after_grace():
@@ -123,7 +131,7 @@ class Pusher:
             found = await self.client.replace(found.id, record, blob)
         if found is None:
             return None
-        return replace(found, extra={**found.extra, "adopted": True})
+        return replace(found, adopted=True)
 
     async def _move(self, op: Move) -> TargetItem:
         """Create the record under its new owner (or adopt what an earlier attempt created

@@ -74,17 +74,20 @@ async def sweep(
 
 
 async def _gone_items(store: StateStore, job: str, listed: ListedKeys | None) -> list[ItemRow]:
-    """Live items gone at the source: tombstoned and, given ``listed``, not listed."""
-    gone: list[ItemRow] = []
+    """Live items gone at the source: tombstoned and, given ``listed``, not listed. Only the
+    keys are paged through; the rows are read for the few that are gone."""
+    gone: list[str] = []
     after = ""
     while True:
-        page = await store.sweep_candidates(
+        keys = await store.sweep_keys(
             job, after=after, limit=SWEEP_PAGE, tombstones_only=listed is None
         )
-        gone += [item for item in page if listed is None or item.key not in listed]
-        if len(page) < SWEEP_PAGE:
-            return gone
-        after = page[-1].key
+        gone += [key for key in keys if listed is None or key not in listed]
+        if len(keys) < SWEEP_PAGE:
+            break
+        after = keys[-1]
+    rows = await store.items(job, gone)
+    return [rows[key] for key in gone if key in rows]
 
 
 async def _still_open(

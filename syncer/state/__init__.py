@@ -4,8 +4,8 @@ The engine uses :class:`StateStore` only; it never sees a session. The schema is
 changed by the Alembic migrations in ``syncer/state/migrations``, applied on open.
 """
 
-from syncer.state.engine import DEFAULT_URL, StateMissingError, redact
 from syncer.state.batch import JournalBatch
+from syncer.state.engine import DEFAULT_URL, StateMissingError, redact
 from syncer.state.rows import (
     BasisUpdate,
     BlobRow,

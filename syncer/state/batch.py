@@ -30,12 +30,14 @@ from typing import Any, Generic, TypeVar
 import anyio
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from syncer.errors import StateError
 from syncer.state.base import StoreBase
 from syncer.state.journal import apply_done, apply_failed, apply_sent, apply_skipped, check_done
 from syncer.state.listing import apply_page, check_page
 from syncer.state.rows import LinkRow, OpRow, PageCommit
 
 T = TypeVar("T")
+_INTERRUPTED = "the journal batch was interrupted before this write was known to commit"
 #: One request's work on the batch's connection.
 Work = Callable[[AsyncConnection], Awaitable[T]]
 
@@ -47,6 +49,8 @@ class _Request(Generic[T]):
     work: Work[T]
     #: Set when the request is done, or when its caller is to lead.
     wake: anyio.Event = field(default_factory=anyio.Event)
+    #: For ``mark_sent``: its op ids, so that consecutive ones share one UPDATE.
+    sent: tuple[int, ...] = ()
     done: bool = False
     result: T | None = None
     error: Exception | None = None
@@ -90,7 +94,7 @@ class JournalBatch:
     async def mark_sent(self, *op_ids: int) -> None:
         """:meth:`StateStore.mark_sent <syncer.state.journal.Journal.mark_sent>`, batched:
         durable when this returns, so the request may leave."""
-        await self._submit(lambda conn: apply_sent(conn, self._now(), op_ids))
+        await self._submit(lambda conn: apply_sent(conn, self._now(), op_ids), op_ids)
 
     async def mark_done(
         self, op_id: int, link: LinkRow | None = None, drop_link: bool = False
@@ -118,10 +122,10 @@ class JournalBatch:
                 else:
                     await self._lead(None)
 
-    async def _submit(self, work: Work[T]) -> T:
+    async def _submit(self, work: Work[T], sent: tuple[int, ...] = ()) -> T:
         if self._closed:
             raise RuntimeError("this JournalBatch is closed: use the store, or a new batch")
-        request: _Request[T] = _Request(work)
+        request: _Request[T] = _Request(work, sent=sent)
         self._queue.append(request)
         self.requests += 1
         with anyio.CancelScope(shield=True):
@@ -138,10 +142,17 @@ class JournalBatch:
         then pass the lead to the oldest request still waiting."""
         if not self._leading:
             self._leading, self._idle = True, anyio.Event()
+        taken: list[_Request[Any]] = []
         try:
             while self._queue and (mine is None or not mine.done):
                 count = min(len(self._queue), self._max)
-                await self._commit([self._queue.popleft() for _ in range(count)])
+                taken = [self._queue.popleft() for _ in range(count)]
+                await self._commit(taken)
+        except BaseException:  # not an error of a request (those are kept): let none hang
+            for request in taken:
+                if not request.done:
+                    _finish(request, error=StateError(_INTERRUPTED))
+            raise
         finally:
             if self._queue:
                 self._queue[0].wake.set()  # stays leading: that caller takes over
@@ -154,7 +165,7 @@ class JournalBatch:
         try:
             self.transactions += 1
             async with self._store._write() as conn:
-                results = [await request.work(conn) for request in group]
+                results = await self._apply(conn, group)
         except Exception as exc:
             if len(group) == 1:
                 _finish(group[0], error=exc)
@@ -164,6 +175,25 @@ class JournalBatch:
             return
         for request, result in zip(group, results, strict=True):
             _finish(request, result=result)
+
+    async def _apply(self, conn: AsyncConnection, group: Sequence[_Request[Any]]) -> list[Any]:
+        """Each request's work in order, but a run of consecutive ``mark_sent`` calls as ONE
+        ``apply_sent`` of all their ids (the same effect, one statement)."""
+        results: list[Any] = []
+        start = 0
+        while start < len(group):
+            end = start
+            while end < len(group) and group[end].sent:
+                end += 1
+            if end - start > 1:
+                ids = [op_id for request in group[start:end] for op_id in request.sent]
+                await apply_sent(conn, self._now(), ids)
+                results.extend([None] * (end - start))
+            else:
+                end = start + 1
+                results.append(await group[start].work(conn))
+            start = end
+        return results
 
 
 def _finish(request: _Request[Any], *, result: Any = None, error: Exception | None = None) -> None:

@@ -71,23 +71,6 @@ def item_values(item: ItemRow, run_id: int) -> dict[str, Any]:
     }
 
 
-def item_row(row: Row) -> ItemRow:
-    return ItemRow(
-        job=row.job,
-        key=row.key,
-        owner=row.owner,
-        version=row.version,
-        sha256=row.sha256,
-        size=row.size,
-        mime=row.mime,
-        meta_hash=row.meta_hash,
-        record=dict(row.record),
-        last_seen_run=row.last_seen_run,
-        gone=bool(row.gone),
-        tombstone=bool(row.tombstone),
-    )
-
-
 def link_values(link: LinkRow, now: datetime) -> dict[str, Any]:
     return {
         "job": link.job,

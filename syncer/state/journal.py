@@ -23,7 +23,7 @@ from syncer.state import convert
 from syncer.state.base import FAILED, OPEN, StoreBase
 from syncer.state.models import links, ops
 from syncer.state.rows import LinkRow, NewOp, OpRow
-from syncer.state.sql import insert_returning, matching, upsert
+from syncer.state.sql import chunks, insert_returning, matching, upsert
 
 __all__ = ["FAILED", "MAX_ERROR", "OPEN", "SUPERSEDED", "Journal"]
 
@@ -126,10 +126,22 @@ class Journal(StoreBase):
 
 
 async def apply_sent(conn: AsyncConnection, now: datetime, op_ids: Sequence[int]) -> None:
-    """The ops' request is about to leave: ``sent``, one more attempt each."""
+    """The ops' request is about to leave: ``sent``, one more attempt each. One UPDATE for
+    them all (a batch hands it the ids of many requests); StateError, naming the first op
+    that cannot be sent, when any of them could not."""
     values = {"state": "sent", "attempts": ops.c.attempts + 1}
-    for op_id in op_ids:
-        await _move(conn, now, op_id, _RETRYABLE, values)
+    unique = list(dict.fromkeys(op_ids))
+    if len(unique) < len(op_ids):  # an op given twice counts two attempts, one at a time
+        for op_id in op_ids:
+            await _move(conn, now, op_id, _RETRYABLE, values)
+        return
+    moved = 0
+    for chunk in chunks(unique):
+        match = sa.and_(ops.c.id.in_(chunk), ops.c.state.in_(_RETRYABLE))
+        result = await conn.execute(ops.update().where(match).values(**values, updated_at=now))
+        moved += result.rowcount
+    if moved != len(unique):
+        raise await _refusal(conn, unique, "sent")
 
 
 def check_done(link: LinkRow | None, drop_link: bool) -> None:
@@ -142,15 +154,15 @@ async def apply_done(
     conn: AsyncConnection, now: datetime, op_id: int, link: LinkRow | None, drop_link: bool
 ) -> None:
     """The op is done; its link stored (``link``: the op's own job, target and key) or, for a
-    delete (``drop_link``), removed."""
+    delete (``drop_link``), removed. Two statements where the backend can return the moved
+    op's row (a refused link then rolls the move back with the rest of the transaction)."""
     check_done(link, drop_link)
-    op = await _op(conn, op_id)
-    if link is not None and (link.job, link.target, link.key) != (op.job, op.target, op.key):
-        raise ValueError(f"link {link} does not belong to op {op_id} ({op.key})")
     values: dict[str, Any] = {"state": "done", "error": None}
     if link is not None:
         values["target_id"] = link.target_id
-    await _move(conn, now, op_id, _RETRYABLE, values)
+    op = await _move(conn, now, op_id, _RETRYABLE, values)
+    if link is not None and (link.job, link.target, link.key) != (op.job, op.target, op.key):
+        raise ValueError(f"link {link} does not belong to op {op_id} ({op.key})")
     if link is not None:
         await upsert(conn, links, [convert.link_values(link, now)], ("job", "target", "key"))
     if drop_link:
@@ -204,16 +216,37 @@ async def _move(
     op_id: int,
     allowed: Sequence[str],
     values: dict[str, Any],
-) -> None:
-    """Update an op whose state is one of ``allowed``; StateError for any other."""
+) -> sa.Row[Any]:
+    """Update an op whose state is one of ``allowed``; its job, target and key after it, or
+    StateError for any other state."""
     match = sa.and_(ops.c.id == op_id, ops.c.state.in_(allowed))
-    result = await conn.execute(ops.update().where(match).values(**values, updated_at=now))
-    if result.rowcount != 1:
-        op = await _op(conn, op_id)
-        raise StateError(
-            f"op {op_id} ({op.action} {op.key} on {op.target}) cannot become "
-            f"{values['state']} from {op.state}"
-        )
+    update = ops.update().where(match).values(**values, updated_at=now)
+    if conn.dialect.update_returning:
+        moved = (await conn.execute(update.returning(ops.c.job, ops.c.target, ops.c.key))).first()
+        if moved is not None:
+            return moved
+    elif (await conn.execute(update)).rowcount == 1:
+        return await _op(conn, op_id)
+    raise _cannot(await _op(conn, op_id), values["state"])
+
+
+async def _refusal(conn: AsyncConnection, op_ids: Sequence[int], state: str) -> StateError:
+    """After an UPDATE of ``op_ids`` to ``state`` missed some: why the first op that is not
+    in ``state`` now could not become it."""
+    query = sa.select(ops).where(ops.c.id.in_(list(op_ids)))
+    found = {row.id: row for row in await conn.execute(query)}
+    for op_id in op_ids:
+        if op_id not in found:
+            return StateError(f"op {op_id} does not exist in the state store")
+        if found[op_id].state != state:
+            return _cannot(found[op_id], state)
+    return StateError(f"ops {list(op_ids)} could not all become {state}")
+
+
+def _cannot(op: sa.Row[Any], state: str) -> StateError:
+    return StateError(
+        f"op {op.id} ({op.action} {op.key} on {op.target}) cannot become {state} from {op.state}"
+    )
 
 
 async def _op(conn: AsyncConnection, op_id: int) -> sa.Row[Any]:

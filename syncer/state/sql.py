@@ -7,7 +7,8 @@ delete-then-insert inside the caller's transaction, which has the same effect.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -26,6 +27,9 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield values[start : start + size]
 
 
+Matcher = Callable[[sa.ColumnElement[str]], sa.ColumnElement[bool]]
+
+
 def matching(
     dialect: str, column: sa.ColumnElement[str], keys: Sequence[str]
 ) -> Iterator[sa.ColumnElement[bool]]:
@@ -36,39 +40,32 @@ def matching(
     compiled once and cached, where an expanding ``IN`` is re-rendered for each call, which
     costs more than the query on a listing's hot path. Elsewhere, ``IN`` of ``CHUNK`` keys.
     """
+    for match in matchers(dialect, keys):
+        yield match(column)
+
+
+def matchers(dialect: str, keys: Sequence[str]) -> Iterator[Matcher]:
+    """What :func:`matching` does, for a statement that matches several columns against the
+    same keys: one matcher per group of keys (one for them all on SQLite and PostgreSQL),
+    each making the condition for any column from ONE bound parameter, so the keys are
+    sent once per statement, not once per column."""
     unique = list(dict.fromkeys(keys))
     if not unique:
         return
     if dialect == "sqlite":
-        array: sa.BindParameter[str] = sa.bindparam("keys", json.dumps(unique), unique=True)
-        yield column.in_(sa.select(sa.column("value")).select_from(sa.func.json_each(array)))
+        array: sa.BindParameter[Any] = sa.bindparam("keys", json.dumps(unique), unique=True)
+        values: sa.Select[Any] = sa.select(sa.column("value")).select_from(sa.func.json_each(array))
+        yield lambda column: column.in_(values)
     elif dialect == "postgresql":
-        yield column == sa.any_(
-            sa.bindparam("keys", unique, type_=postgresql.ARRAY(sa.Text), unique=True)
-        )
+        array = sa.bindparam("keys", unique, type_=postgresql.ARRAY(sa.Text), unique=True)
+        yield lambda column: column == sa.any_(array)
     else:
         for chunk in chunks(unique):
-            yield column.in_(chunk)
+            yield partial(_among, chunk)
 
 
-def key_groups(dialect: str, keys: Sequence[str]) -> list[Sequence[str]]:
-    """``keys`` without repeats, in the groups :func:`matching` answers with ONE condition
-    each: all of them on SQLite and PostgreSQL, ``CHUNK`` at a time elsewhere. For a statement
-    that matches several columns against the same keys (one condition per column and group)."""
-    unique = list(dict.fromkeys(keys))
-    if not unique:
-        return []
-    if dialect in ("sqlite", "postgresql"):
-        return [unique]
-    return list(chunks(unique))
-
-
-def match_one(
-    dialect: str, column: sa.ColumnElement[str], keys: Sequence[str]
-) -> sa.ColumnElement[bool]:
-    """The one condition :func:`matching` gives for a group of :func:`key_groups`."""
-    (condition,) = matching(dialect, column, keys)
-    return condition
+def _among(chunk: Sequence[str], column: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    return column.in_(chunk)
 
 
 async def upsert(

@@ -554,3 +554,45 @@ async def test_an_item_gone_while_a_killed_runs_create_of_it_is_open_is_deleted_
     second = await world.run(Mode.SYNC)
     assert second.done["shop.delete"] == 1
     assert world.target_shas() == world.source_shas()
+
+
+def spool_blobs(spool: Spool) -> list[Path]:
+    """The blobs on disk (content-addressed files, not temp files or the index)."""
+    return [
+        path
+        for path in spool.directory.glob("??/*")
+        if path.is_file() and not path.name.endswith(".mime")
+    ]
+
+
+async def test_a_long_sync_does_not_grow_the_spool(world: World) -> None:
+    """Every run downloads what changed; once its ops are done no blob is left behind, so a
+    catalog synced for ever keeps a spool no larger than one run's work in flight."""
+    await world.run(Mode.MIGRATE)
+    assert spool_blobs(world.spool) == []
+    rng = random.Random(11)
+    images = list(world.partium.store.iter_images())
+    for round_ in range(4):
+        for image in images[round_ * 2 : round_ * 2 + 2]:  # new bytes: downloaded, replaced
+            world.partium.admin_edit(image, {}, generate(rng, ("png",)).data)
+        summary = await world.run(Mode.SYNC)
+        assert summary.status == "succeeded", summary.errors
+        assert summary.done["shop.replace"] == 2
+        assert spool_blobs(world.spool) == []
+    assert world.target_shas() == world.source_shas()
+
+
+async def test_a_failed_op_leaves_no_blob_and_its_retry_reads_the_bytes_again(
+    world: World,
+) -> None:
+    """A failed op's bytes leave the spool with it (a retry may come much later, or never);
+    ``syncer retry`` downloads them again, pushes them, and leaves nothing behind."""
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    run = flaky(world, Mode.MIGRATE, key, fail=1)
+    first = await run.run()
+    assert first.failed["shop.create"] == 1
+    assert spool_blobs(world.spool) == []
+    retry = await world.run(Mode.RETRY)
+    assert (retry.done["shop.create"], retry.downloaded) == (1, 1)
+    assert spool_blobs(world.spool) == []
+    assert world.target_shas() == world.source_shas()

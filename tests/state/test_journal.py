@@ -33,6 +33,25 @@ async def test_mark_sent_counts_attempts(store: StateStore, clock: Clock) -> Non
     assert (sent.state, sent.attempts, sent.updated_at) == ("sent", 2, clock.now.isoformat())
 
 
+async def test_mark_sent_of_many_ops_is_all_or_nothing(store: StateStore) -> None:
+    _, [a, b, c] = await planned(
+        store,
+        NewOp("moov", "k1", "create"),
+        NewOp("moov", "k2", "create"),
+        NewOp("moov", "k3", "create"),
+    )
+    await store.mark_done(b.id)
+    with pytest.raises(
+        StateError, match=rf"op {b.id} \(create k2 on moov\) cannot become sent from done"
+    ):
+        await store.mark_sent(a.id, b.id, c.id)
+    with pytest.raises(StateError, match="op 424242 does not exist"):
+        await store.mark_sent(a.id, 424242)
+    assert [(o.state, o.attempts) for o in await store.open_ops("shop")] == [("planned", 0)] * 2
+    await store.mark_sent(a.id, c.id, a.id)  # twice in one request: two attempts
+    assert [(o.key, o.attempts) for o in await store.open_ops("shop")] == [("k1", 2), ("k3", 1)]
+
+
 async def test_open_ops_are_planned_and_sent_oldest_first(store: StateStore) -> None:
     _, ops = await planned(
         store,

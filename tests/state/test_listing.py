@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from syncer.state import ItemRow, NewOp, RunRow, StateStore
-from syncer.state import store as store_module
+from syncer.state import ItemRow, NewOp, PageCommit, RunRow, StateStore
+from syncer.state import journal as journal_module
 
 
 def item(key: str, job: str = "shop", **fields: Any) -> ItemRow:
@@ -28,9 +29,8 @@ def item(key: str, job: str = "shop", **fields: Any) -> ItemRow:
 async def page(
     store: StateStore, run: RunRow, items: list[ItemRow], ops: list[NewOp] | None = None, **kw: Any
 ) -> list[Any]:
-    cursor = kw.pop("cursor", {"page": 2})
-    complete = kw.pop("complete", False)
-    return await store.commit_page(run.id, run.job, "src", items, cursor, complete, ops or [])
+    kw.setdefault("cursor", {"page": 2})
+    return await store.commit_page(PageCommit(run.id, run.job, "src", items, ops or [], **kw))
 
 
 async def test_commit_page_stores_items_cursor_and_planned_ops(store: StateStore) -> None:
@@ -65,7 +65,7 @@ async def test_commit_page_is_one_transaction(
     async def broken(*args: object) -> None:
         raise RuntimeError("disk gone while journalling")
 
-    monkeypatch.setattr(store_module, "insert_returning", broken)
+    monkeypatch.setattr(journal_module, "insert_returning", broken)
     changed = item("k1", version="v2")
     with pytest.raises(RuntimeError, match="disk gone"):
         await page(store, run, [changed, item("k2")], [NewOp("t", "k2", "create")])
@@ -117,8 +117,8 @@ async def test_large_pages_round_trip(store: StateStore) -> None:
 async def test_jobs_do_not_see_each_others_items(store: StateStore) -> None:
     a = await store.start_run("a", "sync")
     b = await store.start_run("b", "sync")
-    await store.commit_page(a.id, "a", "src", [item("k", job="a")], {}, True, [])
-    await store.commit_page(b.id, "b", "src", [item("k", job="b", owner="x")], {}, True, [])
+    await store.commit_page(PageCommit(a.id, "a", "src", [item("k", job="a")]))
+    await store.commit_page(PageCommit(b.id, "b", "src", [item("k", job="b", owner="x")]))
     assert (await store.items("a", ["k"]))["k"].owner == "p1"
     assert (await store.items("b", ["k"]))["k"].owner == "x"
 
@@ -127,7 +127,7 @@ async def test_cursor_is_per_source(store: StateStore) -> None:
     run = await store.start_run("shop", "sync")
     assert await store.cursor("shop", "src") is None
     await page(store, run, [], cursor={"page": 9}, complete=True)
-    await store.commit_page(run.id, "shop", "other", [], {"since_id": 4}, False, [])
+    await store.commit_page(PageCommit(run.id, "shop", "other", cursor={"since_id": 4}))
     saved = await store.cursor("shop", "src")
     assert saved is not None
     assert (saved.cursor, saved.complete) == ({"page": 9}, True)
@@ -136,49 +136,87 @@ async def test_cursor_is_per_source(store: StateStore) -> None:
     assert other.cursor == {"since_id": 4}
 
 
-async def test_unseen_items_are_the_live_items_a_run_did_not_see(store: StateStore) -> None:
+async def keys_of(store: StateStore, **kw: Any) -> list[str]:
+    return [i.key for i in await store.sweep_candidates("shop", **kw)]
+
+
+async def test_sweep_candidates_are_the_live_items_by_key(store: StateStore) -> None:
     first = await store.start_run("shop", "sync")
     await page(store, first, [item("keep"), item("drop"), item("was-gone")])
     await store.mark_gone("shop", ["was-gone"])
-    await store.finish_run(first.id, "succeeded", {})
-    second = await store.start_run("shop", "sync")
-    await page(store, second, [item("keep")], complete=True)
-
-    assert [i.key for i in await store.unseen_items("shop", second.id)] == ["drop"]
+    assert await keys_of(store) == ["drop", "keep"]
     assert await store.mark_gone("shop", ["drop", "was-gone"]) == 1
-    assert await store.unseen_items("shop", second.id) == []
+    assert await keys_of(store) == ["keep"]
     assert (await store.items("shop", ["drop"]))["drop"].gone is True
+    assert await store.sweep_candidates("other") == []
 
 
-async def test_tombstones_are_sweep_candidates_even_without_a_complete_listing(
-    store: StateStore,
-) -> None:
+async def test_sweep_candidates_page_by_key(store: StateStore) -> None:
+    run = await store.start_run("shop", "sync")
+    keys = [f"k{i:04d}" for i in range(25)]
+    await page(store, run, [item(k) for k in reversed(keys)])
+    await store.mark_gone("shop", ["k0003", "k0011"])
+    live = [k for k in keys if k not in ("k0003", "k0011")]
+    seen: list[str] = []
+    after = ""
+    while batch := await keys_of(store, after=after, limit=7):
+        assert len(batch) <= 7
+        seen.extend(batch)
+        after = batch[-1]
+    assert seen == live
+    assert await keys_of(store, after="k0020", limit=2) == ["k0021", "k0022"]
+    assert await store.sweep_keys("shop", after="k0020", limit=2) == ["k0021", "k0022"]
+    assert await store.sweep_keys("shop", limit=100) == live
+    await store.commit_page(PageCommit(run.id, "shop", "src", tombstones=["k0005"]))
+    assert await store.sweep_keys("shop", tombstones_only=True) == ["k0005"]
+    [row] = await store.sweep_candidates("shop", limit=1)
+    assert (row, type(row.gone), type(row.tombstone)) == (
+        item("k0000", last_seen_run=run.id),
+        bool,
+        bool,
+    )
+
+
+async def test_tombstones_only_gives_what_the_source_listed_as_deleted(store: StateStore) -> None:
     first = await store.start_run("shop", "migrate")
-    await page(store, first, [item("k1"), item("k2"), item("k3")], complete=True)
+    await page(store, first, [item("k1"), item("k2"), item("k3"), item("k4")], complete=True)
     await store.finish_run(first.id, "succeeded", {})
     second = await store.start_run("shop", "sync")
-    await store.commit_page(
-        second.id, "shop", "src", [], {"w": 1}, True, [], incremental=True, tombstones=["k2"]
-    )
-    # An incremental listing (no run id): only what the source itself said is deleted.
-    assert [i.key for i in await store.unseen_items("shop", None)] == ["k2"]
-    # After a complete full listing: tombstones and everything it did not see.
-    assert [i.key for i in await store.unseen_items("shop", second.id)] == ["k1", "k2", "k3"]
+    commit = PageCommit(second.id, "shop", "src", tombstones=["k2", "k4"], cursor={"w": 1})
+    await store.commit_page(replace(commit, complete=True, incremental=True))
+    assert await keys_of(store, tombstones_only=True) == ["k2", "k4"]
+    assert await keys_of(store, tombstones_only=True, after="k2") == ["k4"]
+    assert await keys_of(store) == ["k1", "k2", "k3", "k4"]
+    got = await store.items("shop", ["k1", "k2"])
+    assert (got["k1"].tombstone, got["k2"].tombstone) == (False, True)
     cursor = await store.cursor("shop", "src")
     assert cursor is not None
-    assert (cursor.incremental, cursor.complete) == (True, True)
+    assert (cursor.cursor, cursor.incremental, cursor.complete) == ({"w": 1}, True, True)
 
 
 async def test_an_item_listed_live_again_is_no_longer_a_tombstone(store: StateStore) -> None:
     run = await store.start_run("shop", "sync")
     await page(store, run, [item("k1")])
-    await store.commit_page(run.id, "shop", "src", [], {}, False, [], tombstones=["k1", "zz"])
-    assert [i.key for i in await store.unseen_items("shop", None)] == ["k1"]
+    await store.commit_page(PageCommit(run.id, "shop", "src", tombstones=["k1", "zz"]))
+    assert await keys_of(store, tombstones_only=True) == ["k1"]
     await page(store, run, [item("k1")])  # resurrected at the source
-    assert await store.unseen_items("shop", None) == []
+    assert await keys_of(store, tombstones_only=True) == []
     await store.mark_gone("shop", ["k1"])
-    await store.commit_page(run.id, "shop", "src", [], {}, False, [], tombstones=["k1"])
-    assert await store.unseen_items("shop", None) == []  # gone items stay gone
+    await store.commit_page(PageCommit(run.id, "shop", "src", tombstones=["k1"]))
+    assert await store.sweep_candidates("shop") == []  # gone items stay gone
+
+
+async def test_a_commit_without_a_cursor_keeps_the_saved_one(store: StateStore) -> None:
+    run = await store.start_run("shop", "sync")
+    await page(store, run, [item("k1")], cursor={"page": 3}, complete=True)
+    [op] = await store.commit_page(
+        PageCommit(run.id, "shop", "src", [item("k2")], [NewOp("t", "k2", "create")])
+    )
+    cursor = await store.cursor("shop", "src")
+    assert cursor is not None
+    assert (cursor.cursor, cursor.complete) == ({"page": 3}, True)
+    assert (op.key, op.state) == ("k2", "planned")
+    assert sorted(await store.items("shop", ["k1", "k2"])) == ["k1", "k2"]
 
 
 async def test_mark_swept_stamps_the_cursor_and_later_pages_keep_it(store: StateStore) -> None:
@@ -227,16 +265,26 @@ async def test_item_states_give_what_a_listing_needs_without_the_record(
     assert (states["k2"].version, states["k2"].sha256) == (None, None)
 
 
-async def test_seen_keys_are_marked_seen_and_live_without_being_rewritten(
-    store: StateStore,
-) -> None:
+async def test_item_states_flag_gone_and_tombstoned_items(store: StateStore) -> None:
+    run = await store.start_run("shop", "sync")
+    await page(store, run, [item("live"), item("gone"), item("dead")])
+    await store.mark_gone("shop", ["gone"])
+    await store.commit_page(PageCommit(run.id, "shop", "src", tombstones=["dead"]))
+    states = (await store.listing_state("shop", ["moov"], ["live", "gone", "dead"])).items
+    flags = {k: (s.gone, s.tombstone) for k, s in states.items()}
+    assert flags == {"live": (False, False), "gone": (True, False), "dead": (False, True)}
+    await page(store, run, [item("gone"), item("dead")])  # listed live again: revived
+    states = (await store.listing_state("shop", [], ["gone", "dead"])).items
+    assert {k: (s.gone, s.tombstone) for k, s in states.items()} == {
+        "gone": (False, False),
+        "dead": (False, False),
+    }
+
+
+async def test_an_unchanged_item_costs_no_write(store: StateStore) -> None:
     first = await store.start_run("shop", "migrate")
-    await page(store, first, [item("k1"), item("k2")], complete=True)
-    await store.mark_gone("shop", ["k2"])
+    await page(store, first, [item("k1")], complete=True)
     await store.finish_run(first.id, "succeeded", {})
     second = await store.start_run("shop", "sync")
-    await store.commit_page(second.id, "shop", "src", [], {}, True, [], seen=["k1", "k2"])
-    got = await store.items("shop", ["k1", "k2"])
-    assert got["k1"] == item("k1", last_seen_run=second.id)
-    assert got["k2"] == item("k2", last_seen_run=second.id)  # live again
-    assert await store.unseen_items("shop", second.id) == []
+    await page(store, second, [], complete=True)  # k1 listed, unchanged: not in the commit
+    assert (await store.items("shop", ["k1"]))["k1"] == item("k1", last_seen_run=first.id)

@@ -136,15 +136,17 @@ async def test_two_processes_racing_for_a_job_get_one_lease(url: str, clock: Clo
 async def test_the_database_enforces_one_running_run_per_job(
     store: StateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import syncer.state.runs as runs_module
+
     first = await store.start_run("shop", "sync")
-    real_running = StateStore._running
+    real_running = runs_module._running
     calls = []
 
     async def blind_once(conn: Any, job: str) -> Any:
         calls.append(job)
         return None if len(calls) == 1 else await real_running(conn, job)
 
-    monkeypatch.setattr(StateStore, "_running", staticmethod(blind_once))
+    monkeypatch.setattr(runs_module, "_running", blind_once)
     with pytest.raises(StateError, match=rf"job shop is already running \(run {first.id} since"):
         await store.start_run("shop", "sync")  # the check misses it, as in a race
     assert [r.id for r in await store.runs("shop")] == [first.id]

@@ -91,12 +91,14 @@ def to_item(
     never says it; a 409 duplicate holds exactly those bytes)."""
     meta = check_metadata(meta)
     extra: dict[str, Any] = {"public_id": meta["publicID"], "link": meta["link"]}
-    if adopted:
-        extra["adopted"] = True
     if is_disabled(meta):
         extra["disabled_on"] = meta["disabledOn"]
     return TargetItem(
-        id=str(meta["imageID"]), version=str(meta["updatedOn"]), sha256=sha256, extra=extra
+        id=str(meta["imageID"]),
+        version=str(meta["updatedOn"]),
+        sha256=sha256,
+        extra=extra,
+        adopted=adopted,
     )
 
 

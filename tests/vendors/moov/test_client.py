@@ -150,7 +150,7 @@ async def test_a_duplicate_upload_is_adopted_with_the_records_alt(
         first = await client.create(record(blob, alt="first alt"), blob)
         again = await client.create(record(blob, 2, alt="second alt"), blob)
         assert again.id == first.id
-        assert again.extra["adopted"] is True
+        assert again.adopted is True
         assert again.sha256 == blob.sha256
         assert moov.stored(first.id).fields["altText"] == "second alt"
         assert len(moov.emulator.store) == 1
@@ -197,7 +197,7 @@ async def test_an_upload_applied_but_unanswered_is_adopted_not_duplicated(
         client, blob = moov.client(), moov.blob(1)
         item = await client.create(record(blob), blob)
         assert [image.id for image in moov.emulator.store.iter_images()] == [item.id]
-        assert item.extra["adopted"] is True
+        assert item.adopted is True
         assert moov.sent(*UPLOADS) == 2
         assert client.http.retries == 1
         assert await client.find(record(blob), blob) is None

@@ -91,8 +91,8 @@ def test_a_target_item_keeps_the_uploaded_hash_and_the_change_token() -> None:
     assert item.id == IMAGE_ID
     assert item.version == "2026-02-03T04:05:06.789Z"
     assert item.sha256 == "cd" * 32
-    assert item.extra["adopted"] is True
-    assert "adopted" not in to_item(metadata()).extra
+    assert item.adopted is True
+    assert to_item(metadata()).adopted is False
 
 
 def test_metadata_always_carries_alt_text_so_a_full_replace_clears_it() -> None:
