@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+import logging
 from dataclasses import dataclass
 
 import anyio
@@ -25,6 +26,8 @@ from syncer.records import Blob, ImageRecord
 from syncer.spool import Spool
 from syncer.state import ItemState
 from syncer.vendors.contract import Source
+
+log = logging.getLogger("syncer.engine")
 
 #: Images decoded at once for conversions and shrinks (each can take hundreds of MB).
 CONVERSIONS_AT_ONCE = 2
@@ -119,6 +122,15 @@ class Bytes:
             return
         self._needed[sha] -= 1
         await self.drop_unneeded([sha])
+
+    async def prune(self, keep: Iterable[str]) -> None:
+        """Remove every blob but ``keep`` (the bytes of ops still open): what a killed run, or
+        a record fingerprinted and then left unplanned, left behind."""
+        report = await self.spool.prune(frozenset(keep) | {s for s, n in self._needed.items() if n})
+        if report.blobs:
+            log.info(
+                "spool: removed %d blobs (%d bytes) no open op needs", report.blobs, report.bytes
+            )
 
     async def drop_unneeded(self, shas: Iterable[str | None]) -> None:
         """Remove the blobs among ``shas`` that no open op of this run needs (a record

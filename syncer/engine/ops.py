@@ -180,7 +180,10 @@ def new_op(planned: Planned, record: ImageRecord | None = None) -> NewOp:
 def op_from_row(row: OpRow) -> Op:
     """The typed op of a journal row; raises :class:`BadOpError` naming the op when the row
     cannot be one (an update, replace or delete without a target id)."""
-    payload = Payload.from_json(row.payload)
+    try:
+        payload = Payload.from_json(row.payload)
+    except (ValueError, TypeError) as exc:
+        raise BadOpError(f"op {row.id} ({row.action} {row.key!r} on {row.target}): {exc}") from None
     common = (row.id, row.target, row.key, payload, row.state, row.attempts)
     if row.action == "create":
         return Create(*common)

@@ -134,6 +134,17 @@ class JobRun:
             async with self.executor(context) as executor:
                 with self.stop.at_once():
                     await self._feed(Sink(run_id, journal, executor))
+        if not self.stop.requested:
+            await self.bytes.prune(await self._open_shas())
+
+    async def _open_shas(self) -> set[str]:
+        """The sha256 of every record an open op of the job will push."""
+        shas: set[str] = set()
+        after = 0
+        while rows := await self.store.open_ops(self.job.name, after=after, limit=RESUME_PAGE):
+            shas.update(str((row.payload.get("record") or {}).get("sha256") or "") for row in rows)
+            after = rows[-1].id
+        return shas - {""}
 
     async def _feed(self, sink: Sink) -> None:
         if self.mode is Mode.RETRY:  # what can succeed; a terminal failure would fail again
@@ -272,4 +283,3 @@ async def run_job(
         executor=executor,
     )
     return await run.run()
-

@@ -29,6 +29,7 @@ import fcntl
 import hashlib
 import os
 import re
+import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from pathlib import Path
@@ -50,6 +51,8 @@ from syncer.spool.sniff import HEAD_BYTES, OCTET_STREAM, sniff_mime
 
 #: Bytes per chunk when reading a blob back.
 CHUNK_SIZE: Final = 1 << 20
+#: A blob written less than this long before a prune is spared by it (see :meth:`Spool.prune`).
+FRESH_SECONDS: Final = 60.0
 #: Suffix of in-flight writes (what crash cleanup removes).
 TMP_SUFFIX: Final = ".part"
 
@@ -80,8 +83,6 @@ class Spool:
         self.chunk_size = chunk_size
         self.durable = durable
         self._lock_fd: int | None = None
-        #: Blobs written since the previous prune began (spared by the next one, see prune).
-        self._recent: set[str] = set()
 
     @property
     def tmp_dir(self) -> Path:
@@ -152,7 +153,6 @@ class Spool:
             mime = sniffed or mime_hint or OCTET_STREAM
             sidecar = None if sniffed else mime_hint
             path = await anyio.to_thread.run_sync(self._publish, tmp, sha256, size, sidecar)
-            self._recent.add(sha256)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(_unlink_quietly, tmp)
@@ -247,19 +247,23 @@ class Spool:
         self.path_for(sha256)  # validates
         return await anyio.to_thread.run_sync(discard_blob, self.directory, sha256)
 
-    async def prune(self, keep: Collection[str]) -> PruneReport:
+    async def prune(self, keep: Collection[str], *, fresh_seconds: float = 0.0) -> PruneReport:
         """Remove every blob whose sha256 is not in ``keep``, with its MIME note and index
         entries, and every conversion result not recorded for a kept blob; what it removed.
 
-        Spared as well: blobs this spool wrote since the previous prune began, so one written
-        a moment ago, for an op not journalled yet, is not taken. Temp files of live writes are
-        never looked at. Safe to run while the run writes and reads blobs.
+        With ``fresh_seconds``, blobs written less than that long before the prune began are
+        spared too (by their files' mtime: nothing is kept in memory per blob), so one written a
+        moment ago by a run still going, for an op not journalled yet, is not taken: pass it when
+        a run may be using the spool (``FRESH_SECONDS`` is a safe choice). Temp files of live
+        writes are never looked at.
         """
         kept = frozenset(keep)
-        earlier, self._recent = self._recent, set()
+        fresh = time.time() - fresh_seconds
 
         def spared(sha256: str) -> bool:
-            return sha256 in kept or sha256 in earlier or sha256 in self._recent
+            if sha256 in kept:
+                return True
+            return fresh_seconds > 0 and _modified_since(self.path_for(sha256), fresh)
 
         with anyio.CancelScope(shield=True):  # a prune stopped midway would report nothing
             report = await anyio.to_thread.run_sync(prune_directory, self.directory, spared)
@@ -317,6 +321,13 @@ class Spool:
     def _clean_tmp(self) -> None:
         for path in self.tmp_dir.glob(f"*{TMP_SUFFIX}"):
             path.unlink(missing_ok=True)
+
+
+def _modified_since(path: Path, moment: float) -> bool:
+    try:
+        return path.stat().st_mtime >= moment
+    except FileNotFoundError:
+        return False
 
 
 def _smallest(*limits: int | None) -> int | None:

@@ -100,16 +100,20 @@ async def test_an_index_entry_whose_result_is_gone_is_dropped(spool: Spool) -> N
     assert await spool.get(source.sha256) is not None
 
 
-async def test_a_blob_written_since_the_previous_prune_began_is_spared_once(
+async def test_a_blob_written_a_moment_ago_is_spared_by_a_prune_that_asks_so(
     spool: Spool,
 ) -> None:
-    """Downloaded a moment ago for an op the run has not journalled yet: not taken by the
-    prune that follows; the next prune takes it if no op needs it by then."""
+    """Downloaded a moment ago for an op a live run has not journalled yet: a prune given
+    ``fresh_seconds`` leaves it; once it is older than that, or without it, it goes."""
+    import os
+
     fresh = await put(spool, b"just downloaded")
 
-    assert await spool.prune(()) == PruneReport()
+    assert await spool.prune((), fresh_seconds=60) == PruneReport()
     assert await spool.get(fresh.sha256) is not None
-    assert (await spool.prune(())).blobs == 1
+    old = fresh.path.stat().st_mtime - 120
+    os.utime(fresh.path, (old, old))
+    assert (await spool.prune((), fresh_seconds=60)).blobs == 1
     assert await spool.get(fresh.sha256) is None
 
 
