@@ -214,9 +214,9 @@ async def populate_state(
     from syncer.engine.planner import item_row
     from syncer.engine.targets import target_policy, target_salt
     from syncer.state import LinkRow, PageCommit, convert
-    from syncer.vendors import client_class
     from syncer.state.models import links
     from syncer.state.sql import upsert
+    from syncer.vendors import client_class
 
     run = await store.start_run(job.name, "migrate")
     client = source_client(job, session)

@@ -9,9 +9,9 @@ removed early is downloaded again if an op asks for it, so pruning never loses d
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterable
-import logging
 from dataclasses import dataclass
 
 import anyio

@@ -22,7 +22,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream
 
 from syncer.engine.executor import Executor
 from syncer.engine.fetch import Bytes, Unreadable, vouched
-from syncer.engine.listing import Group, Listing, ListedKeys, RecentKeys, list_groups
+from syncer.engine.listing import Group, ListedKeys, Listing, RecentKeys, list_groups
 from syncer.engine.ops import op_from_row
 from syncer.engine.outcomes import JournalWriter
 from syncer.engine.plan import UNCHANGED, Action

@@ -30,7 +30,6 @@ from syncer.engine.targets import Target
 from syncer.errors import VendorError
 from syncer.records import Blob, ImageRecord, ItemResult, TargetItem
 
-
 #: Ops under way per request slot of the target (see :meth:`Pusher.run`).
 PIPELINE = 2
 

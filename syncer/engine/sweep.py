@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from syncer.engine.listing import Listing, ListedKeys
+from syncer.engine.listing import ListedKeys, Listing
 from syncer.engine.mapping import map_record
 from syncer.engine.ops import new_op
 from syncer.engine.plan import PENDING, Action, delete_guard, plan_delete

@@ -147,9 +147,8 @@ async def test_a_vendor_refusal_names_the_target_the_key_and_the_file(tmp_path: 
 async def test_an_unreadable_source_file_names_the_key_and_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from syncer.errors import NotFoundError
-
     from syncer.engine.fetch import Bytes
+    from syncer.errors import NotFoundError
 
     download = Bytes.download
 
