@@ -2,10 +2,11 @@
 
 :func:`choose_listing` says where a run's listing starts (a saved unfinished listing is resumed;
 a sync whose source keeps a watermark lists only what changed while a full sweep is recent;
-else everything). :func:`list_groups` reads pages ahead of the consumer and hands it the pages
-already waiting together as one :class:`Group` (up to ``GROUP_ITEMS`` records): a slow consumer means
-larger groups, so fewer transactions, not more time. :class:`ListedKeys` remembers, in 8 bytes a
-key, what a run listed, so the sweep knows what was not seen without a write per listed item.
+else everything). :func:`list_groups` reads pages ahead of the consumer and hands it the
+pages already waiting together as one :class:`Group` (up to ``GROUP_ITEMS`` records): a slow
+consumer means larger groups, so fewer transactions, not more time. :class:`ListedKeys`
+remembers, in 8 bytes a key, what a run listed, so the sweep knows what was not seen without a
+write per listed item.
 """
 
 from __future__ import annotations
