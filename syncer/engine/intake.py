@@ -38,6 +38,10 @@ from syncer.vendors.contract import Source
 FETCHES_AHEAD = 32
 #: Groups listed ahead of the oldest one whose records are not all journalled.
 GROUPS_AHEAD = 4
+#: Seconds between two commits of the listing's cursor (the last one is always committed): a
+#: resume lists again at most this much, and a no-change sync costs a few commits, not one a
+#: group. Every item and op is journalled at once whatever this says.
+CURSOR_EVERY = 1.0
 #: The reason of a skip for a key listed twice in one run.
 LISTED_TWICE = "listed twice in this run (the listing shifted)"
 
@@ -96,6 +100,7 @@ class Intake:
         self.shifted = False
         self._fetching = anyio.Semaphore(FETCHES_AHEAD)
         self._incremental = False
+        self._next_cursor = 0.0
 
     async def take_listing(self, listing: Listing) -> None:
         """List from ``listing``'s cursor to the end, and journal (or, for a plan, keep)
@@ -204,8 +209,10 @@ class Intake:
         last = waiting.popleft()
         while waiting and waiting[0].finished.is_set():
             last = waiting.popleft()
-        if self.sink is not None:
+        due = anyio.current_time() >= self._next_cursor
+        if self.sink is not None and (due or last.done):
             await self.sink.journal.commit_page(self._cursor_commit(last))
+            self._next_cursor = anyio.current_time() + CURSOR_EVERY
 
     def _cursor_commit(self, waiting: _Waiting) -> PageCommit:
         assert self.sink is not None

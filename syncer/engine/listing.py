@@ -27,7 +27,7 @@ from syncer.state import CursorRow
 from syncer.vendors.contract import IncrementalSource, Source
 
 #: Pages requested ahead of the ones being planned.
-PAGES_AHEAD = 8
+PAGES_AHEAD = 16
 #: Most records in one group (the pages already waiting go together).
 GROUP_ITEMS = 500
 #: Keys remembered as planned in this run (offset paging lists a key twice when the source
