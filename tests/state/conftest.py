@@ -1,9 +1,10 @@
 """Fixtures: every state test runs on SQLite (a tmp file) and on PostgreSQL (127.0.0.1:5432).
 
-PostgreSQL gets one fresh database per test session, dropped afterwards, and its tables are
-emptied before each test; tests that need an empty database get one of their own. When the
-server is not reachable the PostgreSQL half skips, saying so, unless ``SYNCER_REQUIRE_POSTGRES=1``
-(set by ``.ci/run``): then it fails, so that CI never passes without having run it.
+PostgreSQL gets one fresh database per test session (so one per pytest-xdist worker), dropped
+afterwards, and its tables are emptied before each test; tests that need an empty database get one
+of their own. When the server is not reachable the PostgreSQL half skips, saying so, unless
+``SYNCER_REQUIRE_POSTGRES=1`` (set by ``.ci/run``): then it fails, so that CI never passes without
+having run it.
 """
 
 from __future__ import annotations
@@ -76,8 +77,12 @@ async def pg_admin(statement: str) -> None:
 
 
 def create_pg_database() -> tuple[str, str]:
-    """A new empty database: its name and its async URL."""
-    name = f"syncer_state_{uuid.uuid4().hex[:12]}"
+    """A new empty database: its name and its async URL.
+
+    The name is random, so pytest-xdist workers (each its own session) never share one; it also
+    names the worker (``gw0``...), so a database left by a killed worker tells whose it was."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"syncer_state_{worker}_{uuid.uuid4().hex[:12]}"
     in_thread(lambda: pg_admin(f'CREATE DATABASE "{name}"'))
     return name, f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
 
