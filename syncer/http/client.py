@@ -380,11 +380,15 @@ class HttpClient:
 
     def _slow_down(self, error: VendorError) -> None:
         """A 429 halves the lane's rate; a 503 with Retry-After (maintenance) pauses the lane
-        without cutting its rate: the whole lane waits, not just this request."""
+        without cutting its rate: the whole lane waits, not just this request, at most the
+        retry policy's ``max_retry_after``."""
+        retry_after = error.retry_after
+        if retry_after is not None:  # the policy's bound holds for the lane as for the request
+            retry_after = min(retry_after, self.retry.max_retry_after)
         if error.status == 429:
-            self.lane.rate.throttled(error.retry_after)
-        elif error.status == 503 and error.retry_after:
-            self.lane.rate.pause(error.retry_after)
+            self.lane.rate.throttled(retry_after)
+        elif error.status == 503 and retry_after:
+            self.lane.rate.pause(retry_after)
 
     async def back_off(self, attempt: int, error: VendorError) -> None:
         """Wait before retry ``attempt`` of a failed request, as the policy says, and count it.
