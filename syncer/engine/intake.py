@@ -101,6 +101,10 @@ class Intake:
         self._fetching = anyio.Semaphore(FETCHES_AHEAD)
         self._incremental = False
         self._next_cursor = 0.0
+        #: The newest group whose records are all journalled and whose cursor is not committed.
+        self._held: _Waiting | None = None
+        self._flush_pending = False
+        self._cursor_lock = anyio.Lock()
 
     async def take_listing(self, listing: Listing) -> None:
         """List from ``listing``'s cursor to the end, and journal (or, for a plan, keep)
@@ -186,16 +190,19 @@ class Intake:
             self.summary.count_skipped(name, UNREADABLE, count)
 
     async def _commit_cursors(self, receive: MemoryObjectReceiveStream[_Waiting]) -> None:
-        """The cursor after each group, in listing order, once its records are journalled.
-        Groups that are finished by then behind the oldest are committed with it: the cursor of
-        the last of them says the earlier ones are done too (one transaction, not several)."""
+        """The cursor after each group, in listing order, once its records are journalled:
+        at once when the last commit is ``CURSOR_EVERY`` old (or the listing ended), else when
+        it is (a cursor never waits on the next group); the groups finished by then behind the
+        oldest go with it, since the cursor of the last says the earlier ones are done too."""
         waiting: deque[_Waiting] = deque()
-        async with receive:
+        async with anyio.create_task_group() as later, receive:
+            self._later = later
             async for group in receive:
                 waiting.append(group)
                 await self._commit_finished(waiting, receive)
-        while waiting:
-            await self._commit_finished(waiting, None)
+            while waiting:
+                await self._commit_finished(waiting, None)
+            later.cancel_scope.cancel()  # the last cursor is committed: nothing waits for later
 
     async def _commit_finished(
         self, waiting: deque[_Waiting], receive: MemoryObjectReceiveStream[_Waiting] | None
@@ -209,9 +216,25 @@ class Intake:
         last = waiting.popleft()
         while waiting and waiting[0].finished.is_set():
             last = waiting.popleft()
-        due = anyio.current_time() >= self._next_cursor
-        if self.sink is not None and (due or last.done):
-            await self.sink.journal.commit_page(self._cursor_commit(last))
+        self._held = last
+        if last.done or anyio.current_time() >= self._next_cursor:
+            await self._commit_held()
+        elif not self._flush_pending:
+            self._flush_pending = True
+            self._later.start_soon(self._commit_later)
+
+    async def _commit_later(self) -> None:
+        await anyio.sleep_until(self._next_cursor)
+        self._flush_pending = False
+        await self._commit_held()
+
+    async def _commit_held(self) -> None:
+        """Commit the newest finished group's cursor, if not committed yet (one at a time)."""
+        async with self._cursor_lock:
+            held, self._held = self._held, None
+            if held is None or self.sink is None:
+                return
+            await self.sink.journal.commit_page(self._cursor_commit(held))
             self._next_cursor = anyio.current_time() + CURSOR_EVERY
 
     def _cursor_commit(self, waiting: _Waiting) -> PageCommit:
