@@ -22,8 +22,10 @@ from syncer.vendors import client_class
 from syncer.vendors.contract import Capabilities, Source
 from syncer.vendors.contract import Target as TargetContract
 
-#: Downloads at once from a source, apart from its listing requests (``Lane.downloads``).
-DOWNLOADS_AT_ONCE = 8
+#: Downloads at once from a source, apart from its listing requests (``Lane.downloads``): file
+#: bytes usually come from a blob store or CDN, and the source's rate limiter (which halves on a
+#: 429) still paces them with its API requests.
+DOWNLOADS_AT_ONCE = 16
 
 
 class Client(Source, TargetContract, Protocol):
@@ -57,8 +59,10 @@ def make_client(config: Any, session: aiohttp.ClientSession, *, downloads: int =
 
 
 def source_client(job: Job, session: aiohttp.ClientSession) -> Client:
-    """The job's source, with :data:`DOWNLOADS_AT_ONCE` download slots of its own."""
-    return make_client(job.source, session, downloads=DOWNLOADS_AT_ONCE)
+    """The job's source, with download slots of its own: :data:`DOWNLOADS_AT_ONCE`, or the
+    source's ``concurrency`` when that is more."""
+    downloads = max(DOWNLOADS_AT_ONCE, job.source.concurrency)
+    return make_client(job.source, session, downloads=downloads)
 
 
 def build_targets(job: Job, session: aiohttp.ClientSession) -> list[Target]:
