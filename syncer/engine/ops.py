@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from syncer.engine.plan import Action, Planned
 from syncer.engine.records_json import record_from_json, record_to_json
@@ -74,51 +74,33 @@ class _Op:
     state: str = "planned"
     attempts: int = 0
 
+    #: The journal's name of the action.
+    action: ClassVar[str] = ""
+    #: Whether applying the op sends the item's bytes (a create, a replace, a move).
+    needs_bytes: ClassVar[bool] = False
+
     @property
     def record(self) -> ImageRecord:
         return self.payload.record
 
-    @property
-    def action(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def needs_bytes(self) -> bool:
-        """Whether applying the op sends the item's bytes (a create, a replace, a move)."""
-        return False
-
 
 @dataclass(frozen=True, slots=True)
 class Create(_Op):
-    @property
-    def action(self) -> str:
-        return "create"
-
-    @property
-    def needs_bytes(self) -> bool:
-        return True
+    action: ClassVar[str] = "create"
+    needs_bytes: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, slots=True)
 class Update(_Op):
     target_id: str = ""
-
-    @property
-    def action(self) -> str:
-        return "update"
+    action: ClassVar[str] = "update"
 
 
 @dataclass(frozen=True, slots=True)
 class Replace(_Op):
     target_id: str = ""
-
-    @property
-    def action(self) -> str:
-        return "replace"
-
-    @property
-    def needs_bytes(self) -> bool:
-        return True
+    action: ClassVar[str] = "replace"
+    needs_bytes: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,23 +110,14 @@ class Move(_Op):
 
     target_id: str = ""
     old_record: ImageRecord = field(default_factory=lambda: ImageRecord("", "", ""))
-
-    @property
-    def action(self) -> str:
-        return "replace"
-
-    @property
-    def needs_bytes(self) -> bool:
-        return True
+    action: ClassVar[str] = "replace"
+    needs_bytes: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, slots=True)
 class Delete(_Op):
     target_id: str = ""
-
-    @property
-    def action(self) -> str:
-        return "delete"
+    action: ClassVar[str] = "delete"
 
 
 Op = Create | Update | Replace | Move | Delete
