@@ -43,13 +43,6 @@ async def writes_held(other: StateStore, op_id: int) -> AsyncIterator[None]:
         yield
 
 
-@pytest.fixture
-async def other(url: str, clock: Clock) -> AsyncIterator[StateStore]:
-    """A second store on the same database: what another process would read."""
-    async with StateStore.open(url, lease_seconds=LEASE, clock=clock) as opened:
-        yield opened
-
-
 async def test_concurrent_mark_sents_share_few_transactions_and_are_durable_on_return(
     store: StateStore, other: StateStore
 ) -> None:
