@@ -1,4 +1,4 @@
-"""Alembic (about 125 ms to import) is imported only when the schema must change."""
+"""Alembic (about 125 ms to import) is imported only when an existing schema must change."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from syncer.state import StateStore, migrate
 
-from .test_migrations import head_revision
+from .test_migrations import head_revision, migrate_to
 
 OPEN_AND_REPORT = """
 import asyncio, sys
@@ -45,7 +45,12 @@ async def test_opening_a_store_at_head_does_not_import_alembic(url: str) -> None
     assert open_in_a_subprocess(url) == "alembic not imported"
 
 
-def test_a_new_database_is_migrated_with_alembic(fresh_url: str) -> None:
+def test_a_new_database_is_made_without_alembic(fresh_url: str) -> None:
+    assert open_in_a_subprocess(fresh_url) == "alembic not imported"
+
+
+async def test_an_old_database_is_upgraded_by_alembic(fresh_url: str) -> None:
+    await migrate_to(fresh_url, "0005")
     assert open_in_a_subprocess(fresh_url) == "alembic imported"
 
 
