@@ -1,7 +1,8 @@
 """The state store: what syncer knows between runs, in SQLite or PostgreSQL.
 
-The engine uses :class:`StateStore` only; it never sees a session. The schema is created and
-changed by the Alembic migrations in ``syncer/state/migrations``, applied on open.
+The engine uses :class:`StateStore` only; it never sees a session. The schema is changed by
+the Alembic migrations in ``syncer/state/migrations``, applied on open (a new database is
+created at head from the models, without importing Alembic).
 """
 
 from syncer.state.batch import JournalBatch

@@ -8,9 +8,14 @@ made while one transaction is in flight goes, in FIFO order, into the next one.
 
 Leader and followers, no background task: the first caller with no transaction in flight
 leads, committing what is queued (itself first) until its own request is done, then hands
-the lead to the oldest request still queued, whose caller goes on. A failed transaction is
-rolled back and each of its requests retried in its own, so only the bad request raises (to
-its own caller) and the others commit.
+the lead to the oldest request still queued, whose caller goes on.
+
+In a transaction the requests are coalesced by kind (:mod:`syncer.state.coalesce`): all its
+page commits in a few statements, all its ``sent`` in one UPDATE, all its ``done`` in one
+UPDATE and one upsert of their links, with the outcome of applying them in order. A request
+that cannot be applied with the others (a bad one, or one whose place matters) rolls the
+transaction back; the requests before it are committed together, it alone, then the rest,
+so only a bad request raises (to its own caller) and the others commit.
 
 Cancellation: a request, once submitted, is applied whole and in its place whatever happens
 to its caller, and the caller's wait is shielded as the store's own writes are. A cancelled
@@ -22,35 +27,31 @@ never half-applied, never dropped, never holding up the requests behind it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import anyio
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from syncer.errors import StateError
 from syncer.state.base import StoreBase
-from syncer.state.journal import apply_done, apply_failed, apply_sent, apply_skipped, check_done
-from syncer.state.listing import apply_page, check_page
+from syncer.state.coalesce import Done, Failed, Page, Rejected, Sent, Skipped, Write, apply_group
+from syncer.state.journal import check_done
+from syncer.state.listing import check_page
 from syncer.state.rows import LinkRow, OpRow, PageCommit
 
 T = TypeVar("T")
 _INTERRUPTED = "the journal batch was interrupted before this write was known to commit"
-#: One request's work on the batch's connection.
-Work = Callable[[AsyncConnection], Awaitable[T]]
 
 
 @dataclass(eq=False)
 class _Request(Generic[T]):
     """One caller's write, and how it ended."""
 
-    work: Work[T]
+    write: Write
     #: Set when the request is done, or when its caller is to lead.
     wake: anyio.Event = field(default_factory=anyio.Event)
-    #: For ``mark_sent``: its op ids, so that consecutive ones share one UPDATE.
-    sent: tuple[int, ...] = ()
     done: bool = False
     result: T | None = None
     error: Exception | None = None
@@ -89,27 +90,28 @@ class JournalBatch:
     async def commit_page(self, commit: PageCommit) -> list[OpRow]:
         """:meth:`StateStore.commit_page <syncer.state.listing.Listing.commit_page>`, batched."""
         check_page(commit)
-        return await self._submit(lambda conn: apply_page(conn, self._now(), commit))
+        rows: list[OpRow] = await self._submit(Page(commit))
+        return rows
 
     async def mark_sent(self, *op_ids: int) -> None:
         """:meth:`StateStore.mark_sent <syncer.state.journal.Journal.mark_sent>`, batched:
         durable when this returns, so the request may leave."""
-        await self._submit(lambda conn: apply_sent(conn, self._now(), op_ids), op_ids)
+        await self._submit(Sent(op_ids))
 
     async def mark_done(
         self, op_id: int, link: LinkRow | None = None, drop_link: bool = False
     ) -> None:
         """:meth:`StateStore.mark_done <syncer.state.journal.Journal.mark_done>`, batched."""
         check_done(link, drop_link)
-        await self._submit(lambda conn: apply_done(conn, self._now(), op_id, link, drop_link))
+        await self._submit(Done(op_id, link, drop_link))
 
     async def mark_failed(self, op_id: int, error: str, retryable: bool) -> None:
         """:meth:`StateStore.mark_failed <syncer.state.journal.Journal.mark_failed>`, batched."""
-        await self._submit(lambda conn: apply_failed(conn, self._now(), op_id, error, retryable))
+        await self._submit(Failed(op_id, error, retryable))
 
     async def mark_skipped(self, op_id: int, reason: str) -> None:
         """:meth:`StateStore.mark_skipped <syncer.state.journal.Journal.mark_skipped>`, batched."""
-        await self._submit(lambda conn: apply_skipped(conn, self._now(), op_id, reason))
+        await self._submit(Skipped(op_id, reason))
 
     # -- group commit ----------------------------------------------------------------------
 
@@ -122,10 +124,10 @@ class JournalBatch:
                 else:
                     await self._lead(None)
 
-    async def _submit(self, work: Work[T], sent: tuple[int, ...] = ()) -> T:
+    async def _submit(self, write: Write) -> Any:
         if self._closed:
             raise RuntimeError("this JournalBatch is closed: use the store, or a new batch")
-        request: _Request[T] = _Request(work, sent=sent)
+        request: _Request[Any] = _Request(write)
         self._queue.append(request)
         self.requests += 1
         with anyio.CancelScope(shield=True):
@@ -135,7 +137,7 @@ class JournalBatch:
                 await self._lead(request)
         if request.error is not None:
             raise request.error
-        return request.result  # type: ignore[return-value]
+        return request.result
 
     async def _lead(self, mine: _Request[Any] | None) -> None:
         """Commit groups from the queue until ``mine`` is done (None: until it is empty),
@@ -161,39 +163,30 @@ class JournalBatch:
                 self._idle.set()
 
     async def _commit(self, group: Sequence[_Request[Any]]) -> None:
-        """``group`` in one transaction; if it fails, each request in its own."""
-        try:
-            self.transactions += 1
-            async with self._store._write() as conn:
-                results = await self._apply(conn, group)
-        except Exception as exc:
-            if len(group) == 1:
-                _finish(group[0], error=exc)
+        """``group`` in one transaction; if a request of it must go alone (:class:`Rejected`),
+        those before it together, it alone, then the rest (in a loop, not a deep recursion)."""
+        while group:
+            try:
+                self.transactions += 1
+                async with self._store._write() as conn:
+                    results = await apply_group(conn, self._now(), [r.write for r in group])
+            except Rejected as rejected:
+                if rejected.index:
+                    await self._commit(group[: rejected.index])
+                for request in group[rejected.index : rejected.end]:
+                    await self._commit([request])
+                group = group[rejected.end :]
+                continue
+            except Exception as exc:
+                if len(group) == 1:
+                    _finish(group[0], error=exc)
+                    return
+                for request in group:  # not known which: each alone
+                    await self._commit([request])
                 return
-            for request in group:
-                await self._commit([request])
+            for request, result in zip(group, results, strict=True):
+                _finish(request, result=result)
             return
-        for request, result in zip(group, results, strict=True):
-            _finish(request, result=result)
-
-    async def _apply(self, conn: AsyncConnection, group: Sequence[_Request[Any]]) -> list[Any]:
-        """Each request's work in order, but a run of consecutive ``mark_sent`` calls as ONE
-        ``apply_sent`` of all their ids (the same effect, one statement)."""
-        results: list[Any] = []
-        start = 0
-        while start < len(group):
-            end = start
-            while end < len(group) and group[end].sent:
-                end += 1
-            if end - start > 1:
-                ids = [op_id for request in group[start:end] for op_id in request.sent]
-                await apply_sent(conn, self._now(), ids)
-                results.extend([None] * (end - start))
-            else:
-                end = start + 1
-                results.append(await group[start].work(conn))
-            start = end
-        return results
 
 
 def _finish(request: _Request[Any], *, result: Any = None, error: Exception | None = None) -> None:

@@ -31,8 +31,8 @@ __all__ = ["FAILED", "MAX_ERROR", "OPEN", "SUPERSEDED", "Journal"]
 MAX_ERROR = 4000
 
 # Which states each transition may start from.
-_RETRYABLE = ("planned", "sent", "failed_retryable")
-_SKIPPABLE = (*_RETRYABLE, "failed_terminal")
+RETRYABLE = ("planned", "sent", "failed_retryable")
+SKIPPABLE = (*RETRYABLE, "failed_terminal")
 #: Why a failed op was skipped when a later plan of the same item on the same target replaced it.
 SUPERSEDED = "superseded: a later run planned this item on this target again"
 
@@ -133,11 +133,11 @@ async def apply_sent(conn: AsyncConnection, now: datetime, op_ids: Sequence[int]
     unique = list(dict.fromkeys(op_ids))
     if len(unique) < len(op_ids):  # an op given twice counts two attempts, one at a time
         for op_id in op_ids:
-            await _move(conn, now, op_id, _RETRYABLE, values)
+            await _move(conn, now, op_id, RETRYABLE, values)
         return
     moved = 0
     for chunk in chunks(unique):
-        match = sa.and_(ops.c.id.in_(chunk), ops.c.state.in_(_RETRYABLE))
+        match = sa.and_(ops.c.id.in_(chunk), ops.c.state.in_(RETRYABLE))
         result = await conn.execute(ops.update().where(match).values(**values, updated_at=now))
         moved += result.rowcount
     if moved != len(unique):
@@ -160,7 +160,7 @@ async def apply_done(
     values: dict[str, Any] = {"state": "done", "error": None}
     if link is not None:
         values["target_id"] = link.target_id
-    op = await _move(conn, now, op_id, _RETRYABLE, values)
+    op = await _move(conn, now, op_id, RETRYABLE, values)
     if link is not None and (link.job, link.target, link.key) != (op.job, op.target, op.key):
         raise ValueError(f"link {link} does not belong to op {op_id} ({op.key})")
     if link is not None:
@@ -175,34 +175,36 @@ async def apply_failed(
 ) -> None:
     """A failed attempt, retryable or terminal, with its error (cut to ``MAX_ERROR``)."""
     state = "failed_retryable" if retryable else "failed_terminal"
-    await _move(conn, now, op_id, _RETRYABLE, {"state": state, "error": error[:MAX_ERROR]})
+    await _move(conn, now, op_id, RETRYABLE, {"state": state, "error": error[:MAX_ERROR]})
 
 
 async def apply_skipped(conn: AsyncConnection, now: datetime, op_id: int, reason: str) -> None:
     """Given up on purpose, with the reason."""
-    await _move(conn, now, op_id, _SKIPPABLE, {"state": "skipped", "error": reason[:MAX_ERROR]})
+    await _move(conn, now, op_id, SKIPPABLE, {"state": "skipped", "error": reason[:MAX_ERROR]})
 
 
 async def journal_ops(
-    conn: AsyncConnection, job: str, run_id: int, new: Sequence[NewOp], now: datetime
-) -> list[OpRow]:
-    """Journal ``new`` as ``planned``, replacing the failed ops of the same items on the same
-    targets; the stored ops, with their ids, in order."""
-    await _supersede_failed(conn, job, new, now)
-    rows = [convert.op_values(op, job, run_id, now) for op in new]
-    return [convert.op_row(row) for row in await insert_returning(conn, ops, rows)]
+    conn: AsyncConnection, batches: Sequence[tuple[str, int, Sequence[NewOp]]], now: datetime
+) -> list[list[OpRow]]:
+    """Journal each batch's ops (its job, run id and ops) as ``planned``, replacing the
+    failed ops of the same items on the same targets: one UPDATE per job and target, one
+    INSERT for them all; each batch's stored ops, with their ids, in order."""
+    await _supersede_failed(conn, [(job, op) for job, _, new in batches for op in new], now)
+    rows = [convert.op_values(op, job, run_id, now) for job, run_id, new in batches for op in new]
+    stored = iter(await insert_returning(conn, ops, rows))
+    return [[convert.op_row(next(stored)) for _ in new] for _, _, new in batches]
 
 
 async def _supersede_failed(
-    conn: AsyncConnection, job: str, new: Sequence[NewOp], now: datetime
+    conn: AsyncConnection, new: Sequence[tuple[str, NewOp]], now: datetime
 ) -> None:
     """A new plan of an item on a target replaces its failed ops there: they become
     ``skipped``, so that ``syncer retry`` cannot push an item the new op pushes too."""
-    by_target: dict[str, list[str]] = {}
-    for op in new:
-        by_target.setdefault(op.target, []).append(op.key)
+    by_target: dict[tuple[str, str], list[str]] = {}
+    for job, op in new:
+        by_target.setdefault((job, op.target), []).append(op.key)
     values = {"state": "skipped", "error": SUPERSEDED, "updated_at": now}
-    for target, keys in by_target.items():
+    for (job, target), keys in by_target.items():
         for among in matching(conn.dialect.name, ops.c.key, keys):
             match = sa.and_(
                 ops.c.job == job, among, ops.c.state.in_(FAILED), ops.c.target == target

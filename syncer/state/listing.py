@@ -3,10 +3,10 @@ planned (one query), its commit (one transaction), and the sweep's candidates.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -27,6 +27,8 @@ from syncer.state.rows import (
 )
 from syncer.state.runs import fence
 from syncer.state.sql import Matcher, matchers, matching, upsert
+
+T = TypeVar("T")
 
 # What each row of the listing-state query is (its first column).
 _ITEM, _LINK, _OPEN = 0, 1, 2
@@ -142,19 +144,56 @@ def check_page(commit: PageCommit) -> None:
 async def apply_page(conn: AsyncConnection, now: datetime, commit: PageCommit) -> list[OpRow]:
     """``commit`` on ``conn``, the run's lease fenced first (StateError if it is lost); the
     journalled ops, in order. A key given twice among the items keeps the last."""
-    check_page(commit)
-    job = commit.job
-    await fence(conn, commit.run_id, job, now)
-    latest = {item.key: convert.item_values(item, commit.run_id) for item in commit.items}
+    return (await apply_pages(conn, now, [commit]))[0]
+
+
+async def apply_pages(
+    conn: AsyncConnection, now: datetime, commits: Sequence[PageCommit]
+) -> list[list[OpRow]]:
+    """Many commits as if one after the other, in few statements whatever their number: one
+    fence per run, one upsert of all their items, of all their cursors (the last of each
+    source kept), one executemany of their bases, one supersede per target and one insert of
+    all their ops; each commit's journalled ops, in order.
+
+    The caller keeps commits apart where merging would change the outcome: a key tombstoned
+    by one commit and an item of a later one (here, the tombstones are flagged after every
+    item is written, :func:`merges_after`)."""
+    for commit in commits:
+        check_page(commit)
+    for run_id, job in dict.fromkeys((c.run_id, c.job) for c in commits):
+        await fence(conn, run_id, job, now)
+    latest = {(c.job, i.key): convert.item_values(i, c.run_id) for c in commits for i in c.items}
     await upsert(conn, items, list(latest.values()), ("job", "key"))
-    await _flag_tombstones(conn, job, commit.tombstones)
-    if commit.cursor is not None:
-        values: dict[str, Any] = {"job": job, "source": commit.source, "cursor": commit.cursor}
-        values |= {"complete": commit.complete, "incremental": commit.incremental}
-        values |= {"run_id": commit.run_id, "updated_at": now}
-        await upsert(conn, cursors, [values], ("job", "source"))
-    await set_bases(conn, job, commit.bases)
-    return await journal_ops(conn, job, commit.run_id, commit.ops, now)
+    for job, keys in _by_job((c.job, c.tombstones) for c in commits).items():
+        await _flag_tombstones(conn, job, keys)
+    placed = {(c.job, c.source): _cursor_values(c, now) for c in commits if c.cursor is not None}
+    await upsert(conn, cursors, list(placed.values()), ("job", "source"))
+    for job, bases in _by_job((c.job, c.bases) for c in commits).items():
+        await set_bases(conn, job, bases)
+    return await journal_ops(conn, [(c.job, c.run_id, c.ops) for c in commits], now)
+
+
+def merges_after(earlier: Sequence[PageCommit], later: PageCommit) -> bool:
+    """Whether :func:`apply_pages` of ``earlier`` and then ``later`` in one call is the same
+    as one after the other: no item of ``later`` was tombstoned by an earlier commit."""
+    if not later.items:
+        return True
+    flagged = {(c.job, key) for c in earlier for key in c.tombstones}
+    return not any((later.job, item.key) in flagged for item in later.items)
+
+
+def _by_job(pairs: Iterable[tuple[str, Sequence[T]]]) -> dict[str, list[T]]:
+    grouped: dict[str, list[T]] = {}
+    for job, values in pairs:
+        if values:
+            grouped.setdefault(job, []).extend(values)
+    return grouped
+
+
+def _cursor_values(commit: PageCommit, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {"job": commit.job, "source": commit.source, "cursor": commit.cursor}
+    values |= {"complete": commit.complete, "incremental": commit.incremental}
+    return values | {"run_id": commit.run_id, "updated_at": now}
 
 
 async def _flag_tombstones(conn: AsyncConnection, job: str, keys: Sequence[str]) -> None:

@@ -1,8 +1,9 @@
 """The state store's tables, as SQLAlchemy Core metadata.
 
-These definitions describe the schema for queries and for the migration check; the schema
-itself is only ever created or changed by the Alembic migrations in ``migrations/versions``
-(a test asserts the two agree). Everything is keyed by ``job`` so one database holds many jobs.
+These definitions describe the schema for queries and for the migration check. A new
+database is created from them and stamped at the newest revision (Alembic's recipe); every
+change to an existing one is an Alembic migration in ``migrations/versions`` (a test asserts
+the two agree). Everything is keyed by ``job`` so one database holds many jobs.
 """
 
 from __future__ import annotations

@@ -112,6 +112,8 @@ async def insert_returning(
     """Insert ``rows`` and return the stored rows (with generated ids) in the same order."""
     if not rows:
         return []
+    if conn.dialect.name == "sqlite" and _rowid(table) is not None:
+        return await _insert_by_rowid(conn, table, rows)
     if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
         stmt = table.insert().returning(*table.c, sort_by_parameter_order=True)
         stored: list[sa.Row[Any]] = []
@@ -119,6 +121,32 @@ async def insert_returning(
             stored.extend((await conn.execute(stmt, list(chunk))).all())
         return stored
     return [await _insert_one(conn, table, row) for row in rows]
+
+
+def _rowid(table: sa.Table) -> sa.Column[Any] | None:
+    """The table's primary key if it is one generated integer (SQLite's rowid)."""
+    key = list(table.primary_key)
+    if len(key) == 1 and key[0].autoincrement is True and isinstance(key[0].type, sa.Integer):
+        return key[0]
+    return None
+
+
+async def _insert_by_rowid(
+    conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]
+) -> list[sa.Row[Any]]:
+    """SQLite: one multi-row INSERT per chunk, its RETURNING rows put back in the order given
+    by their rowid. Asked for that order, SQLAlchemy would insert row by row (SQLite has no
+    sentinel it trusts); but a multi-row INSERT writes its rows in order, each given a rowid
+    one above the largest in the table, under the write lock a transaction of the store takes
+    at BEGIN: ascending ids are the rows' order."""
+    key = _rowid(table)
+    assert key is not None
+    stmt = table.insert().returning(*table.c)
+    stored: list[sa.Row[Any]] = []
+    for chunk in chunks(rows):
+        returned = (await conn.execute(stmt, list(chunk))).all()
+        stored.extend(sorted(returned, key=lambda row: row._mapping[key]))
+    return stored
 
 
 async def _insert_one(conn: AsyncConnection, table: sa.Table, row: dict[str, Any]) -> sa.Row[Any]:

@@ -5,9 +5,10 @@ into few); the engine never sees a session or a row object, only the frozen data
 :mod:`syncer.state.rows`. The methods live by topic: :mod:`~syncer.state.runs` (runs and the
 lease), :mod:`~syncer.state.listing` (cursors, items, page commits, the sweep),
 :mod:`~syncer.state.journal` (ops), :mod:`~syncer.state.links` and
-:mod:`~syncer.state.blobs` (the spool index). The schema comes only from the Alembic
-migrations, applied when the store opens. Callers must not pass secrets in any value: the
-store keeps what it is given.
+:mod:`~syncer.state.blobs` (the spool index). The schema comes from the Alembic
+migrations, applied when the store opens (a new database is created from the models and
+stamped at head, which tests hold to be the same schema). Callers must not pass secrets in
+any value: the store keeps what it is given.
 """
 
 from __future__ import annotations

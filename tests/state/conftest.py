@@ -162,6 +162,13 @@ async def store(url: str, clock: Clock) -> AsyncIterator[StateStore]:
         yield opened
 
 
+@pytest.fixture
+async def other(url: str, clock: Clock) -> AsyncIterator[StateStore]:
+    """A second store on the same database: what another process would read."""
+    async with StateStore.open(url, lease_seconds=LEASE, clock=clock) as opened:
+        yield opened
+
+
 async def op_counts(store: StateStore, job: str, run_id: int) -> dict[str, int]:
     """How many of the run's ops are in each state (every state present, zero or not)."""
     import sqlalchemy as sa

@@ -55,9 +55,21 @@ async def test_open_migrates_a_new_database_to_head(fresh_url: str) -> None:
 
 
 async def test_migrated_schema_matches_the_models(fresh_url: str) -> None:
-    async with StateStore.open(fresh_url):
+    await migrate_to(fresh_url, "head")  # every migration, by Alembic
+    assert await schema_diff(fresh_url) == []
+
+
+async def test_a_new_database_made_from_the_models_is_one_alembic_knows_at_head(
+    fresh_url: str,
+) -> None:
+    async with StateStore.open(fresh_url):  # none of syncer's tables: created from the models
         pass
     assert await schema_diff(fresh_url) == []
+    await migrate_to(fresh_url, "head")  # nothing to do
+    await migrate_to(fresh_url, "0005", down=True)  # and the migrations apply to it
+    assert await db_scalar(fresh_url, "SELECT version_num FROM alembic_version") == "0005"
+    async with StateStore.open(fresh_url) as store:
+        assert (await store.start_run("job", "sync")).status == "running"
 
 
 async def test_second_open_keeps_data_and_runs_no_migration(
@@ -75,27 +87,36 @@ async def test_second_open_keeps_data_and_runs_no_migration(
         assert [r.counts for r in await store.runs("job")] == [{"n": 1}]
 
 
+@pytest.mark.parametrize("way", ["create_at_head", "alembic"])
 async def test_a_failed_migration_leaves_the_database_untouched(
-    fresh_url: str, monkeypatch: pytest.MonkeyPatch
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch, way: str
 ) -> None:
-    real_upgrade = alembic.command.upgrade
+    """A new database is made from the models, an old one upgraded by Alembic: a crash after
+    the DDL leaves either as it was."""
+    if way == "alembic":
+        await migrate_to(fresh_url, "0001")
+    owner: object = alembic.command if way == "alembic" else migrate
+    real = getattr(owner, "upgrade" if way == "alembic" else way)
 
-    def upgrade_then_crash(*args: object, **kwargs: object) -> None:
-        real_upgrade(*args, **kwargs)  # type: ignore[arg-type]
+    def then_crash(*args: object, **kwargs: object) -> None:
+        real(*args, **kwargs)
         raise OSError("power cut after the DDL")
 
-    monkeypatch.setattr(alembic.command, "upgrade", upgrade_then_crash)
+    monkeypatch.setattr(owner, "upgrade" if way == "alembic" else way, then_crash)
     with pytest.raises(StateError, match="power cut"):
         await StateStore.open(fresh_url)
-    assert (
-        await db_scalar(
-            fresh_url,
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'"
-            if "postgresql" in fresh_url
-            else "SELECT count(*) FROM sqlite_master WHERE name = 'runs'",
+    if way == "alembic":
+        assert await db_scalar(fresh_url, "SELECT version_num FROM alembic_version") == "0001"
+    else:
+        assert (
+            await db_scalar(
+                fresh_url,
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'"
+                if "postgresql" in fresh_url
+                else "SELECT count(*) FROM sqlite_master WHERE name = 'runs'",
+            )
+            == 0
         )
-        == 0
-    )
     monkeypatch.undo()
     async with StateStore.open(fresh_url) as store:
         assert (await store.start_run("job", "sync")).status == "running"
