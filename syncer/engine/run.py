@@ -39,6 +39,7 @@ from syncer.errors import VendorError
 from syncer.jobs import Job
 from syncer.spool import Spool
 from syncer.state import PageCommit, StateStore
+from syncer.vendors.contract import Source
 
 log = logging.getLogger("syncer.engine")
 
@@ -77,7 +78,7 @@ class JobRun:
             mode, full, restart_listing, job.schedule.full_every.total_seconds()
         )
         self.summary = RunSummary()
-        self.source = source_client(job, session)
+        self.source: Source = source_client(job, session)
         self.targets: list[Target] = build_targets(job, session)
         self.summary.source_note = renditions_note(job.source.vendor, self.source.capabilities)
         self.summary.new_id_targets = [
