@@ -229,10 +229,7 @@ class HttpClient:
         chunk: int = 256 * 1024,
     ) -> AsyncIterator[AsyncIterator[bytes]]:
         """GET ``url`` and yield its body as chunks; retried until the first byte, not after.
-
-        The connection holds one of the lane's download slots (``Lane.downloads``, apart from
-        its API requests) until the block ends.
-        """
+        Holds one of the lane's download slots (``Lane.downloads``) until the block ends."""
         async with self.lane.downloads:
             response = await self._open(url, operation, item, authenticate)
             try:
@@ -380,11 +377,8 @@ class HttpClient:
 
     def _slow_down(self, error: VendorError) -> None:
         """A 429 halves the lane's rate; a 503 with Retry-After (maintenance) pauses the lane
-        without cutting its rate: the whole lane waits, not just this request, at most the
-        retry policy's ``max_retry_after``."""
-        retry_after = error.retry_after
-        if retry_after is not None:  # the policy's bound holds for the lane as for the request
-            retry_after = min(retry_after, self.retry.max_retry_after)
+        without cutting its rate (the whole lane waits); both at most ``max_retry_after``."""
+        retry_after = self.retry.bounded(error.retry_after)
         if error.status == 429:
             self.lane.rate.throttled(retry_after)
         elif error.status == 503 and retry_after:

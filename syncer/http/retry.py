@@ -26,10 +26,14 @@ class RetryPolicy:
     spread: float = 0.25
     max_spread: float = 2.0
 
+    def bounded(self, retry_after: float | None) -> float | None:
+        """A server's ``Retry-After``, at most ``max_retry_after`` (None stays None)."""
+        return None if retry_after is None else min(retry_after, self.max_retry_after)
+
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds to wait before try number ``attempt + 1`` (``attempt`` starts at 1)."""
-        if retry_after is not None:
-            wait = min(retry_after, self.max_retry_after)
+        wait = self.bounded(retry_after)
+        if wait is not None:
             return wait + rng.uniform(0.0, min(self.max_spread, wait * self.spread))
         return rng.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
 
