@@ -596,3 +596,21 @@ async def test_a_failed_op_leaves_no_blob_and_its_retry_reads_the_bytes_again(
     assert (retry.done["shop.create"], retry.downloaded) == (1, 1)
     assert spool_blobs(world.spool) == []
     assert world.target_shas() == world.source_shas()
+
+
+async def test_a_sync_that_changes_nothing_writes_no_item_and_still_sweeps(world: World) -> None:
+    """Unchanged items cost no write (their rows keep the run that last wrote them), and the
+    sweep still finds a deletion by what the listing did not show."""
+    migrated = await world.run(Mode.MIGRATE)
+    keys = [image.id for image in world.partium.store.iter_images()]
+    before = await world.store.items(world.job.name, keys)
+    assert {row.last_seen_run for row in before.values()} == {migrated.run_id}
+
+    gone = next(world.partium.store.iter_images())
+    world.partium.admin_delete(gone)
+    summary = await world.run(Mode.SYNC)
+    assert summary.status == "succeeded", summary.errors
+    assert summary.done["shop.delete"] == 1
+    after = await world.store.items(world.job.name, keys)
+    assert {row.last_seen_run for key, row in after.items() if key != gone.id} == {migrated.run_id}
+    assert after[gone.id].gone
