@@ -171,24 +171,36 @@ class ListedKeys:
 
     Two keys with one hash would make an unlisted key look listed: the sweep then keeps that
     item one sweep longer, never deletes a listed one. Python's ``hash`` of a string is stable
-    within a process, and a run's listing and sweep are one process.
+    within a process, and a run's listing and sweep are one process. The hashes are kept in
+    ``BUCKETS`` arrays by their low bits and each is sorted on its first lookup, so sorting never
+    holds more than a bucket's worth of Python integers at once (a million of them would be
+    about 40 MB for a moment).
     """
 
+    BUCKETS = 256
+
     def __init__(self) -> None:
-        self._hashes = array("q")
-        self._sorted = True
+        self._buckets = [array("q") for _ in range(self.BUCKETS)]
+        self._unsorted: set[int] = set()
+        self._count = 0
 
     def add(self, keys: Iterable[str]) -> None:
-        self._hashes.extend(hash(key) for key in keys)
-        self._sorted = False
+        buckets, mask = self._buckets, self.BUCKETS - 1
+        for key in keys:
+            value = hash(key)
+            buckets[value & mask].append(value)
+            self._unsorted.add(value & mask)
+            self._count += 1
 
     def __len__(self) -> int:
-        return len(self._hashes)
+        return self._count
 
     def __contains__(self, key: object) -> bool:
-        if not self._sorted:
-            self._hashes = array("q", sorted(self._hashes))
-            self._sorted = True
         value = hash(key)
-        at = bisect.bisect_left(self._hashes, value)
-        return at < len(self._hashes) and self._hashes[at] == value
+        index = value & (self.BUCKETS - 1)
+        if index in self._unsorted:
+            self._buckets[index] = array("q", sorted(self._buckets[index]))
+            self._unsorted.discard(index)
+        bucket = self._buckets[index]
+        at = bisect.bisect_left(bucket, value)
+        return at < len(bucket) and bucket[at] == value

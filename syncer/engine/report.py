@@ -37,7 +37,7 @@ def summary_text(summary: RunSummary, job: str, mode: str) -> str:
             f"  STOPPED {target}: {reason} (raise the limit in [targets.delete] to allow it)"
         )
     for target in summary.new_id_targets:
-        if summary.planned[f"{target}.replace"]:
+        if summary.planned_of(target, "replace"):
             lines.append(
                 f"  note: on {target} a replace creates a new item (a new id), then deletes "
                 "the old one"
