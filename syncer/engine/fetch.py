@@ -91,7 +91,7 @@ class Bytes:
         """The bytes ``op`` pushes: from the spool (downloaded again if it was pruned),
         converted or shrunk as planned."""
         record, payload = op.record, op.payload
-        blob = await self.spool.get(record.sha256 or "") if record.sha256 else None
+        blob = await self.spool.get(record.sha256) if record.sha256 else None
         if blob is None:
             blob = await self.download(record)
         source = blob.sha256
@@ -141,5 +141,5 @@ class Bytes:
             self._needed.pop(sha, None)
             for derived in self._derived.pop(sha, set()):
                 if self._needed[derived] <= 0:
-                    await self.spool.remove(derived)
-            await self.spool.remove(sha)
+                    await self.spool.discard(derived)
+            await self.spool.discard(sha)

@@ -135,7 +135,10 @@ class Intake:
         fetch: list[ImageRecord] = []
         for record in live:
             done = vouched(record, state.items.get(record.key))
-            (fetch.append(record) if done is None else ready.append(done))
+            if done is None:
+                fetch.append(record)
+            else:
+                ready.append(done)
         tombstones = [r.key for r in group.records if r.deleted]
         waiting = _Waiting(group.cursor, group.done, left=len(fetch))
         await self._settle(plan_page(self.job, ready, state, self.targets), tombstones)

@@ -172,7 +172,7 @@ class ListedKeys:
     Two keys with one hash would make an unlisted key look listed: the sweep then keeps that
     item one sweep longer, never deletes a listed one. Python's ``hash`` of a string is stable
     within a process, and a run's listing and sweep are one process. The hashes are kept in
-    ``BUCKETS`` arrays by their low bits and each is sorted on its first lookup, so sorting never
+    ``BUCKETS`` arrays by their low bits, sorted one by one on the first lookup, so sorting never
     holds more than a bucket's worth of Python integers at once (a million of them would be
     about 40 MB for a moment).
     """
@@ -181,7 +181,7 @@ class ListedKeys:
 
     def __init__(self) -> None:
         self._buckets = [array("q") for _ in range(self.BUCKETS)]
-        self._unsorted: set[int] = set()
+        self._sorted = True
         self._count = 0
 
     def add(self, keys: Iterable[str]) -> None:
@@ -189,18 +189,17 @@ class ListedKeys:
         for key in keys:
             value = hash(key)
             buckets[value & mask].append(value)
-            self._unsorted.add(value & mask)
             self._count += 1
+        self._sorted = False
 
     def __len__(self) -> int:
         return self._count
 
     def __contains__(self, key: object) -> bool:
+        if not self._sorted:  # one bucket's Python integers at a time
+            self._buckets = [array("q", sorted(bucket)) for bucket in self._buckets]
+            self._sorted = True
         value = hash(key)
-        index = value & (self.BUCKETS - 1)
-        if index in self._unsorted:
-            self._buckets[index] = array("q", sorted(self._buckets[index]))
-            self._unsorted.discard(index)
-        bucket = self._buckets[index]
+        bucket = self._buckets[value & (self.BUCKETS - 1)]
         at = bisect.bisect_left(bucket, value)
         return at < len(bucket) and bucket[at] == value

@@ -178,6 +178,14 @@ def op_from_row(row: OpRow) -> Op:
     return Replace(*common, target_id=target_id)
 
 
+def bytes_of(row: OpRow) -> str | None:
+    """The sha256 of the bytes a journalled op pushes (None when its record does not say),
+    read without decoding the whole payload."""
+    record = row.payload.get("record")
+    sha256 = record.get("sha256") if isinstance(record, Mapping) else None
+    return sha256 if isinstance(sha256, str) and sha256 else None
+
+
 def _old_record(record: ImageRecord, previous: Mapping[str, Any]) -> ImageRecord:
     """``record`` as it was last pushed (``previous``: ``plan.metadata_of`` of it), to address
     the old item under its old owner."""

@@ -43,16 +43,6 @@ class PagePlan:
     #: Per target, the records skipped because their bytes could not be read.
     unreadable: dict[str, int] = field(default_factory=dict)
 
-    def extend(self, other: PagePlan) -> None:
-        self.entries += other.entries
-        self.ops += other.ops
-        self.rows += other.rows
-        self.bases += other.bases
-        for name, count in other.unchanged.items():
-            self.unchanged[name] = self.unchanged.get(name, 0) + count
-        for name, count in other.unreadable.items():
-            self.unreadable[name] = self.unreadable.get(name, 0) + count
-
 
 def plan_page(
     job: str,

@@ -29,7 +29,7 @@ from syncer.engine.executor import ExecutorFactory, RunContext, in_process
 from syncer.engine.fetch import Bytes
 from syncer.engine.intake import Intake, Sink
 from syncer.engine.listing import Listing, ListingChoice, choose_listing
-from syncer.engine.ops import BadOpError, Op, op_from_row
+from syncer.engine.ops import BadOpError, Op, bytes_of, op_from_row
 from syncer.engine.progress import NoProgress, RunProgress
 from syncer.engine.stopping import Stop
 from syncer.engine.summary import Mode, RunSummary
@@ -144,9 +144,9 @@ class JobRun:
         shas: set[str] = set()
         after = 0
         while rows := await self.store.open_ops(self.job.name, after=after, limit=RESUME_PAGE):
-            shas.update(str((row.payload.get("record") or {}).get("sha256") or "") for row in rows)
+            shas.update(sha for row in rows if (sha := bytes_of(row)))
             after = rows[-1].id
-        return shas - {""}
+        return shas
 
     async def _feed(self, sink: Sink) -> None:
         if self.mode is Mode.RETRY:  # what can succeed; a terminal failure would fail again

@@ -66,7 +66,10 @@ async def sweep(
     gone = [item for item in gone if item.key not in waiting]
     result = Sweep(by_absence=by_absence)
     for target in targets:
-        result.ops.extend(await _deletes(store, job, target, gone, result, summary))
+        ops, tripped = await _deletes(store, job, target, gone, summary)
+        result.ops += ops
+        if tripped:
+            result.guard[target.name] = tripped
     if not result.guard:
         result.gone = [item.key for item in gone]
     result.complete = by_absence and not waiting and not result.guard
@@ -113,20 +116,19 @@ async def _deletes(
     job: str,
     target: Target,
     gone: list[ItemRow],
-    result: Sweep,
     summary: RunSummary,
-) -> list[NewOp]:
+) -> tuple[list[NewOp], str | None]:
     """The deletes of ``gone`` on one target: only linked items, only when the target's
-    deletes are on, and none at all when they would trip its max-delete guard."""
+    deletes are on, and none at all when they would trip its max-delete guard (then why)."""
     links = await store.links(job, target.name, [item.key for item in gone])
     planned = [(item, plan_delete(item.key, links.get(item.key), target.policy)) for item in gone]
     deletes = [(item, p) for item, p in planned if p.action is Action.DELETE]
     if not deletes:
-        return []
+        return [], None
     policy = target.config.delete
     if not policy.enabled:
         summary.count_skipped(target.name, "deletes are off for this target", len(deletes))
-        return []
+        return [], None
     tripped = delete_guard(
         len(deletes),
         await store.count_links(job, target.name),
@@ -134,13 +136,12 @@ async def _deletes(
         max_percent=policy.max_percent,
     )
     if tripped:
-        result.guard[target.name] = tripped
-        return []
+        return [], tripped
     ops = []
     for item, entry in deletes:
         summary.count_planned(entry)
         ops.append(new_op(entry, _mapped(item, target)))
-    return ops
+    return ops, None
 
 
 def _mapped(item: ItemRow, target: Target) -> ImageRecord:

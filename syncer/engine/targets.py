@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from syncer.digest import stable_digest
+from syncer.digest import target_digest
 from syncer.engine.plan import PLAN_RULES, OnOversize, TargetPolicy
 from syncer.http import Lane
 from syncer.jobs import Job
@@ -99,7 +99,7 @@ def target_salt(config: TargetConfig, capabilities: Capabilities) -> str:
         "convert": config.convert,
         "capabilities": asdict(capabilities),
     }
-    return stable_digest(facts)
+    return target_digest(facts)
 
 
 def renditions_note(vendor: str, capabilities: Capabilities) -> str:

@@ -50,15 +50,18 @@ class Deferred:
             await outcomes.done(op, item)
 
 
-applied: list[Deferred] = []
+class Deferreds:
+    """An executor factory that keeps the executors it made, to look at after the run."""
 
+    def __init__(self) -> None:
+        self.made: list[Deferred] = []
 
-@asynccontextmanager
-async def deferred(context: RunContext) -> AsyncIterator[Executor]:
-    executor = Deferred(context)
-    applied.append(executor)
-    yield executor
-    await executor.apply_all()
+    @asynccontextmanager
+    async def __call__(self, context: RunContext) -> AsyncIterator[Executor]:
+        executor = Deferred(context)
+        self.made.append(executor)
+        yield executor
+        await executor.apply_all()
 
 
 async def run_with(world: World, mode: Mode, executor: ExecutorFactory) -> RunSummary:
@@ -73,11 +76,11 @@ async def run_with(world: World, mode: Mode, executor: ExecutorFactory) -> RunSu
 
 
 async def test_another_executor_migrates_and_syncs_through_the_same_journal(world: World) -> None:
-    applied.clear()
+    deferred = Deferreds()
     summary = await run_with(world, Mode.MIGRATE, deferred)
     assert summary.status == "succeeded", summary.errors
     assert summary.done["shop.create"] == 12
-    assert len(applied[0].ops) == 12
+    assert len(deferred.made[0].ops) == 12
     assert world.target_shas() == world.source_shas()
     assert await world.store.open_ops(world.job.name) == []
 
