@@ -1,4 +1,4 @@
-"""The ``syncer`` command line. It parses arguments and delegates; it holds no logic of its own."""
+"""``syncer emulate``: serve one vendor's emulator."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import errno
 import ipaddress
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from syncer import __version__
+from syncer.cli.group import main
 from syncer.emulators import EMULATORS, UnknownVendorError, emulator_class
 from syncer.emulators.faults import FaultConfig
 
@@ -19,49 +19,6 @@ if TYPE_CHECKING:
 
 #: ``syncer emulate`` could not listen (the port is taken, the address is not this machine's).
 CANNOT_LISTEN = 5
-#: A bug (``syncer.crash.UNEXPECTED``, should the crash log itself fail).
-_UNEXPECTED = 70
-#: What click handles itself: usage errors, ``--help`` and other exits, an abort.
-_CLICK_OWN = (click.ClickException, click.exceptions.Exit, click.Abort)
-
-
-class SyncerGroup(click.Group):
-    """The command group, with the last resort: a SyncerError that no command caught is one line
-    and its code; any other exception is a bug, one line naming a log with its traceback
-    (:mod:`syncer.crash`), and exit code 70."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except _CLICK_OWN:
-            raise
-        except OSError as exc:
-            if exc.errno == errno.EPIPE:  # click quiets a closed pipe (`syncer status | head`)
-                raise
-            self._fail(ctx, exc)
-        except Exception as exc:  # KeyboardInterrupt and SystemExit pass: they are no bugs
-            self._fail(ctx, exc)
-
-    @staticmethod
-    def _fail(ctx: click.Context, exc: Exception) -> None:
-        try:
-            from syncer import crash  # it imports the HTTP layer: not for `syncer --help`
-
-            line, code = crash.outcome(exc)
-        except Exception:  # the last resort must not fail in turn
-            line = f"error: unexpected {type(exc).__name__} (no log written); please report it"
-            code = _UNEXPECTED
-        click.echo(line, err=True)
-        ctx.exit(code)
-
-
-@click.group(
-    cls=SyncerGroup,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-)
-@click.version_option(__version__, prog_name="syncer")
-def main() -> None:
-    """syncer moves product-catalog images between vendors and keeps them in step."""
 
 
 def _parse_settings(values: tuple[str, ...]) -> dict[str, str]:
@@ -310,139 +267,3 @@ def _warn_if_exposed(host: str) -> None:
             "credentials from anyone who can reach it.",
             err=True,
         )
-
-
-_JOB = click.argument("job", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-
-
-_STOP_GRACE = click.option(
-    "--stop-grace",
-    type=click.FloatRange(0),
-    default=5.0,
-    show_default=True,
-    envvar="SYNCER_STOP_GRACE",
-    show_envvar=True,
-    metavar="SECONDS",
-    help="On SIGTERM or SIGINT, how long requests in flight get to finish before the run "
-    "commits, releases its lease and exits (130 SIGINT, 143 SIGTERM); a second signal exits at "
-    "once.",
-)
-
-
-_FULL = click.option(
-    "--full",
-    is_flag=True,
-    help="List everything and sweep for deletes, even when an incremental listing is due.",
-)
-_RESTART = click.option(
-    "--restart-listing",
-    is_flag=True,
-    help="List the source from the start: a listing a stopped run left unfinished is not "
-    "resumed (needed after changing what the source lists, e.g. partium.part_ids). "
-    "Operations and links in the state are kept.",
-)
-
-
-@main.command()
-@_JOB
-@_RESTART
-@_STOP_GRACE
-def migrate(job: Path, restart_listing: bool, stop_grace: float) -> None:
-    """Copy everything from JOB's source to its targets (a full listing).
-
-    Safe to stop at any moment: the next run resumes where this one stopped. Exit codes: 0 done,
-    2 configuration error, 3 some items failed, 4 stopped by the max-delete guard, 5 could not run,
-    130/143 stopped by SIGINT/SIGTERM, 70 an unexpected error (a bug: the message names the log
-    with its traceback).
-    """
-    from syncer.engine.commands import run_command
-    from syncer.engine.run import Mode
-
-    sys.exit(run_command(job, Mode.MIGRATE, restart_listing=restart_listing, stop_grace=stop_grace))
-
-
-@main.command()
-@_JOB
-@_FULL
-@_RESTART
-@_STOP_GRACE
-def sync(job: Path, full: bool, restart_listing: bool, stop_grace: float) -> None:
-    """Bring JOB's targets in step with its source: creates, updates, replaces and (when enabled,
-    under the max-delete guard) deletes. Exit codes as for migrate.
-
-    A source with a watermark (BeProduct) lists only what changed since the last sync, and in
-    full (sweeping for deletes) once [schedule] full_every has passed since the last full sweep.
-    Other sources are listed in full every time; unchanged version tokens spare the downloads.
-    """
-    from syncer.engine.commands import run_command
-    from syncer.engine.run import Mode
-
-    sys.exit(
-        run_command(
-            job, Mode.SYNC, full=full, restart_listing=restart_listing, stop_grace=stop_grace
-        )
-    )
-
-
-@main.command()
-@_JOB
-@_FULL
-@_RESTART
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def plan(job: Path, full: bool, restart_listing: bool, as_json: bool) -> None:
-    """Show what a sync of JOB would do, without writing to any target or to the state."""
-    from syncer.engine.commands import run_command
-    from syncer.engine.run import Mode
-
-    sys.exit(
-        run_command(job, Mode.PLAN, as_json=as_json, full=full, restart_listing=restart_listing)
-    )
-
-
-@main.command()
-@_JOB
-@_STOP_GRACE
-def retry(job: Path, stop_grace: float) -> None:
-    """Re-attempt JOB's failed operations (no listing).
-
-    An operation that a later migrate or sync planned again, for the same item and target, was
-    superseded by that plan and is not retried.
-    """
-    from syncer.engine.commands import run_command
-    from syncer.engine.run import Mode
-
-    sys.exit(run_command(job, Mode.RETRY, stop_grace=stop_grace))
-
-
-@main.command()
-@click.argument("job", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--state",
-    "state_url",
-    help="State URL when no JOB is given. [default: sqlite+aiosqlite:///.syncer/state.db]",
-)
-def status(job: Path | None, state_url: str | None) -> None:
-    """Last runs (of JOB, or of every job in the state store), counts and failures."""
-    from syncer.engine.commands import status_command
-
-    sys.exit(status_command(job, state_url))
-
-
-@main.command()
-@click.option(
-    "--dir",
-    "workdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(".syncer/demo"),
-    show_default=True,
-    help="Where the demo keeps its job file, state and spool.",
-)
-def demo(workdir: Path) -> None:
-    """Start the four emulators, migrate Partium to Spiffy and Moov, change the source, sync,
-    and show what happened. Everything stays on this machine (127.0.0.1)."""
-    import anyio
-
-    from syncer.demo import demo as run_demo
-
-    click.echo("Starting the vendor emulators on 127.0.0.1:")
-    sys.exit(anyio.run(run_demo, workdir, click.echo))
