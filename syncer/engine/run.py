@@ -124,9 +124,9 @@ class JobRun:
                 lease.cancel_scope.cancel()
             self.summary.interrupted_by = self.stop.name
             status = self.summary.status
-        except* StalePlanError:
+        except* StalePlanError as refused:
             status = "refused"
-            raise
+            raise _first(refused) from None  # one error, as check_header's
         finally:
             with anyio.CancelScope(shield=True):
                 await self.store.finish_run(run.id, status, self.summary.to_json())
@@ -314,6 +314,12 @@ class JobRun:
             if len(rows) < RESUME_PAGE:
                 return
             after = rows[-1].id
+
+
+def _first(group: BaseExceptionGroup[StalePlanError]) -> StalePlanError:
+    """The first error of a group (task groups nest them)."""
+    first = group.exceptions[0]
+    return _first(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def run_job(
