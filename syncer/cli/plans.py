@@ -16,7 +16,7 @@ from syncer.cli.options import FULL, JOB, RESTART, STOP_GRACE
 FORMATS = ("text", "json", "markdown", "html")
 
 
-class _Duration(click.ParamType):
+class _Duration(click.ParamType[timedelta]):
     """``30m``, ``24h``, ``7d``: how long a saved plan may be applied."""
 
     name = "duration"

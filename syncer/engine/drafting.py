@@ -8,7 +8,9 @@ from the target's constraints, a thumbnail under a budget, and what ``syncer app
 journal op, and what the state held of the item when it was planned (its link and source record,
 as digests), so an apply can tell what changed since. Entries go to a temporary file as they are
 made (:class:`~syncer.plans.jsonfile.EntryLog`), so a plan's memory does not grow with its size.
-Secrets never reach an entry: the job's secret values are masked in every entry written.
+Secrets never reach an entry: the job's secret values are masked in every string of every entry
+written (values shorter than :data:`MASKED_FROM` characters, such as the emulators' ``demo`` keys,
+are left: masking them would garble file names, and no real credential is that short).
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
 
 from syncer.digest import stable_digest
+from syncer.engine.constraints import Shown, disabled_duplicate, over_limit, shown_image
 from syncer.engine.fetch import Bytes, Unreadable
 from syncer.engine.ops import Create, Payload
 from syncer.engine.plan import METADATA_FIELDS, UNCHANGED, Action, Planned, metadata_of
@@ -39,6 +43,8 @@ log = logging.getLogger("syncer.engine")
 
 #: Bytes of embedded thumbnails a plan holds at most (the HTML page's size stays bounded).
 THUMB_BUDGET = 6_000_000
+#: The shortest secret value masked in a plan's entries.
+MASKED_FROM = 6
 #: How long a saved plan may be applied, by default.
 DEFAULT_EXPIRY = timedelta(hours=24)
 
@@ -87,10 +93,16 @@ class PlanDraft:
         self.log = EntryLog()
         self.thumbnails: dict[str, str] = {}
         self._thumb_left = thumb_budget
-        self._redact = Redactor(secrets)
-        self._secrets = bool(secrets)
+        long_enough = [secret for secret in secrets if len(secret) >= MASKED_FROM]
+        self._redact = Redactor(long_enough)
+        self._secrets = bool(long_enough)
         #: Per soft-delete target, the bytes of items it only disabled (duplicates there).
         self._disabled: dict[str, set[str]] = {}
+        #: Per target with a display limit, what the plan makes of each item it touches:
+        #: ``(owner, position, target id)`` of a display image, None for one that is not.
+        self._display: dict[str, dict[str, Shown | None]] = {
+            t.name: {} for t in targets if t.capabilities.display_limit
+        }
 
     async def start(self) -> None:
         """Read what the warnings need before the listing starts."""
@@ -153,12 +165,48 @@ class PlanDraft:
                 )
                 self._keep(entry)
 
+    async def finish(self) -> None:
+        """The warnings that need the whole plan: owners that would show more display images
+        than their target shows (Partium: five), and which ones it would hide."""
+        hidden: dict[tuple[str, str], str] = {}
+        for name, planned in self._display.items():
+            limit = self.targets[name].capabilities.display_limit
+            if not planned or not limit:
+                continue
+            shown = await self._displayed(name)
+            shown.update(planned)
+            for owner, text in over_limit(name, shown, limit).items():
+                hidden[(name, owner)] = text
+                self.note("display_limit", text)
+        if hidden:
+            self._rewrite(hidden)
+
+    async def _displayed(self, target: str) -> dict[str, Shown | None]:
+        """The display images the target holds now, by what syncer last pushed there."""
+        found: dict[str, Shown | None] = {}
+        for key, target_id, meta in await self.store.pushed_metadata(self.job.name, target):
+            found[key] = shown_image(
+                meta.get("owner"), meta.get("position"), meta.get("roles"), target_id
+            )
+        return found
+
+    def _rewrite(self, hidden: dict[tuple[str, str], str]) -> None:
+        """The entries again, with a warning on each one of an owner over its limit."""
+        old, self.log = self.log, EntryLog()
+        with old:
+            for entry in old:
+                text = hidden.get((entry.target, entry.owner or ""))
+                if text is not None and entry.action in ("create", "update", "replace"):
+                    entry = replace(entry, warnings=(*entry.warnings, Note("display_limit", text)))
+                    self.summary.tally(entry.target).warnings += 1
+                self.log.add(entry)
+
     def note(self, code: str, text: str) -> None:
         self.summary.notes.append(Note(code, self._redact(text)))
 
     def _keep(self, entry: Entry) -> None:
         if self._secrets:
-            entry = Entry.from_json(_masked(entry.to_json(), self._redact))
+            entry = masked(entry, self._redact)
         self.summary.add(entry)
         self.log.add(entry)
 
@@ -172,13 +220,21 @@ class PlanDraft:
     ) -> Entry:
         target = self.targets[planned.target]
         record = planned.record or listed
+        if (
+            planned.target in self._display
+            and record is not None
+            and planned.action is not Action.SKIP
+        ):
+            self._display[planned.target][planned.key] = shown_image(
+                record.owner, record.position, record.roles, planned.target_id or planned.key
+            )
         new, warnings = None, list(self._limits(planned, target))
         if planned.action in (Action.CREATE, Action.REPLACE) and record is not None:
             new, failure = await self._pushed_file(planned, record)
             if failure:
                 warnings.append(Note("conversion_fails", failure))
             elif new is not None and new.sha256 in self._disabled.get(planned.target, ()):
-                warnings.append(_disabled_duplicate(target))
+                warnings.append(disabled_duplicate(target))
         old = None
         if planned.action in (Action.REPLACE, Action.UPDATE) and link is not None:
             old = await self._file_of(link.sha256, prior.size if prior else None, None)
@@ -322,12 +378,9 @@ def _unreadable(target: str, item: Unreadable) -> Entry:
     )
 
 
-def _disabled_duplicate(target: Target) -> Note:
-    return Note(
-        "disabled_duplicate",
-        f"{target.name} still keeps a disabled image with these bytes (syncer deleted it, and "
-        f"{target.config.vendor} only disables): the upload will be refused as a duplicate",
-    )
+def masked(entry: Entry, redact: Redactor) -> Entry:
+    """``entry`` with every secret ``redact`` knows masked, wherever it is (a URL, a name)."""
+    return Entry.from_json(_masked(entry.to_json(), redact))
 
 
 def _masked(value: Any, redact: Redactor) -> Any:
@@ -340,4 +393,4 @@ def _masked(value: Any, redact: Redactor) -> Any:
     return value
 
 
-__all__ = ["PlanDraft", "job_settings", "link_digest"]
+__all__ = ["PlanDraft", "job_settings", "link_digest", "masked"]

@@ -209,6 +209,7 @@ class JobRun:
             draft.note("delete_guard", f"{target}: no deletes, {reason}")
         if self.summary.source_note:
             draft.note("renditions_only", self.summary.source_note)
+        await draft.finish()
 
     def _intake(self, sink: Sink | None, draft: PlanDraft | None = None) -> Intake:
         return Intake(

@@ -4,7 +4,9 @@ running the open ops of the run that journalled them, never journalling them aga
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +18,7 @@ from syncer.errors import StateError
 from syncer.state import convert
 from syncer.state.base import OPEN, StoreBase
 from syncer.state.journal import journal_ops
-from syncer.state.models import ops, plans
+from syncer.state.models import links, ops, plans
 from syncer.state.rows import NewOp, OpRow
 from syncer.state.runs import fence
 
@@ -96,6 +98,21 @@ class Plans(StoreBase):
         )
         async with self._read() as conn:
             return [convert.op_row(r) for r in await conn.execute(query)]
+
+    async def pushed_metadata(self, job: str, target: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """Every link of ``target`` with the metadata last pushed there (key, target id,
+        metadata; links without it are left out)."""
+        query = sa.select(links.c.key, links.c.target_id, links.c.pushed_json).where(
+            links.c.job == job, links.c.target == target, links.c.pushed_json.is_not(None)
+        )
+        found = []
+        async with self._read() as conn:
+            for key, target_id, text in await conn.execute(query):
+                with suppress(ValueError):
+                    meta = json.loads(text)
+                    if isinstance(meta, dict):
+                        found.append((key, target_id, meta))
+        return found
 
     async def deleted_shas(self, job: str, target: str) -> set[str]:
         """The sha256 of every item a done delete removed from ``target`` (where a delete

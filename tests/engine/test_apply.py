@@ -93,10 +93,10 @@ def job_text(source: str, target: str, owner: str, delete: str = "") -> str:
 
 
 async def world_of(
-    tmp_path: Path, source_vendor: str, target_vendor: str, delete: str = ""
+    tmp_path: Path, source_vendor: str, target_vendor: str, delete: str = "", count: int = SEED
 ) -> AsyncIterator[World]:
     source, target = emulator_class(source_vendor)(), emulator_class(target_vendor)()
-    source.seed(SEED, 1 if source_vendor == "moov" else 2, seed_value=11)
+    source.seed(count, 1 if source_vendor == "moov" else 2, seed_value=11)
     target.seed(0, 1)
     owner = target_owner(target_vendor, target)
     async with serve(source) as s_url, serve(target) as t_url, open_session() as session:
