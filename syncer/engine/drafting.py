@@ -237,7 +237,12 @@ class PlanDraft:
                 warnings.append(disabled_duplicate(target))
         old = None
         if planned.action in (Action.REPLACE, Action.UPDATE) and link is not None:
-            old = await self._file_of(link.sha256, prior.size if prior else None, None)
+            same = prior is not None and prior.sha256 == link.sha256
+            old = await self._file_of(
+                link.sha256,
+                prior.size if same and prior else None,
+                prior.mime if same and prior else None,
+            )
         return Entry(
             target=planned.target,
             key=planned.key,
@@ -289,18 +294,27 @@ class PlanDraft:
         if sha256 is None:
             return None if size is None and mime is None else FileFacts(None, size, mime)
         blob = await self.bytes.spool.get(sha256)
-        if blob is None:
-            return FileFacts(sha256, size, mime)
+        if blob is None:  # gone from the spool: its thumbnail, if a run kept one
+            kept = await anyio.to_thread.run_sync(self.bytes.thumbs.get, sha256)
+            if kept is None:
+                return FileFacts(sha256, size, mime)
+            self._embed(sha256, kept.uri)
+            return FileFacts(sha256, size, mime, kept.width, kept.height)
         from syncer.spool import thumbs
 
         pixels = await anyio.to_thread.run_sync(thumbs.pixel_size, blob.path)
         if sha256 not in self.thumbnails and self._thumb_left > 0:
             made = await anyio.to_thread.run_sync(thumbs.make_thumbnail, blob.path)
-            if made is not None and len(made) <= self._thumb_left:
-                self.thumbnails[sha256] = made
-                self._thumb_left -= len(made)
+            if made is not None:
+                self._embed(sha256, made)
         width, height = pixels if pixels else (None, None)
         return FileFacts(sha256, blob.size, blob.mime or mime, width, height)
+
+    def _embed(self, sha256: str, uri: str) -> None:
+        """Embed a thumbnail while the plan's budget lasts."""
+        if sha256 not in self.thumbnails and len(uri) <= self._thumb_left:
+            self.thumbnails[sha256] = uri
+            self._thumb_left -= len(uri)
 
     # -- the document ------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from syncer.errors import VendorError
 from syncer.records import Blob, ImageRecord
 from syncer.spool import Spool
 from syncer.spool.errors import BlobRejectedError
+from syncer.spool.thumbcache import ThumbCache
 from syncer.state import ItemState
 from syncer.vendors.contract import Source
 
@@ -67,6 +68,8 @@ class Bytes:
         self._needed: Counter[str] = Counter()
         #: Conversion results made from each source blob in this run.
         self._derived: dict[str, set[str]] = {}
+        #: Thumbnails of pushed images, kept after their bytes go (a later plan shows them).
+        self.thumbs = ThumbCache(spool.directory / "thumbs")
 
     async def fingerprint(self, record: ImageRecord) -> ImageRecord | Unreadable:
         """``record`` with the sha256, size and type of its bytes, read into the spool; a
@@ -133,12 +136,15 @@ class Bytes:
         if not op.needs_bytes or not sha or self._needed[sha] <= 0:
             return
         self._needed[sha] -= 1
+        if self._needed[sha] <= 0 and (blob := await self.spool.get(sha)) is not None:
+            await self.thumbs.remember(sha, blob.path)
         await self.drop_unneeded([sha])
 
     async def prune(self, keep: Iterable[str]) -> None:
         """Remove every blob but ``keep`` (the bytes of ops still open): what a killed run, or
         a record fingerprinted and then left unplanned, left behind."""
         report = await self.spool.prune(frozenset(keep) | {s for s, n in self._needed.items() if n})
+        await anyio.to_thread.run_sync(self.thumbs.prune)
         if report.blobs:
             log.info(
                 "spool: removed %d blobs (%d bytes) no open op needs", report.blobs, report.bytes
