@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from syncer.engine.drafting import job_settings, link_digest
+from syncer.engine.entries import job_settings, link_digest
 from syncer.engine.plan import delete_guard
 from syncer.engine.targets import Target
 from syncer.errors import SyncerError

@@ -134,6 +134,7 @@ async def _run(job: Job, mode: Mode, options: _Options) -> int:
                     restart_listing=options.restart_listing,
                     stop=stop,
                     applying=options.applying,
+                    list_unchanged=bool(options.plan and options.plan.unchanged),
                 )
         except* SyncerError as group:  # credentials refused, a wrong setting, a lost lease, ...
             raise reported(group) from None

@@ -17,25 +17,32 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 import anyio
 
-from syncer.digest import stable_digest
 from syncer.engine.constraints import Shown, disabled_duplicate, over_limit, shown_image
+from syncer.engine.entries import (
+    apply,
+    changes,
+    conversion,
+    job_settings,
+    limit_notes,
+    masked,
+    unreadable,
+)
 from syncer.engine.fetch import Bytes, Unreadable
 from syncer.engine.ops import Create, Payload
-from syncer.engine.plan import METADATA_FIELDS, UNCHANGED, Action, Planned, metadata_of
-from syncer.engine.planner import UNREADABLE, PagePlan
+from syncer.engine.plan import UNCHANGED, Action, Planned
+from syncer.engine.planner import PagePlan
 from syncer.engine.targets import Target
 from syncer.errors import SyncerError
 from syncer.http.redact import Redactor
 from syncer.jobs import Job
 from syncer.plans.jsonfile import EntryLog
-from syncer.plans.model import Change, Document, Entry, FileFacts, Header, Kind, Note, Summary
+from syncer.plans.model import Document, Entry, FileFacts, Header, Kind, Note, Summary
 from syncer.records import ImageRecord
 from syncer.state import ItemState, LinkRow, ListingState, NewOp, StateStore
 
@@ -47,27 +54,6 @@ THUMB_BUDGET = 6_000_000
 MASKED_FROM = 6
 #: How long a saved plan may be applied, by default.
 DEFAULT_EXPIRY = timedelta(hours=24)
-
-
-def link_digest(link: LinkRow | None) -> str | None:
-    """What a plan remembers of a link: a digest of everything that says what the target item
-    is (its id, bytes, metadata and basis); None for no link."""
-    if link is None:
-        return None
-    return stable_digest(
-        [link.target_id, link.sha256, link.meta_hash, link.basis, link.pushed_json]
-    )
-
-
-def job_settings(job: Job, targets: Sequence[Target]) -> dict[str, str]:
-    """A digest of each part of the job's settings a plan depends on (never a secret: the
-    job's redacted form, and each target's salt), so ``apply`` can name the part that changed."""
-    data = job.redacted()
-    settings = {"source": stable_digest(data["source"])}
-    for target in targets:
-        settings[f"target {target.name}"] = target.salt
-        settings[f"deletes of {target.name}"] = stable_digest(target.config.delete.model_dump())
-    return settings
 
 
 class PlanDraft:
@@ -82,11 +68,14 @@ class PlanDraft:
         *,
         secrets: Sequence[str] = (),
         thumb_budget: int = THUMB_BUDGET,
+        list_unchanged: bool = False,
     ) -> None:
         self.job = job
         self.store = store
         self.targets = {t.name: t for t in targets}
         self.bytes = bytes_
+        #: List the unchanged items as entries too (they are always counted).
+        self.list_unchanged = list_unchanged
         self.summary = Summary()
         for target in targets:
             self.summary.tally(target.name, target.config.vendor)
@@ -123,13 +112,22 @@ class PlanDraft:
         ops = {(op.target, op.key): op for op in plan.ops}
         for name, count in plan.unchanged.items():
             self.summary.count_unchanged(name, count)
+        if self.list_unchanged:
+            for name, keys in plan.unchanged_keys.items():
+                for key in keys:
+                    self._keep_unchanged(
+                        name, key, listed.get(key), state.links.get(name, {}).get(key)
+                    )
         for record in records:
             if isinstance(record, Unreadable):
                 for name in self.targets:
-                    self._keep(_unreadable(name, record))
+                    self._keep(unreadable(name, record))
         for planned in plan.entries:
             if planned.action is Action.SKIP and planned.code == UNCHANGED:
                 self.summary.count_unchanged(planned.target, 1)
+                if self.list_unchanged:
+                    link = state.links.get(planned.target, {}).get(planned.key)
+                    self._keep_unchanged(planned.target, planned.key, listed.get(planned.key), link)
                 continue
             link = state.links.get(planned.target, {}).get(planned.key)
             prior = state.items.get(planned.key)
@@ -161,7 +159,7 @@ class PlanDraft:
                     owner=record.owner,
                     target_id=op.target_id,
                     old=await self._file_of(record.sha256, record.size, record.mime),
-                    apply=_apply(op, links.get(op.key), item.meta_hash if item else None, None),
+                    apply=apply(op, links.get(op.key), item.meta_hash if item else None, None),
                 )
                 self._keep(entry)
 
@@ -204,6 +202,21 @@ class PlanDraft:
     def note(self, code: str, text: str) -> None:
         self.summary.notes.append(Note(code, self._redact(text)))
 
+    def _keep_unchanged(
+        self, target: str, key: str, record: ImageRecord | None, link: LinkRow | None
+    ) -> None:
+        """An unchanged item as an entry (counted already, so not added to the summary)."""
+        entry = Entry(
+            target,
+            key,
+            "skip",
+            UNCHANGED,
+            "in step with the source",
+            filename=record.filename if record else None,
+            target_id=link.target_id if link else None,
+        )
+        self.log.add(masked(entry, self._redact) if self._secrets else entry)
+
     def _keep(self, entry: Entry) -> None:
         if self._secrets:
             entry = masked(entry, self._redact)
@@ -228,7 +241,7 @@ class PlanDraft:
             self._display[planned.target][planned.key] = shown_image(
                 record.owner, record.position, record.roles, planned.target_id or planned.key
             )
-        new, warnings = None, list(self._limits(planned, target))
+        new, warnings = None, list(limit_notes(planned, target))
         if planned.action in (Action.CREATE, Action.REPLACE) and record is not None:
             new, failure = await self._pushed_file(planned, record)
             if failure:
@@ -252,26 +265,15 @@ class PlanDraft:
             filename=record.filename if record else None,
             owner=record.owner if record else None,
             target_id=planned.target_id,
-            changes=_changes(planned, target),
+            changes=changes(planned, target),
             old=old,
             new=new,
-            convert=_conversion(planned, record),
+            convert=conversion(planned, record),
             shrink_to=planned.shrink_to,
             moves_owner=planned.moves_owner,
             warnings=tuple(warnings),
-            apply=None if op is None else _apply(op, link, prior.digest if prior else None, new),
+            apply=None if op is None else apply(op, link, prior.digest if prior else None, new),
         )
-
-    def _limits(self, planned: Planned, target: Target) -> list[Note]:
-        if planned.shrink_to is None or planned.record is None:
-            return []
-        return [
-            Note(
-                "over_byte_limit",
-                f"{planned.record.size} bytes is over {target.name}'s limit of "
-                f"{planned.shrink_to}: it is shrunk to fit",
-            )
-        ]
 
     async def _pushed_file(
         self, planned: Planned, record: ImageRecord
@@ -342,69 +344,4 @@ class PlanDraft:
         self.log.close()
 
 
-def _apply(
-    op: NewOp, link: LinkRow | None, item_digest: str | None, new: FileFacts | None
-) -> dict[str, Any]:
-    """What ``syncer apply`` needs of an entry: the journal op, and what the plan saw."""
-    return {
-        "op": {"action": op.action, "target_id": op.target_id, "payload": op.payload},
-        "expect": {"link": link_digest(link), "item": item_digest},
-        "bytes": new.sha256 if new is not None else None,
-    }
-
-
-def _changes(planned: Planned, target: Target) -> tuple[Change, ...]:
-    """Every metadata field that differs from what was last pushed, old → new; ``applies``
-    False for those the op leaves as they are (the target cannot update them)."""
-    if planned.previous is None or planned.record is None:
-        return ()
-    now = metadata_of(planned.record)
-    updatable = target.capabilities.updatable_fields
-    changes = []
-    for name in METADATA_FIELDS:
-        old, new = planned.previous.get(name), now.get(name)
-        if old == new:
-            continue
-        if planned.action is Action.UPDATE:
-            applies = name in planned.changed
-        else:
-            applies = planned.action is Action.REPLACE or name in updatable
-        changes.append(Change(name, old, new, applies))
-    return tuple(changes)
-
-
-def _conversion(planned: Planned, record: ImageRecord | None) -> str | None:
-    if planned.convert_to is None or record is None:
-        return None
-    return f"{record.mime} → {planned.convert_to}"
-
-
-def _unreadable(target: str, item: Unreadable) -> Entry:
-    record = item.record
-    return Entry(
-        target,
-        record.key,
-        "skip",
-        "unreadable",
-        f"{UNREADABLE}: {item.error}",
-        filename=record.filename,
-        owner=record.owner,
-    )
-
-
-def masked(entry: Entry, redact: Redactor) -> Entry:
-    """``entry`` with every secret ``redact`` knows masked, wherever it is (a URL, a name)."""
-    return Entry.from_json(_masked(entry.to_json(), redact))
-
-
-def _masked(value: Any, redact: Redactor) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, Mapping):
-        return {k: _masked(v, redact) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_masked(v, redact) for v in value]
-    return value
-
-
-__all__ = ["PlanDraft", "job_settings", "link_digest", "masked"]
+__all__ = ["PlanDraft"]

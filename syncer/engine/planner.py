@@ -40,6 +40,8 @@ class PagePlan:
     bases: list[BasisUpdate] = field(default_factory=list)
     #: Per target, the records found unchanged by their link's basis (counted, not listed).
     unchanged: dict[str, int] = field(default_factory=dict)
+    #: Per target, the keys of those records (``syncer plan --unchanged`` lists them).
+    unchanged_keys: dict[str, list[str]] = field(default_factory=dict)
     #: Per target, the records skipped because their bytes could not be read.
     unreadable: dict[str, int] = field(default_factory=dict)
 
@@ -74,7 +76,7 @@ def _plan_target(
 ) -> None:
     name = target.name
     linked, pending = state.links.get(name, {}), state.pending.get(name, set())
-    unchanged = 0
+    unchanged: list[str] = []
     for record, digest in live:
         key = record.key
         link = linked.get(key)
@@ -82,7 +84,7 @@ def _plan_target(
         if key in pending:
             entry = plan_item(record, link, target.policy, pending=True)
         elif link is not None and link.basis == basis:
-            unchanged += 1
+            unchanged.append(key)
             continue
         else:
             entry = plan_item(map_record(record, target.config.mapping), link, target.policy)
@@ -93,7 +95,8 @@ def _plan_target(
             plan.bases.append(BasisUpdate(name, key, basis))
         plan.entries.append(entry)
     if unchanged:
-        plan.unchanged[name] = plan.unchanged.get(name, 0) + unchanged
+        plan.unchanged[name] = plan.unchanged.get(name, 0) + len(unchanged)
+        plan.unchanged_keys.setdefault(name, []).extend(unchanged)
 
 
 def _row_to_write(

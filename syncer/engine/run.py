@@ -72,8 +72,11 @@ class JobRun:
         stop: Stop | None = None,
         executor: ExecutorFactory = in_process,
         applying: PlanApply | None = None,
+        list_unchanged: bool = False,
     ) -> None:
         self.job = job
+        #: ``syncer plan --unchanged``: list the unchanged items too.
+        self.list_unchanged = list_unchanged
         #: ``syncer apply``: the plan it carries out.
         self.applying = applying
         self.store = store
@@ -186,7 +189,12 @@ class JobRun:
         plan's entries (:mod:`~syncer.engine.drafting`); nothing is written to a target or to
         the state."""
         draft = PlanDraft(
-            self.job, self.store, self.targets, self.bytes, secrets=job_secrets(self.job)
+            self.job,
+            self.store,
+            self.targets,
+            self.bytes,
+            secrets=job_secrets(self.job),
+            list_unchanged=self.list_unchanged,
         )
         self.summary.draft = draft
         await draft.start()
@@ -336,6 +344,7 @@ async def run_job(
     stop: Stop | None = None,
     executor: ExecutorFactory = in_process,
     applying: PlanApply | None = None,
+    list_unchanged: bool = False,
 ) -> RunSummary:
     """Run ``job`` once in ``mode``, reporting to ``progress`` as it goes; ``full`` makes a
     sync list everything and sweep even when an incremental listing is due; ``restart_listing``
@@ -354,5 +363,6 @@ async def run_job(
         stop=stop,
         executor=executor,
         applying=applying,
+        list_unchanged=list_unchanged,
     )
     return await run.run()

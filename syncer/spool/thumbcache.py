@@ -4,8 +4,8 @@ old image beside the new one for a replace, and the image a delete removes.
 One small text file per sha256 under ``<spool>/thumbs/``: the pixel size, then the thumbnail as
 a ``data:`` URI (a few KB). Made when a run lets a pushed blob go (:meth:`ThumbCache.remember`),
 in a worker thread; when :data:`MAX_WAITING` are already waiting for it, a busy run skips the
-thumbnail rather than slow its pushes, so the cache is best effort. At most :data:`MAX_THUMBS` are kept; the oldest go
-first (:meth:`ThumbCache.prune`).
+thumbnail rather than slow its pushes, so the cache is best effort. At most :data:`MAX_THUMBS`
+are kept; the oldest go first (:meth:`ThumbCache.prune`).
 """
 
 from __future__ import annotations
@@ -95,3 +95,7 @@ class ThumbCache:
             with suppress(FileNotFoundError):
                 os.unlink(path)
         return len(found) - keep
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isdigit() else None

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from syncer.cli import main
 from syncer.emulators.images import generate
-from syncer.engine.drafting import masked
+from syncer.engine.entries import masked
 from syncer.engine.run import Mode
 from syncer.http.redact import Redactor
 from syncer.plans.jsonfile import read_document
@@ -40,7 +40,8 @@ async def _over_five(world: World) -> None:
     notes = [n.text for n in document.summary.notes if n.code == "display_limit"]
     assert len(notes) == 1, document.summary.notes
     # positions 0-4 are shown; 5 and 6 are hidden
-    assert added[5].id in notes[0] and added[6].id in notes[0]
+    assert added[5].id in notes[0]
+    assert added[6].id in notes[0]
     assert added[4].id not in notes[0]
     warned = [
         e.key for e in document.entries() if any(w.code == "display_limit" for w in e.warnings)
@@ -145,3 +146,17 @@ def test_apply_of_a_broken_or_newer_file_exits_2_naming_it(tmp_path: Path) -> No
     code, output = invoke("apply", str(newer), env={})
     assert code == 2
     assert "schema version 2.0 is not readable" in output
+
+
+async def test_unchanged_items_are_counted_and_listed_only_on_request(tmp_path: Path) -> None:
+    async for world in world_of(tmp_path, "partium", "spiffy"):
+        await world.run(Mode.MIGRATE)
+        counted = await world.run(Mode.PLAN)
+        assert counted.plan_entries() == []
+        listed = await world.run(Mode.PLAN, list_unchanged=True)
+        entries = listed.plan_entries()
+        assert sorted(e.code for e in entries) == ["unchanged"] * 6
+        assert all(e.target_id for e in entries)
+        assert listed.draft is not None
+        assert listed.draft.summary.targets["target"].unchanged == 6
+        assert listed.draft.summary.changes == 0
