@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -339,6 +339,10 @@ class PlanDraft:
             settings=job_settings(self.job, list(self.targets.values())),
         )
         return Document(header, self.summary, lambda: iter(self.log), self.thumbnails)
+
+    def entries(self) -> Iterator[Entry]:
+        """The entries kept so far."""
+        return iter(self.log)
 
     def close(self) -> None:
         self.log.close()

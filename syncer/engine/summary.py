@@ -11,13 +11,28 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from syncer.engine.plan import Action, Planned
 
 if TYPE_CHECKING:
-    from syncer.engine.drafting import PlanDraft
-    from syncer.plans.model import Entry
+    from collections.abc import Iterator
+    from datetime import datetime, timedelta
+
+    from syncer.plans.model import Document, Entry
+
+
+class Draft(Protocol):
+    """A plan being made (``syncer.engine.drafting.PlanDraft``), as the summary carries it."""
+
+    def entries(self) -> Iterator[Entry]: ...
+
+    def document(
+        self, *, mode: str, listing: str, created: datetime, expires: timedelta = ...
+    ) -> Document: ...
+
+    def close(self) -> None: ...
+
 
 #: Most errors a run keeps (its summary says how many there were; the journal keeps them all).
 MAX_ERRORS = 1000
@@ -63,7 +78,7 @@ class RunSummary:
     shifted: bool = False
     errors: list[str] = field(default_factory=list)
     #: ``syncer plan``: the plan's entries as they are made (``draft.document()``).
-    draft: PlanDraft | None = None
+    draft: Draft | None = None
     #: The signal that stopped the run (``SIGTERM``, ``SIGINT``), or empty.
     interrupted_by: str = ""
     #: Terminal failures ``retry`` left as they are (sending them again would fail again).
@@ -103,7 +118,7 @@ class RunSummary:
 
     def plan_entries(self) -> list[Entry]:
         """``syncer plan``: its entries (every change and every skip but the unchanged)."""
-        return [] if self.draft is None else list(self.draft.log)
+        return [] if self.draft is None else list(self.draft.entries())
 
     # -- the outcome -------------------------------------------------------------------------
 
