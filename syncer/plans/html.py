@@ -94,6 +94,10 @@ def render_html(
         out.write(f"</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
 
 
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
 def _is_unchanged(entry: Entry) -> bool:
     return entry.action == "unchanged" or (entry.action == "skip" and entry.code == "unchanged")
 
@@ -235,7 +239,8 @@ def _listing_notes(listing: _Listing, thumbs: Thumbs) -> str:
     notes = []
     if listing.omitted:
         notes.append(
-            f'<p class="dim">{listing.omitted} unchanged entries are counted, not listed.</p>'
+            f'<p class="dim">{_n(listing.omitted, "unchanged entry", "unchanged entries")}: '
+            "counted, not listed.</p>"
         )
     if thumbs.reached:
         notes.append(
@@ -307,8 +312,8 @@ def _write_target(
     keys = [(False, target, a) for a in columns if (False, target, a) in listing.buckets]
     if tally is not None and tally.destructive:
         out.write(
-            f'<p class="dim">{tally.destructive} destructive changes of {esc(target)} are listed '
-            'under <a href="#destructive">Destructive changes</a>.</p>\n'
+            f'<p class="dim">{_n(tally.destructive, "destructive change")} of {esc(target)}: '
+            'listed under <a href="#destructive">Destructive changes</a>.</p>\n'
         )
     if not keys:
         out.write('<p class="dim">No other entries.</p>\n')

@@ -52,11 +52,11 @@ nav#filters button{font:inherit;padding:3px 12px}
 #shown{color:var(--dim);margin-left:auto}
 table.rows{table-layout:fixed}
 table.rows col.c-thumb{width:226px}
-table.rows col.c-action{width:112px}
-table.rows col.c-item{width:19%}
+table.rows col.c-action{width:126px}
+table.rows col.c-item{width:18%}
 table.rows col.c-owner{width:8%}
-table.rows col.c-reason{width:17%}
-tr.row td{overflow-wrap:anywhere}
+table.rows col.c-reason{width:16%}
+tr.row td{overflow-wrap:break-word}
 tr.destructive td:first-child{box-shadow:inset 4px 0 0 var(--del)}
 td.thumbs{white-space:nowrap}
 figure{display:inline-block;margin:0 8px 0 0;text-align:center;vertical-align:top}
@@ -66,7 +66,7 @@ figure .ph{display:flex;align-items:center;justify-content:center;font-size:11px
 color:var(--dim);padding:6px;white-space:normal}
 figcaption{font-size:11px;color:var(--dim);margin-top:2px}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;
-background:var(--skip-bg);color:var(--skip);margin:0 4px 3px 0}
+background:var(--skip-bg);color:var(--skip);margin:0 4px 3px 0;white-space:nowrap}
 .a-delete,.a-missing,.o-failed{background:var(--del-bg);color:var(--del)}
 .a-replace,.a-changed,.move{background:var(--rep-bg);color:var(--rep)}
 .a-create,.a-in_step,.o-done{background:var(--new-bg);color:var(--new)}

@@ -311,7 +311,7 @@ def test_unchanged_entries_are_listed_only_on_request() -> None:
     same = Entry("shop", "k9", "skip", "unchanged", "unchanged", filename="same.jpg")
     with_same = Document.of(document.header, [*sample_entries(), same], thumbnails={})
     assert "same.jpg" not in page_of(with_same)
-    assert "1 unchanged entries are counted, not listed" in page_of(with_same)
+    assert "1 unchanged entry: counted, not listed" in page_of(with_same)
     assert "same.jpg" in page_of(with_same, unchanged=True)
 
 
@@ -365,3 +365,24 @@ def test_a_large_document_is_written_in_pieces_with_memory_bounded() -> None:
     assert sink.largest < 100_000
     # The page held as one string would take 4 bytes a character (it is not all ASCII).
     assert peak < 1_500_000
+
+
+def test_unknown_facts_show_as_such_and_an_idle_target_says_so() -> None:
+    header = sample_document().header
+    entries = [
+        Entry("shop", "k1", "create", "new_item", "new item", new=FileFacts()),
+        Entry(
+            "shop", "k2", "replace", "bytes_changed", "b", old=FileFacts(), new=FileFacts(size=0)
+        ),
+        Entry("shop", "k3", "create", "new_item", "n", new=FileFacts(sha(9), 4_200_000_000_000)),
+    ]
+    summary = Summary()
+    for entry in entries:
+        summary.add(entry)
+    summary.count_unchanged("idle", 40)
+    html = page_of(Document(header, summary, lambda: entries, {}))
+    rows = Page(html).rows
+    assert [r.placeholders for r in rows] == [2, 1, 1]  # the replace first: it is destructive
+    assert "sha256??size?0 Btype??pixels??" in rows[0].text
+    assert "4.2 TB" in rows[2].text
+    assert '<h2>idle</h2>\n<p class="dim">No other entries.</p>' in html
