@@ -326,13 +326,12 @@ def _write_group(key: _Key, listing: _Listing, out: IO[str], *, with_target: boo
     _, target, action = key
     bucket = listing.buckets[key]
     where = f"{esc(target)} · " if with_target else ""
-    cols = "".join(f'<col class="{c}">' for c, _ in COLUMNS)
-    heads = "".join(f"<th>{h}</th>" for _, h in COLUMNS)
+    heads = "".join(f'<div role="columnheader">{h}</div>' for h in COLUMNS)
     out.write(
         f'<section class="group"><h3>{where}<span class="badge a-{esc(action)}">'
         f'{esc(label(action))}</span><span class="dim">{listing.sizes[key]}</span></h3>\n'
-        f'<table class="rows"><colgroup>{cols}</colgroup><thead><tr>{heads}</tr></thead><tbody>\n'
+        f'<div class="rows" role="table"><div class="head" role="row">{heads}</div>\n'
     )
     bucket.seek(0)
     shutil.copyfileobj(bucket, out)
-    out.write("</tbody></table></section>\n")
+    out.write("</div></section>\n")

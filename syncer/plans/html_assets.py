@@ -50,15 +50,15 @@ nav#filters label{font-weight:600}
 nav#filters select{margin-left:6px;font:inherit;padding:3px 6px}
 nav#filters button{font:inherit;padding:3px 12px}
 #shown{color:var(--dim);margin-left:auto}
-table.rows{table-layout:fixed}
-table.rows col.c-thumb{width:226px}
-table.rows col.c-action{width:126px}
-table.rows col.c-item{width:18%}
-table.rows col.c-owner{width:8%}
-table.rows col.c-reason{width:16%}
-tr.row td{overflow-wrap:break-word}
-tr.destructive td:first-child{box-shadow:inset 4px 0 0 var(--del)}
-td.thumbs{white-space:nowrap}
+.rows .head,.rows .row{display:grid;
+grid-template-columns:226px 126px minmax(0,18fr) minmax(0,8fr) minmax(0,16fr) minmax(0,30fr)}
+.rows .head{background:var(--band);font-size:12px;font-weight:600;text-transform:uppercase;
+letter-spacing:.04em;color:var(--dim);border-bottom:1px solid var(--line)}
+.rows .head>div,.rows .row>div{padding:7px 10px;overflow-wrap:break-word}
+.rows .row{border-bottom:1px solid var(--line);content-visibility:auto;
+contain-intrinsic-size:auto 120px}
+.rows .row.destructive{box-shadow:inset 4px 0 0 var(--del)}
+.rows .thumbs{white-space:nowrap}
 figure{display:inline-block;margin:0 8px 0 0;text-align:center;vertical-align:top}
 figure img,figure .ph{display:block;width:96px;height:96px;object-fit:contain;
 background:var(--band);border:1px solid var(--line);border-radius:6px}
@@ -87,7 +87,7 @@ table.facts th,table.facts td{padding:1px 10px 1px 0;border:0;font-size:12.5px}
 table.facts th{color:var(--dim);font-weight:600;white-space:nowrap}
 table.facts td{white-space:nowrap}
 table.facts td.diff{font-weight:600;color:var(--rep)}
-@media print{nav#filters{display:none!important}}
+@media print{nav#filters{display:none!important}.rows .row{content-visibility:visible}}
 """
 
 SCRIPT: Final = """
@@ -99,13 +99,13 @@ SCRIPT: Final = """
   const groups = Array.from(document.querySelectorAll("section.group"));
   const parts = Array.from(document.querySelectorAll("section.part"));
   const shown = document.getElementById("shown");
-  const total = document.querySelectorAll("tr.row").length;
+  const total = document.querySelectorAll("div.row").length;
   function apply() {
     const want = selects.filter((s) => s.value !== "").map((s) => [s.name, s.value]);
     let count = 0;
     for (const group of groups) {
       let visible = 0;
-      for (const row of group.querySelectorAll("tr.row")) {
+      for (const row of group.querySelectorAll("div.row")) {
         const ok = want.every(([name, value]) => row.dataset[name] === value);
         row.hidden = !ok;
         if (ok) visible += 1;

@@ -23,15 +23,8 @@ LABELS = {
 _SIDES = {"create": ("new",), "delete": ("old",), "replace": ("old", "new")}
 #: The attribute of a new value that differs from the old one.
 _DIFF = ' class="diff"'
-#: The columns of every table of rows.
-COLUMNS = (
-    ("c-thumb", "Image"),
-    ("c-action", "Action"),
-    ("c-item", "Item"),
-    ("c-owner", "Owner"),
-    ("c-reason", "Reason"),
-    ("c-details", "Details"),
-)
+#: The headings of the columns of every group of rows.
+COLUMNS = ("Image", "Action", "Item", "Owner", "Reason", "Details")
 
 
 def esc(value: object) -> str:
@@ -111,7 +104,8 @@ class Thumbs:
 
 
 def row(entry: Entry, thumbs: Thumbs) -> str:
-    """The entry as one ``<tr>``, with the data-* attributes the filters read."""
+    """The entry as one grid row (a ``div`` of ARIA role ``row``), with the data-* attributes
+    the filters read."""
     attrs = (
         f'data-target="{esc(entry.target)}" data-action="{esc(entry.action)}" '
         f'data-code="{esc(entry.code)}"'
@@ -120,10 +114,12 @@ def row(entry: Entry, thumbs: Thumbs) -> str:
         attrs += f' data-outcome="{esc(entry.outcome)}"'
     classes = "row destructive" if entry.destructive else "row"
     return (
-        f'<tr class="{classes}" {attrs}><td class="thumbs">{thumbs.cell(entry)}</td>'
-        f"<td>{_badges(entry)}</td><td>{_item(entry)}</td><td>{esc(entry.owner or '')}</td>"
-        f"<td><code>{esc(entry.code)}</code><br>{esc(entry.reason)}</td>"
-        f'<td class="details">{_details(entry)}</td></tr>\n'
+        f'<div class="{classes}" role="row" {attrs}>'
+        f'<div class="thumbs" role="cell">{thumbs.cell(entry)}</div>'
+        f'<div role="cell">{_badges(entry)}</div><div role="cell">{_item(entry)}</div>'
+        f'<div role="cell">{esc(entry.owner or "")}</div>'
+        f'<div role="cell"><code>{esc(entry.code)}</code><br>{esc(entry.reason)}</div>'
+        f'<div class="details" role="cell">{_details(entry)}</div></div>\n'
     )
 
 

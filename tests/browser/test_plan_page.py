@@ -169,7 +169,7 @@ def loaded(browser: Browser, served: Served) -> Iterator[Watched]:
 
 def visible_rows(page: Page) -> list[tuple[str, str, str]]:
     found: list[list[str]] = page.evaluate(
-        """Array.from(document.querySelectorAll("tr.row"))
+        """Array.from(document.querySelectorAll("div.row"))
             .filter((row) => row.checkVisibility())
             .map((row) => [row.dataset.target, row.dataset.action, row.dataset.code])"""
     )
@@ -193,7 +193,7 @@ def test_the_summary_shows_the_documents_counts(loaded: Watched) -> None:
         for action in ("create", "update", "replace", "delete", "skip"):
             cell = page.locator(f'td[data-tally="{name}/{action}"]')
             assert cell.inner_text() == str(tally.actions.get(action, 0))
-            rows = page.locator(f'tr.row[data-target="{name}"][data-action="{action}"]')
+            rows = page.locator(f'div.row[data-target="{name}"][data-action="{action}"]')
             assert rows.count() == tally.actions.get(action, 0)
         assert page.locator(f'td[data-tally="{name}/unchanged"]').inner_text() == str(
             tally.unchanged
@@ -240,7 +240,7 @@ def test_without_javascript_every_row_is_visible(browser: Browser, served: Serve
     watched = open_page(browser, served.url, javascript=False)
     try:
         page = watched.page
-        rows = page.locator("tr.row")
+        rows = page.locator("div.row")
         assert rows.count() == len(sample_entries())
         assert all(rows.nth(i).is_visible() for i in range(rows.count()))
         assert not page.locator("nav#filters").is_visible()  # no filters without the script
@@ -268,9 +268,17 @@ def test_a_full_page_screenshot_is_saved(loaded: Watched) -> None:
     folder = Path(os.environ.get("SYNCER_ARTIFACTS") or REPO / ".artifacts")
     folder.mkdir(parents=True, exist_ok=True)
     shot = folder / "plan-sample.png"
-    loaded.page.click("#reset")
-    loaded.page.evaluate("window.scrollTo(0, 0)")  # the sticky filter bar in its place
-    loaded.page.screenshot(path=str(shot), full_page=True)
+    page = loaded.page
+    page.click("#reset")
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky filter bar in its place
+    # Rows off screen are not laid out (content-visibility: auto), and a full-page screenshot
+    # does not bring them on screen: a viewport as tall as the page does (twice, as the real
+    # heights of rows replace their estimate).
+    for _ in range(2):
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": 1280, "height": height})
+        page.evaluate("new Promise((done) => requestAnimationFrame(() => done(null)))")
+    page.screenshot(path=str(shot), full_page=True)
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG")
     width = int.from_bytes(data[16:20], "big")

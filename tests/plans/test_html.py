@@ -6,15 +6,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import re
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 from syncer.plans.html import render_html
+from syncer.plans.jsonfile import read_document, save_document
 from syncer.plans.model import Document, Entry, FileFacts, Header, Kind, Note, Summary
 from syncer.plans.render import Format, render
 from tests.plans.sample import HOSTILE, sample_document, sample_entries, sha, thumb
@@ -39,7 +44,7 @@ class Page(HTMLParser):
         self.sections: list[str] = []
         self.tallies: dict[str, str] = {}
         self._row: Row | None = None
-        self._nested = 0  # tables inside the row (a replace's old/new facts)
+        self._depth = 0  # divs open inside the row
         self._tally: str | None = None
         self._in_ph = False
         self.feed(html)
@@ -50,21 +55,22 @@ class Page(HTMLParser):
         self.tags.append((tag, values))
         if tag == "section" and "part" in values.get("class", ""):
             self.sections.append(values["id"])
-        if tag == "tr" and "row" in values.get("class", "").split():
+        if self._row is not None and tag == "div":
+            self._depth += 1
+        elif tag == "div" and "row" in values.get("class", "").split():
             self._row = Row(values, section=self.sections[-1])
             self.rows.append(self._row)
         if self._row is not None and tag == "img":
             self._row.imgs.append(values["src"])
-        if self._row is not None and tag == "table":
-            self._nested += 1
         self._in_ph = values.get("class") == "ph"
         self._tally = values.get("data-tally")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "table" and self._nested:
-            self._nested -= 1
-        elif tag == "tr" and not self._nested:
-            self._row = None
+        if tag == "div" and self._row is not None:
+            if self._depth == 0:
+                self._row = None
+            else:
+                self._depth -= 1
 
     def handle_data(self, data: str) -> None:
         if self._row is not None:
@@ -386,3 +392,22 @@ def test_unknown_facts_show_as_such_and_an_idle_target_says_so() -> None:
     assert "sha256??size?0 Btype??pixels??" in rows[0].text
     assert "4.2 TB" in rows[2].text
     assert '<h2>idle</h2>\n<p class="dim">No other entries.</p>' in html
+
+
+def test_a_saved_document_renders_as_the_one_in_memory(tmp_path: Path) -> None:
+    """Read back from its file, the document's entries are streamed twice (two passes)."""
+    save_document(sample_document(), tmp_path / "plan.json")
+    assert page_of(read_document(tmp_path / "plan.json")) == page_of(sample_document())
+
+
+def test_the_renderer_loads_neither_rich_nor_pillow_nor_the_engine() -> None:
+    probe = (
+        "import sys, syncer.plans.html\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'PIL') "
+        "or m.startswith(('syncer.engine', 'syncer.spool', 'syncer.cli'))))"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "[]"
