@@ -107,10 +107,10 @@ SCRIPT: Final = """
       let visible = 0;
       for (const row of group.querySelectorAll("div.row")) {
         const ok = want.every(([name, value]) => row.dataset[name] === value);
-        row.hidden = !ok;
+        if (row.hidden === ok) row.hidden = !ok;
         if (ok) visible += 1;
       }
-      group.hidden = visible === 0;
+      if (group.hidden !== (visible === 0)) group.hidden = visible === 0;
       count += visible;
     }
     for (const part of parts) {
@@ -126,7 +126,7 @@ SCRIPT: Final = """
     apply();
   });
   nav.hidden = false;
-  apply();
+  shown.textContent = `all ${total} rows shown`;
 })();
 """
 
