@@ -147,18 +147,34 @@ def _dl(pairs: list[tuple[str, object]], css: str) -> str:
     return f'<dl class="{css}">{shown}</dl>' if shown else ""
 
 
-def _write_summary(document: Document, listing: _Listing, thumbs: Thumbs, out: IO[str]) -> None:
-    summary = document.summary
-    tallies = summary.targets.values()
-    uploads = sum(t.upload_bytes for t in tallies)
+def _cards(document: Document) -> list[tuple[str, str, str]]:
+    """The summary's headline figures: (name, value, extra CSS class)."""
+    tallies = document.summary.targets.values()
+    if document.header.kind is Kind.CHECK:
+        found = Counter[str]()
+        for tally in tallies:
+            found.update(tally.actions)
+        return [
+            (label(f), str(found[f]), " alert" if found[f] and f != "in_step" else "")
+            for f in FINDINGS
+        ]
     destructive = sum(t.destructive for t in tallies)
     cards = [
-        ("changes", str(summary.changes), ""),
-        ("to upload", human_bytes(uploads), ""),
+        ("changes", str(document.summary.changes), ""),
+        ("to upload", human_bytes(sum(t.upload_bytes for t in tallies)), ""),
         ("destructive", str(destructive), " alert" if destructive else ""),
         ("warnings", str(sum(t.warnings for t in tallies)), ""),
         ("unchanged", str(sum(t.unchanged for t in tallies)), ""),
     ]
+    if document.header.kind is Kind.RUN:
+        failed = sum(t.outcomes.get("failed", 0) for t in tallies)
+        cards.insert(0, ("failed", str(failed), " alert" if failed else ""))
+    return cards
+
+
+def _write_summary(document: Document, listing: _Listing, thumbs: Thumbs, out: IO[str]) -> None:
+    summary = document.summary
+    cards = _cards(document)
     out.write('<section id="summary"><h2>Summary</h2><div class="cards">')
     out.write(
         "".join(f'<div class="card{c}" data-card="{n}"><b>{v}</b>{n}</div>' for n, v, c in cards)
@@ -167,7 +183,7 @@ def _write_summary(document: Document, listing: _Listing, thumbs: Thumbs, out: I
     out.write(_counts_table(document, _columns(document)))
     if document.header.kind is Kind.RUN:
         out.write(_outcomes_table(summary))
-    out.write(_reasons_table(summary))
+    out.write(_reasons_table(summary, document.header.kind))
     if summary.notes:
         notes = "".join(f"<li><code>{esc(n.code)}</code> {esc(n.text)}</li>" for n in summary.notes)
         out.write(f'<h3>Notes</h3><ul class="notes">{notes}</ul>\n')
@@ -219,7 +235,7 @@ def _outcomes_table(summary: Summary) -> str:
     )
 
 
-def _reasons_table(summary: Summary) -> str:
+def _reasons_table(summary: Summary, kind: Kind) -> str:
     rows = "".join(
         f'<tr><td>{esc(target)}</td><td><code>{esc(code)}</code></td><td class="n">{n}</td>'
         f"<td>{esc(tally.texts.get(code, code))}</td></tr>"
@@ -230,7 +246,8 @@ def _reasons_table(summary: Summary) -> str:
         return ""
     head = '<tr><th>target</th><th>reason</th><th class="n">items</th><th>text</th></tr>'
     return (
-        f'<h3>Skipped, by reason</h3><table class="counts"><thead>{head}</thead>'
+        f"<h3>{'Skipped or failed' if kind is Kind.RUN else 'Skipped'}, by reason</h3>"
+        f'<table class="counts"><thead>{head}</thead>'
         f"<tbody>{rows}</tbody></table>\n"
     )
 

@@ -288,6 +288,8 @@ def test_a_run_report_shows_outcomes_errors_and_attempts() -> None:
     assert page.tallies["shop/outcome/failed"] == "1"
     assert page.tallies["shop/outcome/done"] == "1"
     assert '<select name="outcome">' in html
+    assert '<div class="card alert" data-card="failed"><b>1</b>failed</div>' in html
+    assert "<h3>Skipped or failed, by reason</h3>" in html
 
 
 def test_a_check_shows_each_finding() -> None:
@@ -309,6 +311,9 @@ def test_a_check_shows_each_finding() -> None:
     assert page.tallies["shop/missing"] == "1"
     assert page.tallies["shop/in_step"] == "1"
     assert "<title>Check: demo · syncer</title>" in html
+    assert '<div class="card alert" data-card="missing"><b>1</b>missing</div>' in html
+    assert '<div class="card" data-card="in step"><b>1</b>in step</div>' in html
+    assert 'data-card="changes"' not in html
     assert all(len(r.imgs) == 2 for r in page.rows)  # a finding shows the thumbnails it has
 
 
