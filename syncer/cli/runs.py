@@ -57,21 +57,6 @@ def sync(job: Path, full: bool, restart_listing: bool, stop_grace: float) -> Non
 
 @main.command()
 @_JOB
-@_FULL
-@_RESTART
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def plan(job: Path, full: bool, restart_listing: bool, as_json: bool) -> None:
-    """Show what a sync of JOB would do, without writing to any target or to the state."""
-    from syncer.engine.commands import run_command
-    from syncer.engine.run import Mode
-
-    sys.exit(
-        run_command(job, Mode.PLAN, as_json=as_json, full=full, restart_listing=restart_listing)
-    )
-
-
-@main.command()
-@_JOB
 @_STOP_GRACE
 def retry(job: Path, stop_grace: float) -> None:
     """Re-attempt JOB's failed operations (no listing).

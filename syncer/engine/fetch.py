@@ -24,6 +24,8 @@ from syncer.engine.summary import RunSummary
 from syncer.errors import VendorError
 from syncer.records import Blob, ImageRecord
 from syncer.spool import Spool
+from syncer.spool.errors import BlobRejectedError
+from syncer.spool.thumbcache import ThumbCache
 from syncer.state import ItemState
 from syncer.vendors.contract import Source
 
@@ -66,6 +68,8 @@ class Bytes:
         self._needed: Counter[str] = Counter()
         #: Conversion results made from each source blob in this run.
         self._derived: dict[str, set[str]] = {}
+        #: Thumbnails of pushed images, kept after their bytes go (a later plan shows them).
+        self.thumbs = ThumbCache(spool.directory / "thumbs")
 
     async def fingerprint(self, record: ImageRecord) -> ImageRecord | Unreadable:
         """``record`` with the sha256, size and type of its bytes, read into the spool; a
@@ -80,9 +84,13 @@ class Bytes:
             return Unreadable(record, error)
         return record.with_bytes(blob.sha256, blob.size, blob.mime)
 
-    async def download(self, record: ImageRecord) -> Blob:
+    async def download(self, record: ImageRecord, *, expected: str | None = None) -> Blob:
+        """Read ``record``'s bytes into the spool; ``expected``: the sha256 they must have
+        (an op's bytes read again: other bytes are refused, never pushed in their place)."""
         async with self.source.open(record) as chunks:
-            blob = await self.spool.write(chunks, mime_hint=record.mime, item=record.key)
+            blob = await self.spool.write(
+                chunks, expected_sha256=expected, mime_hint=record.mime, item=record.key
+            )
         self.summary.downloaded += 1
         self.progress.fetched(1)
         return blob
@@ -93,7 +101,7 @@ class Bytes:
         record, payload = op.record, op.payload
         blob = await self.spool.get(record.sha256) if record.sha256 else None
         if blob is None:
-            blob = await self.download(record)
+            blob = await self.download(record, expected=record.sha256)
         source = blob.sha256
         if payload.convert_to:  # imported here: Pillow loads with the first conversion only
             from syncer.spool import convert
@@ -105,6 +113,13 @@ class Bytes:
             blob = await shrink(blob, self.spool, payload.shrink_to, limiter=self.converting)
         if blob.sha256 != source:
             self._derived.setdefault(source, set()).add(blob.sha256)
+        if payload.pushed_sha256 and blob.sha256 != payload.pushed_sha256:
+            raise BlobRejectedError(
+                f"the bytes made for it hash to {blob.sha256}, not {payload.pushed_sha256} as "
+                "when the plan was made (another imaging library?): make a new plan",
+                operation="convert",
+                item=record.key,
+            )
         return blob
 
     # -- keeping the spool bounded ---------------------------------------------------------
@@ -121,12 +136,15 @@ class Bytes:
         if not op.needs_bytes or not sha or self._needed[sha] <= 0:
             return
         self._needed[sha] -= 1
+        if self._needed[sha] <= 0 and (blob := await self.spool.get(sha)) is not None:
+            await self.thumbs.remember(sha, blob.path)
         await self.drop_unneeded([sha])
 
     async def prune(self, keep: Iterable[str]) -> None:
         """Remove every blob but ``keep`` (the bytes of ops still open): what a killed run, or
         a record fingerprinted and then left unplanned, left behind."""
         report = await self.spool.prune(frozenset(keep) | {s for s, n in self._needed.items() if n})
+        await anyio.to_thread.run_sync(self.thumbs.prune)
         if report.blobs:
             log.info(
                 "spool: removed %d blobs (%d bytes) no open op needs", report.blobs, report.bytes

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream
 
+from syncer.engine.drafting import PlanDraft
 from syncer.engine.executor import Executor
 from syncer.engine.fetch import Bytes, Unreadable, vouched
 from syncer.engine.listing import Group, ListedKeys, Listing, RecentKeys, list_groups
 from syncer.engine.ops import op_from_row
 from syncer.engine.outcomes import JournalWriter
-from syncer.engine.plan import UNCHANGED, Action
+from syncer.engine.plan import UNCHANGED
 from syncer.engine.planner import UNREADABLE, PagePlan, plan_page
 from syncer.engine.progress import RunProgress
 from syncer.engine.summary import RunSummary
@@ -84,6 +85,7 @@ class Intake:
         summary: RunSummary,
         progress: RunProgress,
         sink: Sink | None,
+        draft: PlanDraft | None = None,
     ) -> None:
         self.job = job
         self.store = store
@@ -93,6 +95,8 @@ class Intake:
         self.summary = summary
         self.progress = progress
         self.sink = sink
+        #: ``syncer plan``: where the entries go instead of the journal.
+        self.draft = draft
         self.recent = RecentKeys()
         #: The live keys this listing showed (the sweep deletes what it did not show).
         self.listed = ListedKeys()
@@ -141,7 +145,8 @@ class Intake:
                 ready.append(done)
         tombstones = [r.key for r in group.records if r.deleted]
         waiting = _Waiting(group.cursor, group.done, left=len(fetch))
-        await self._settle(plan_page(self.job, ready, state, self.targets), tombstones)
+        plan = plan_page(self.job, ready, state, self.targets)
+        await self._settle(plan, state, ready, tombstones)
         if not fetch:
             waiting.finished.set()
         for record in fetch:
@@ -153,21 +158,29 @@ class Intake:
         """Read one record's bytes, then plan, journal and submit it at once."""
         try:
             fingerprinted = await self.bytes.fingerprint(record)
-            await self._settle(plan_page(self.job, [fingerprinted], state, self.targets))
-            if not isinstance(fingerprinted, Unreadable):
+            plan = plan_page(self.job, [fingerprinted], state, self.targets)
+            await self._settle(plan, state, [fingerprinted])
+            pushes = any(op.action in ("create", "replace") for op in plan.ops)
+            if not isinstance(fingerprinted, Unreadable) and not (self.draft and pushes):
+                # a plan keeps the bytes it hashed in the spool, for its apply
                 await self.bytes.drop_unneeded([fingerprinted.sha256])
         finally:
             self._fetching.release()
         group.one_done()
 
-    async def _settle(self, plan: PagePlan, tombstones: Sequence[str] = ()) -> None:
-        """Count a plan; journal its rows and ops and submit the ops (a plan only: keep its
-        entries for the report)."""
+    async def _settle(
+        self,
+        plan: PagePlan,
+        state: ListingState,
+        records: Sequence[ImageRecord | Unreadable],
+        tombstones: Sequence[str] = (),
+    ) -> None:
+        """Count a plan; journal its rows and ops and submit the ops (``syncer plan``: make
+        them the plan's entries instead)."""
         self._count(plan)
         if self.sink is None:
-            self.summary.plan += [
-                e for e in plan.entries if e.action is not Action.SKIP or e.reason != UNCHANGED
-            ]
+            if self.draft is not None:
+                await self.draft.add_page(plan, state, records)
             return
         if not (plan.rows or plan.ops or plan.bases or tombstones):
             return

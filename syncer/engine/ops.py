@@ -39,10 +39,13 @@ class Payload:
     shrink_to: int | None = None
     #: A move: the metadata last pushed (old owner included), to delete the old item with.
     move_from: Mapping[str, Any] | None = None
+    #: ``syncer apply``: the sha256 of the bytes the plan made (converted or shrunk): what is
+    #: pushed must be exactly those.
+    pushed_sha256: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"reason": self.reason, "record": record_to_json(self.record)}
-        for name in ("basis", "meta_hash", "convert_to", "shrink_to"):
+        for name in ("basis", "meta_hash", "convert_to", "shrink_to", "pushed_sha256"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         if self.move_from is not None:
@@ -61,6 +64,7 @@ class Payload:
             convert_to=data.get("convert_to"),
             shrink_to=int(shrink) if shrink is not None else None,
             move_from=dict(move_from) if isinstance(move_from, Mapping) else None,
+            pushed_sha256=data.get("pushed_sha256"),
         )
 
 

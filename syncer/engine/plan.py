@@ -110,6 +110,8 @@ class Planned:
     #: A replace that moves the item to another owner: create it under ``record.owner``, then
     #: delete ``target_id`` under the old owner (``previous["owner"]``).
     moves_owner: bool = False
+    #: The reason's stable code (``docs/report-schema.md``): ``new_item``, ``unchanged``, ...
+    code: str = ""
 
     def changes(self) -> dict[str, tuple[Any, Any]]:
         """The ``changed`` fields, old → new (what the report shows); empty when the old
@@ -210,22 +212,26 @@ def plan_item(
     creating under the new one without it could leave the item twice, so it is never guessed.
     """
     if pending:
-        return _skip(policy, record.key, PENDING, link.target_id if link else None)
+        return _skip(
+            policy, record.key, PENDING, link.target_id if link else None, code="pending_op"
+        )
     if not record.owner:
-        return _skip(policy, record.key, "no target owner mapped for this item")
+        return _skip(policy, record.key, "no target owner mapped for this item", code="no_owner")
     refusal = _refusal(record, policy)
     if refusal is not None:
-        return _skip(policy, record.key, refusal)
+        return _skip(policy, record.key, refusal[1], code=refusal[0])
     if link is None:
-        return _write(policy, record, Action.CREATE, "new item", None)
+        return _write(policy, record, Action.CREATE, "new item", None, code="new_item")
     previous = previous_meta if previous_meta is not None else link.pushed_meta
     if previous is not None and _must_move(record, previous, policy):
         return _move(policy, record, link, previous)
     if record.sha256 is not None and record.sha256 != link.sha256:
-        entry = _write(policy, record, Action.REPLACE, "bytes changed", link.target_id)
+        entry = _write(
+            policy, record, Action.REPLACE, "bytes changed", link.target_id, code="bytes_changed"
+        )
         return replace(entry, previous=previous)
     if metadata_unchanged(record, link, previous):
-        return _skip(policy, record.key, UNCHANGED, link.target_id)
+        return _skip(policy, record.key, UNCHANGED, link.target_id, code=UNCHANGED)
     return _metadata_change(record, link, policy, previous)
 
 
@@ -237,10 +243,11 @@ def plan_delete(key: str, link: PriorLink | None, policy: TargetPolicy) -> Plann
     """A source item gone for good (seen missing by a complete listing); where the target's
     delete only disables the item (``soft_delete``), the entry's reason says so."""
     if link is None:
-        return _skip(policy, key, "gone at the source, never on this target")
+        return _skip(policy, key, "gone at the source, never on this target", code="never_linked")
     soft = f" ({SOFT_DELETE})" if policy.capabilities.soft_delete else ""
     reason = f"gone at the source{soft}"
-    return Planned(policy.name, key, Action.DELETE, reason, target_id=link.target_id)
+    code = "gone_soft_delete" if soft else "gone_at_source"
+    return Planned(policy.name, key, Action.DELETE, reason, target_id=link.target_id, code=code)
 
 
 def delete_guard(
@@ -265,8 +272,12 @@ def _skip(
     reason: str,
     target_id: str | None = None,
     changed: tuple[str, ...] = (),
+    *,
+    code: str,
 ) -> Planned:
-    return Planned(policy.name, key, Action.SKIP, reason, target_id=target_id, changed=changed)
+    return Planned(
+        policy.name, key, Action.SKIP, reason, target_id=target_id, changed=changed, code=code
+    )
 
 
 def _write(
@@ -276,6 +287,8 @@ def _write(
     reason: str,
     target_id: str | None,
     changed: tuple[str, ...] = (),
+    *,
+    code: str,
 ) -> Planned:
     """A write, with the conversion and shrinking the target's limits call for."""
     caps = policy.capabilities
@@ -296,20 +309,25 @@ def _write(
         convert_to=convert_to,
         shrink_to=shrink_to,
         changed=changed,
+        code=code,
     )
 
 
-def _refusal(record: ImageRecord, policy: TargetPolicy) -> str | None:
-    """Why the target cannot take the record under the job's policy, or None."""
+def _refusal(record: ImageRecord, policy: TargetPolicy) -> tuple[str, str] | None:
+    """Why the target cannot take the record under the job's policy (its code and text),
+    or None."""
     caps = policy.capabilities
     accepted = caps.accepted_mimes
     if accepted is not None and record.mime not in accepted and policy.convert_to not in accepted:
-        return f"{policy.name} does not take {record.mime}"
+        return "unsupported_type", f"{policy.name} does not take {record.mime}"
     too_big = (
         caps.max_bytes is not None and record.size is not None and (record.size > caps.max_bytes)
     )
     if too_big and policy.on_oversize is OnOversize.SKIP:
-        return f"{record.size} bytes is over {policy.name}'s limit of {caps.max_bytes}"
+        return (
+            "over_byte_limit",
+            f"{record.size} bytes is over {policy.name}'s limit of {caps.max_bytes}",
+        )
     return None
 
 
@@ -325,7 +343,9 @@ def _move(
     """A replace that re-creates the item under its new owner, then deletes the old one."""
     changed = tuple(_changed_fields(record, previous))
     reason = f"owner changed ({previous.get('owner')} → {record.owner}): moved by re-creating it"
-    entry = _write(policy, record, Action.REPLACE, reason, link.target_id, changed)
+    entry = _write(
+        policy, record, Action.REPLACE, reason, link.target_id, changed, code="owner_moved"
+    )
     return replace(entry, previous=previous, moves_owner=True)
 
 
@@ -338,7 +358,14 @@ def _metadata_change(
     """Metadata differs from what was pushed (an owner change is planned before: it is a move
     or an update): update what the target can change in place, report what cannot change."""
     if previous is None:  # what changed is unknown: update what can be updated
-        return _write(policy, record, Action.UPDATE, "metadata changed", link.target_id)
+        return _write(
+            policy,
+            record,
+            Action.UPDATE,
+            "metadata changed",
+            link.target_id,
+            code="metadata_changed",
+        )
     changed = _changed_fields(record, previous)
     updatable = policy.capabilities.updatable_fields
     movable = tuple(name for name in changed if name in updatable)
@@ -352,6 +379,7 @@ def _metadata_change(
             f"{', '.join(movable)} changed{note}",
             link.target_id,
             movable,
+            code="metadata_changed",
         )
         return replace(entry, previous=previous)
     what = ", ".join(fixed) or "metadata"
@@ -361,6 +389,7 @@ def _metadata_change(
         f"{what} changed, which {policy.name} cannot update",
         link.target_id,
         tuple(fixed),
+        code="cannot_update",
     )
     return replace(skipped, previous=previous)
 

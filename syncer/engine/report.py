@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from syncer.engine.failures import printable, shown
@@ -59,22 +58,6 @@ def summary_text(summary: RunSummary, job: str, mode: str) -> str:
     for error in summary.errors[:10]:
         lines.append(f"  error: {error}")
     return "\n".join(lines)
-
-
-def plan_json(summary: RunSummary) -> str:
-    ops = [
-        {
-            "target": p.target,
-            "key": p.key,
-            "action": p.action.value,
-            "reason": p.reason,
-            "target_id": p.target_id,
-            "convert_to": p.convert_to,
-            "shrink_to": p.shrink_to,
-        }
-        for p in summary.plan
-    ]
-    return json.dumps({"summary": summary.to_json(), "ops": ops}, indent=2)
 
 
 def runs_text(

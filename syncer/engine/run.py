@@ -25,6 +25,9 @@ from dataclasses import replace
 import aiohttp
 import anyio
 
+from syncer.crash import job_secrets
+from syncer.engine.applying import PlanApply, StalePlanError, check_header
+from syncer.engine.drafting import PlanDraft
 from syncer.engine.executor import ExecutorFactory, RunContext, in_process
 from syncer.engine.fetch import Bytes
 from syncer.engine.intake import Intake, Sink
@@ -45,6 +48,8 @@ log = logging.getLogger("syncer.engine")
 
 #: Open ops read from the journal at once when a run resumes them.
 RESUME_PAGE = 500
+#: The reason counted for a plan's item that changed since the plan (``apply --skip-stale``).
+STALE = "changed since the plan: not applied (--skip-stale)"
 
 __all__ = ["JobRun", "Mode", "RunSummary", "run_job"]
 
@@ -66,8 +71,11 @@ class JobRun:
         restart_listing: bool = False,
         stop: Stop | None = None,
         executor: ExecutorFactory = in_process,
+        applying: PlanApply | None = None,
     ) -> None:
         self.job = job
+        #: ``syncer apply``: the plan it carries out.
+        self.applying = applying
         self.store = store
         self.mode = mode
         self.progress: RunProgress = progress or NoProgress()
@@ -99,10 +107,13 @@ class JobRun:
         with self.stop.at_once():
             await self._check_targets()
             if self.mode is Mode.PLAN:
-                await self._intake(None).take_listing(await self._choose_listing())
+                await self._plan()
         if self.mode is Mode.PLAN or self.stop.requested:  # a plan, or stopped before a run
             self.summary.interrupted_by = self.stop.name
             return self.summary
+        if self.applying is not None:
+            plan = self.applying
+            check_header(plan.document, plan.path, self.job, self.targets, self.store.now())
         run = await self.store.start_run(self.job.name, self.mode.value)
         self.summary.run_id = run.id
         status = "failed"
@@ -113,6 +124,9 @@ class JobRun:
                 lease.cancel_scope.cancel()
             self.summary.interrupted_by = self.stop.name
             status = self.summary.status
+        except* StalePlanError as refused:
+            status = "refused"
+            raise _first(refused) from None  # one error, as check_header's
         finally:
             with anyio.CancelScope(shield=True):
                 await self.store.finish_run(run.id, status, self.summary.to_json())
@@ -138,6 +152,8 @@ class JobRun:
                     await self._feed(Sink(run_id, journal, executor))
         if not self.stop.requested:
             await self.bytes.prune(await self._open_shas())
+            if self.applying is not None:
+                await self.store.finish_plan(self.applying.plan_id)
 
     async def _open_shas(self) -> set[str]:
         """The sha256 of every record an open op of the job will push."""
@@ -154,6 +170,9 @@ class JobRun:
             self.summary.not_retried = await self.store.count_failed(
                 self.job.name, terminal_only=True
             )
+        if self.applying is not None:
+            await self._apply(sink, self.applying)
+            return
         await self._resume_open_ops(sink)
         if self.mode is Mode.RETRY:
             return
@@ -162,7 +181,37 @@ class JobRun:
         await intake.take_listing(listing)
         await self._sweep(listing, intake, sink)
 
-    def _intake(self, sink: Sink | None) -> Intake:
+    async def _plan(self) -> None:
+        """``syncer plan``: the listing and the sweep as a run would make them, kept as the
+        plan's entries (:mod:`~syncer.engine.drafting`); nothing is written to a target or to
+        the state."""
+        draft = PlanDraft(
+            self.job, self.store, self.targets, self.bytes, secrets=job_secrets(self.job)
+        )
+        self.summary.draft = draft
+        await draft.start()
+        listing = await self._choose_listing()
+        intake = self._intake(None, draft)
+        await intake.take_listing(listing)
+        self.summary.shifted = intake.shifted
+        result = await sweep(
+            self.store,
+            self.job.name,
+            self.targets,
+            listing,
+            listed=intake.listed,
+            shifted=intake.shifted,
+            summary=self.summary,
+        )
+        self.summary.guard.update(result.guard)
+        await draft.add_deletes(result.ops)
+        for target, reason in result.guard.items():
+            draft.note("delete_guard", f"{target}: no deletes, {reason}")
+        if self.summary.source_note:
+            draft.note("renditions_only", self.summary.source_note)
+        await draft.finish()
+
+    def _intake(self, sink: Sink | None, draft: PlanDraft | None = None) -> Intake:
         return Intake(
             job=self.job.name,
             store=self.store,
@@ -172,6 +221,7 @@ class JobRun:
             summary=self.summary,
             progress=self.progress,
             sink=sink,
+            draft=draft,
         )
 
     async def _keep_lease(self, run_id: int) -> None:
@@ -233,12 +283,25 @@ class JobRun:
         if result.complete:
             await self.store.mark_swept(name, source)
 
-    async def _resume_open_ops(self, sink: Sink) -> None:
-        """Ops a killed run left planned or sent go first (DESIGN §5), a page at a time."""
+    async def _apply(self, sink: Sink, plan: PlanApply) -> None:
+        """``syncer apply``: journal the plan's ops (or find those a killed apply journalled),
+        then hand exactly those to the executor."""
+        plan_run = await plan.journal(self.store, self.job, self.targets, sink.run_id)
+        for stale in plan.stale:
+            self.summary.count_skipped(stale.entry.target, STALE)
+            self.summary.add_error(f"stale, not applied: {stale.line()}")
+        await self._resume_open_ops(sink, run_id=plan_run)
+
+    async def _resume_open_ops(self, sink: Sink, *, run_id: int | None = None) -> None:
+        """Ops a killed run left planned or sent go first (DESIGN §5), a page at a time;
+        ``run_id``: only that run's (an apply's)."""
         names = {target.name for target in self.targets}
         after = 0
         while True:
-            rows = await self.store.open_ops(self.job.name, after=after, limit=RESUME_PAGE)
+            if run_id is None:
+                rows = await self.store.open_ops(self.job.name, after=after, limit=RESUME_PAGE)
+            else:
+                rows = await self.store.run_open_ops(run_id, after=after, limit=RESUME_PAGE)
             ops: list[Op] = []
             for row in rows:
                 try:
@@ -254,6 +317,12 @@ class JobRun:
             after = rows[-1].id
 
 
+def _first(group: BaseExceptionGroup[StalePlanError]) -> StalePlanError:
+    """The first error of a group (task groups nest them)."""
+    first = group.exceptions[0]
+    return _first(first) if isinstance(first, BaseExceptionGroup) else first
+
+
 async def run_job(
     job: Job,
     mode: Mode,
@@ -266,6 +335,7 @@ async def run_job(
     restart_listing: bool = False,
     stop: Stop | None = None,
     executor: ExecutorFactory = in_process,
+    applying: PlanApply | None = None,
 ) -> RunSummary:
     """Run ``job`` once in ``mode``, reporting to ``progress`` as it goes; ``full`` makes a
     sync list everything and sweep even when an incremental listing is due; ``restart_listing``
@@ -283,5 +353,6 @@ async def run_job(
         restart_listing=restart_listing,
         stop=stop,
         executor=executor,
+        applying=applying,
     )
     return await run.run()

@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncer.engine.plan import Action, Planned
+
+if TYPE_CHECKING:
+    from syncer.engine.drafting import PlanDraft
+    from syncer.plans.model import Entry
 
 #: Most errors a run keeps (its summary says how many there were; the journal keeps them all).
 MAX_ERRORS = 1000
@@ -25,6 +29,8 @@ class Mode(StrEnum):
     PLAN = "plan"
     #: Only re-attempt failed operations (``syncer retry``): no listing, no sweep.
     RETRY = "retry"
+    #: Carry out a saved plan's ops (``syncer apply``): no listing, no planning.
+    APPLY = "apply"
 
 
 def action_label(target: str, action: str) -> str:
@@ -56,8 +62,8 @@ class RunSummary:
     #: The source changed under the listing (``Page.shifted``): no deletes by absence.
     shifted: bool = False
     errors: list[str] = field(default_factory=list)
-    #: ``syncer plan``: every change and every skip but the unchanged (only counted).
-    plan: list[Planned] = field(default_factory=list)
+    #: ``syncer plan``: the plan's entries as they are made (``draft.document()``).
+    draft: PlanDraft | None = None
     #: The signal that stopped the run (``SIGTERM``, ``SIGINT``), or empty.
     interrupted_by: str = ""
     #: Terminal failures ``retry`` left as they are (sending them again would fail again).
@@ -94,6 +100,10 @@ class RunSummary:
 
     def planned_of(self, target: str, action: str) -> int:
         return self.planned[action_label(target, action)]
+
+    def plan_entries(self) -> list[Entry]:
+        """``syncer plan``: its entries (every change and every skip but the unchanged)."""
+        return [] if self.draft is None else list(self.draft.log)
 
     # -- the outcome -------------------------------------------------------------------------
 

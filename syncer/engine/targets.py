@@ -97,9 +97,21 @@ def target_salt(config: TargetConfig, capabilities: Capabilities) -> str:
         "owners_csv": mapping.owners_csv.owners if mapping.owners_csv is not None else None,
         "on_oversize": config.on_oversize,
         "convert": config.convert,
-        "capabilities": asdict(capabilities),
+        "capabilities": _planned_by(capabilities),
     }
     return target_digest(facts)
+
+
+#: Capabilities only a plan's warnings read: not part of the salt, so adding one does not make
+#: every link's basis differ (and every item planned once more) after an upgrade.
+WARNINGS_ONLY = ("display_limit",)
+
+
+def _planned_by(capabilities: Capabilities) -> dict[str, Any]:
+    facts = asdict(capabilities)
+    for name in WARNINGS_ONLY:
+        facts.pop(name, None)
+    return facts
 
 
 def renditions_note(vendor: str, capabilities: Capabilities) -> str:

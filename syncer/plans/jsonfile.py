@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from pathlib import Path
@@ -194,6 +195,8 @@ class EntryLog:
         self.path = Path(name)
         self._file = os.fdopen(fd, "w", encoding="utf-8")
         self.count = 0
+        #: A log nobody closed (a plan run's summary dropped) still goes, with its file.
+        self._finalizer = weakref.finalize(self, _remove, self._file, self.path)
 
     def add(self, entry: Entry) -> None:
         self._file.write(_line(entry.to_json()) + "\n")
@@ -210,12 +213,16 @@ class EntryLog:
                 yield Entry.from_json(json.loads(line))
 
     def close(self) -> None:
-        self._file.close()
-        with suppress(FileNotFoundError):
-            self.path.unlink()
+        self._finalizer()
 
     def __enter__(self) -> EntryLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _remove(file: IO[str], path: Path) -> None:
+    file.close()
+    with suppress(FileNotFoundError):
+        path.unlink()

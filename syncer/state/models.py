@@ -161,3 +161,18 @@ blobs = sa.Table(
     sa.Column("path", sa.Text, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
+
+plans = sa.Table(
+    "plans",
+    metadata,
+    # A saved plan's id (``syncer plan --out``): applied at most once, whoever applies it.
+    sa.Column("plan_id", sa.String(64), primary_key=True),
+    sa.Column("job", sa.Text, nullable=False),
+    # The run that journalled the plan's ops (all of them, in one transaction).
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False),
+    # ``applying`` while some of its ops are open; ``applied`` once none is.
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("ops", sa.Integer, nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime, nullable=True),
+)

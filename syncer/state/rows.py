@@ -16,8 +16,9 @@ from syncer.records import Cursor
 
 #: What a run is doing or how it ended.
 #: ``stopped``: a guard (the max-delete guard) stopped the run before it finished its work.
+#: ``refused``: an apply refused its plan (stale, applied already...) before journalling it.
 RunStatus = Literal[
-    "running", "succeeded", "partial", "stopped", "failed", "interrupted", "cancelled"
+    "running", "succeeded", "partial", "stopped", "failed", "interrupted", "cancelled", "refused"
 ]
 RUN_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 #: The statuses a run may finish with.

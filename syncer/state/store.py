@@ -29,6 +29,7 @@ from syncer.state.blobs import Blobs
 from syncer.state.journal import Journal
 from syncer.state.links import Links
 from syncer.state.listing import Listing
+from syncer.state.plans import Plans
 from syncer.state.runs import DEFAULT_LEASE_SECONDS, Runs
 
 __all__ = ["DEFAULT_LEASE_SECONDS", "OpeningStore", "StateStore"]
@@ -62,7 +63,7 @@ class OpeningStore:
             await self._store.close()
 
 
-class StateStore(Runs, Listing, Journal, Links, Blobs):
+class StateStore(Runs, Listing, Journal, Links, Blobs, Plans):
     """Runs, cursors, items, links, the ops journal and the spool index of every job."""
 
     def __init__(self, db: AsyncEngine, *, lease_seconds: float, clock: Clock) -> None:

@@ -40,6 +40,9 @@ class Capabilities:
     originals_readable: bool = True
     #: The largest side of what can be read back when originals are not.
     max_read_pixels: int | None = None
+    #: Display images an owner shows at most (Partium: five); the rest are hidden, not refused.
+    #: Only a plan's warnings read it.
+    display_limit: int | None = None
 
 
 @runtime_checkable

@@ -57,9 +57,9 @@ def test_migrate_then_status(tmp_path: Path, emulators: dict[str, str]) -> None:
 
 
 def test_plan_writes_nothing(tmp_path: Path, emulators: dict[str, str]) -> None:
-    code, output = invoke(tmp_path, emulators, "plan", "--json", str(DEMO))
+    code, output = invoke(tmp_path, emulators, "plan", "--format", "json", str(DEMO))
     assert code == 0, output
-    assert '"action": "create"' in output
+    assert '"action":"create"' in output
 
 
 def test_a_broken_job_file_exits_2_naming_file_and_key(tmp_path: Path) -> None:

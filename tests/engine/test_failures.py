@@ -152,12 +152,12 @@ async def test_an_unreadable_source_file_names_the_key_and_the_file(
 
     download = Bytes.download
 
-    async def flaky(self: Bytes, record: Any) -> Any:
+    async def flaky(self: Bytes, record: Any, **how: Any) -> Any:
         if record.filename == "lost\n.jpg":
             raise NotFoundError(
                 "gone meanwhile", vendor="spiffy", operation="open", item=record.key
             )
-        return await download(self, record)
+        return await download(self, record, **how)
 
     monkeypatch.setattr(Bytes, "download", flaky)
     async with with_bad_item(tmp_path, "lost\n.jpg", b"") as bad:

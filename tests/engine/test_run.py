@@ -161,7 +161,8 @@ async def test_plan_reports_without_writing(world: World) -> None:
 
 async def test_a_plan_keeps_the_changes_and_only_counts_the_unchanged(world: World) -> None:
     await world.run(Mode.MIGRATE)
-    world.partium.admin_delete(next(world.partium.store.iter_images()))
+    gone = next(world.partium.store.iter_images())
+    world.partium.admin_delete(gone)
     world.partium.admin_add(
         world.partium.store.owners["part-0001"],
         "new.png",
@@ -170,7 +171,10 @@ async def test_a_plan_keeps_the_changes_and_only_counts_the_unchanged(world: Wor
     )
     plan = await world.run(Mode.PLAN)
     assert plan.skipped["shop: unchanged"] == 11
-    assert [(p.action.value, p.key) for p in plan.plan] == [("create", plan.plan[0].key)]
+    entries = plan.plan_entries()
+    assert sorted(e.action for e in entries) == ["create", "delete"]
+    (delete,) = [e for e in entries if e.action == "delete"]
+    assert delete.key == gone.id  # the sweep's deletes are in the plan too
 
 
 async def test_an_image_whose_bytes_cannot_be_read_is_skipped_not_fatal(
@@ -182,10 +186,10 @@ async def test_an_image_whose_bytes_cannot_be_read_is_skipped_not_fatal(
     broken = next(world.partium.store.iter_images()).id
     download = Bytes.download
 
-    async def flaky(self: Bytes, record: Any) -> Any:
+    async def flaky(self: Bytes, record: Any, **how: Any) -> Any:
         if record.key == broken:
             raise NotFoundError("gone meanwhile", vendor="partium", item=broken)
-        return await download(self, record)
+        return await download(self, record, **how)
 
     monkeypatch.setattr(Bytes, "download", flaky)
     summary = await world.run(Mode.MIGRATE)
@@ -373,7 +377,7 @@ def flaky(world: World, mode: Mode, key: str, **how: Any) -> Any:
 async def killed_mid_create(world: World) -> str:
     """A migration stopped while the create of one item (its key is returned) hangs, after the
     other eleven landed: that create is left ``sent``, its outcome unknown."""
-    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan_entries())[0]
     killed = flaky(world, Mode.MIGRATE, key, hang=True)
     with anyio.move_on_after(20):
         async with anyio.create_task_group() as group:
@@ -388,7 +392,7 @@ async def killed_mid_create(world: World) -> str:
 async def test_a_failed_create_planned_again_by_a_sync_is_not_pushed_again_by_retry(
     world: World,
 ) -> None:
-    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan_entries())[0]
     first = await flaky(world, Mode.MIGRATE, key, fail=1).run()
     assert first.status == "partial"
     assert first.failed["shop.create"] == 1
@@ -404,7 +408,7 @@ async def test_a_failed_create_planned_again_by_a_sync_is_not_pushed_again_by_re
 async def test_a_create_whose_outcome_was_lost_is_looked_for_not_sent_twice(
     world: World, then: Mode
 ) -> None:
-    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan_entries())[0]
     first = await flaky(world, Mode.MIGRATE, key, lost=1).run()
     assert first.failed["shop.create"] == 1
     assert len(world.target_shas()) == 12  # it landed; its answer did not
@@ -435,7 +439,7 @@ class FatalError(VendorError):
 
 
 async def test_a_fatal_error_stops_the_run_and_leaves_its_op_retryable(world: World) -> None:
-    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan_entries())[0]
     with pytest.RaisesGroup(FatalError, flatten_subgroups=True):
         await flaky(world, Mode.MIGRATE, key, fail=1, error=FatalError).run()
     [failed] = await world.store.failed_ops(world.job.name)
@@ -469,7 +473,7 @@ async def test_a_fatal_error_reading_the_source_stops_the_run(world: World) -> N
 
 
 async def test_a_skippable_error_fails_its_item_alone(world: World) -> None:
-    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan_entries())[0]
     summary = await flaky(world, Mode.MIGRATE, key, fail=1, error=ProtocolError).run()
     assert (summary.status, summary.failed["shop.create"]) == ("partial", 1)
     assert len(world.target_shas()) == 11
@@ -481,7 +485,7 @@ async def test_retry_re_attempts_what_can_succeed_and_says_what_it_left(
     from syncer.engine.commands import _status
     from syncer.engine.report import summary_text
 
-    refused, flaky_key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[:2]
+    refused, flaky_key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan_entries())[:2]
     run = flaky(world, Mode.MIGRATE, flaky_key, fail=1)
     run.replace_client(
         "shop", FlakyTarget(run.client_of("shop"), refused, fail=1, error=ValidationError)
@@ -587,7 +591,7 @@ async def test_a_failed_op_leaves_no_blob_and_its_retry_reads_the_bytes_again(
 ) -> None:
     """A failed op's bytes leave the spool with it (a retry may come much later, or never);
     ``syncer retry`` downloads them again, pushes them, and leaves nothing behind."""
-    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan)[0]
+    key = sorted(i.key for i in (await world.run(Mode.PLAN)).plan_entries())[0]
     run = flaky(world, Mode.MIGRATE, key, fail=1)
     first = await run.run()
     assert first.failed["shop.create"] == 1

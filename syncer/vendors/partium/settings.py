@@ -31,6 +31,7 @@ CAPABILITIES = Capabilities(
     batch_size=50,
     soft_delete=False,
     originals_readable=True,
+    display_limit=5,  # the UI shows 5 display images per part (standard config); hides the rest
     # find: image_id derived from the source key: GET the id, adopt it when its part_id, info and
     # (given the blob) the sha256 of its /original match
 )
