@@ -10,7 +10,10 @@ Bounded like :mod:`syncer.spool.imaging`: a file that declares more than ``max_p
 pixel is decoded, so a decompression bomb costs a header read. A JPEG is decoded in draft mode
 (the decoder scales by 1/2, 1/4 or 1/8 while decoding), so a 24-megapixel photo decodes at
 about the thumbnail's size. A file Pillow cannot read gives None: a thumbnail is a nicety, and
-its absence shows as a placeholder.
+its absence shows as a placeholder. Any exception counts as "cannot read": besides its
+documented errors (``UnidentifiedImageError``, ``OSError``, the decompression bomb ones),
+Pillow's decoders raise others on malformed bytes (``struct.error``, ``IndexError``, ...), and
+none of them may fail a plan.
 """
 
 from __future__ import annotations
@@ -20,20 +23,11 @@ import io
 from pathlib import Path
 from typing import Final
 
-from PIL import Image, ImageOps, UnidentifiedImageError, features
+from PIL import Image, ImageOps, features
 
 #: The thumbnail's encoding: WebP is about half the size of a JPEG at the same look.
 FORMAT: Final = "WEBP" if features.check("webp") else "JPEG"
 MIME: Final = "image/webp" if FORMAT == "WEBP" else "image/jpeg"
-_ERRORS: Final = (
-    UnidentifiedImageError,
-    OSError,
-    SyntaxError,
-    ValueError,
-    EOFError,
-    Image.DecompressionBombError,
-    Image.DecompressionBombWarning,
-)
 
 
 def make_thumbnail(
@@ -52,7 +46,7 @@ def make_thumbnail(
             image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
             small = ImageOps.exif_transpose(image)
             data = _encode(small, quality)
-    except _ERRORS:
+    except Exception:  # whatever Pillow raises on bad bytes: no thumbnail (see above)
         return None
     return f"data:{MIME};base64,{base64.b64encode(data).decode('ascii')}"
 
@@ -63,7 +57,7 @@ def pixel_size(path: Path) -> tuple[int, int] | None:
     try:
         with Image.open(path) as image:
             width, height = image.size
-    except _ERRORS:
+    except Exception:  # whatever Pillow raises on bad bytes: no thumbnail (see above)
         return None
     return (width, height) if width > 0 and height > 0 else None
 

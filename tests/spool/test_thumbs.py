@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import random
+import struct
 import time
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,14 @@ def test_pixel_size_reads_only_the_header(tmp_path: Path) -> None:
     assert pixel_size(hollow) == (3000, 2000)
     assert make_thumbnail(hollow) is None
     assert pixel_size(write(tmp_path / "a.webp", encoded(photo(64, 48), "WEBP"))) == (64, 48)
+
+
+def test_any_error_of_a_decoder_gives_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = write(tmp_path / "a.png", encoded(photo(40, 40), "PNG"))
+
+    def broken(*args: object, **kwargs: object) -> Image.Image:
+        raise struct.error("unpack requires a buffer of 4 bytes")  # as decoders do on bad bytes
+
+    monkeypatch.setattr(Image, "open", broken)
+    assert make_thumbnail(source) is None
+    assert pixel_size(source) is None
