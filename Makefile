@@ -10,7 +10,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install test demo lint typecheck check clean
+.PHONY: help install browser test demo lint typecheck check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -23,6 +23,14 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)  ## make the virtual environment with syncer and its dev dependencies
+
+# The browser tests (tests/browser) drive Debian's chromium through Playwright, which never downloads
+# a browser of its own; without chromium they skip (fail under SYNCER_REQUIRE_BROWSER=1, as in CI).
+browser:  ## install Debian's chromium when missing (needs root; else a warning)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "warning: no chromium and not root: the browser tests will skip" >&2; fi; }
 
 # Branch coverage of syncer/: the total is printed and must stay at the floor ([tool.coverage.report]);
 # `$(BIN)/coverage report` lists the files below 100% with their missing lines. A run of part of the
