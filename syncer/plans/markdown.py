@@ -60,52 +60,66 @@ def code(text: str, limit: int = 120) -> str:
 
 @dataclass
 class _Writer:
-    """Lines under a budget of characters: a line that does not fit is not written."""
+    """Lines under a budget of characters: lines that do not fit are not written."""
 
     room: int
     lines: list[str] = field(default_factory=list)
-    full: bool = False
 
     def add(self, *lines: str) -> bool:
         size = sum(len(line) + 1 for line in lines)
-        if self.full or size > self.room:
-            self.full = True
+        if size > self.room:
             return False
         self.lines.extend(lines)
         self.room -= size
         return True
+
+    def share(self, parts: int) -> _Writer:
+        """A writer for one of ``parts`` parts still to come: an equal share of the room
+        (what a part leaves goes to the next ones); :meth:`take` adds its lines."""
+        return _Writer(self.room // max(1, parts))
+
+    def take(self, part: _Writer) -> None:
+        self.add(*part.lines)
 
 
 def render_markdown(
     document: Document, *, unchanged: bool = False, max_chars: int = 60_000, limit: int = 50
 ) -> str:
     """``document`` as Markdown of at most ``max_chars`` characters (at most ``limit`` entries
-    of a group). ``unchanged``: list unchanged items too, where the document holds them."""
+    of a group, and each group an equal share of the room left, so every group shows its first
+    entries). ``unchanged``: list unchanged items too, where the document holds them."""
     kind = document.header.kind
     groups = g.collect(document, limit, unchanged=unchanged)
     out = _Writer(max(0, max_chars - _TAIL))
     out.add(f"### {cell(g.title(document), 200)}", "")
     _summary(out, kind, document.summary)
-    shown: dict[int, int] = {}
     destructive = [x for t in groups.targets for x in groups.of(kind, groups.destructive, t)]
-    if destructive and out.add("", "#### Destructive changes", ""):
-        for group in destructive:
-            shown[id(group)] = _group(out, group, named=True)
+    sections = [("Destructive changes", destructive, [], True)]
     for target in groups.targets:
-        rest = groups.of(kind, groups.rest, target)
-        skips = groups.skips_of(target)
-        if (rest or skips) and out.add("", f"#### {cell(target, 80)}", ""):
-            for group in rest:
-                shown[id(group)] = _group(out, group)
-            _skips(out, skips)
-    cut = [(grp, grp.count - shown.get(id(grp), 0)) for grp in [*destructive, *_rest(groups)]]
+        sections.append(
+            (target, groups.of(kind, groups.rest, target), groups.skips_of(target), False)
+        )
+    parts = sum(len(grps) + bool(skips) for _, grps, skips, _ in sections)
+    shown: dict[int, int] = {}
+    for heading, grps, skips, named in sections:
+        if not (grps or skips) or not out.add("", f"#### {cell(heading, 80)}", ""):
+            parts -= len(grps) + bool(skips)
+            continue
+        for group in grps:
+            part = out.share(parts)
+            shown[id(group)] = _group(part, group, named=named)
+            out.take(part)
+            parts -= 1
+        if skips:
+            part = out.share(parts)
+            _skips(part, skips)
+            out.take(part)
+            parts -= 1
+    everything = [*destructive, *groups.rest.values()]
+    cut = [(grp, grp.count - shown.get(id(grp), 0)) for grp in everything]
     body = "\n".join(out.lines)
     tail = _tail(kind, [(grp, n) for grp, n in cut if n > 0], max_chars - len(body))
     return _bounded("\n".join([body, *tail]), max_chars)
-
-
-def _rest(groups: g.Groups) -> list[g.Group]:
-    return list(groups.rest.values())
 
 
 def _summary(out: _Writer, kind: Kind, summary: Summary) -> None:
@@ -176,12 +190,14 @@ def _details(entry: Entry) -> list[str]:
 
 
 def _skips(out: _Writer, skips: list[g.Skips]) -> None:
-    if not skips or not out.add("**skip**", "", "| reason | count | text | first keys |"):
+    if not out.add("**skip**", "", "| reason | count | text | first keys |", "|---|---|---|---|"):
         return
-    out.add("|---|---|---|---|")
     for skip in skips:
         keys = ", ".join(code(k, 60) for k in skip.keys)
-        out.add(f"| {cell(skip.code, 40)} | {skip.count} | {cell(skip.text, 200)} | {keys} |")
+        if not out.add(
+            f"| {cell(skip.code, 40)} | {skip.count} | {cell(skip.text, 200)} | {keys} |"
+        ):
+            break
     out.add("")
 
 

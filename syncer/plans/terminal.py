@@ -100,13 +100,14 @@ def _summary(kind: Kind, summary: Summary) -> Table:
     table.add_column("destructive", justify="right")
     table.add_column("warnings", justify="right")
     if kind is Kind.RUN:
-        table.add_column("outcomes")
+        table.add_column("outcomes", no_wrap=True)
     for name, tally in summary.targets.items():
         row = g.counts(kind, tally)
-        cells = [clipped(name, 40), clipped(tally.vendor, 20), *(str(row[n]) for n in names)]
+        vendor = clipped(tally.vendor, 20) or "-"
+        cells = [clipped(name, 40), vendor, *(str(row[n]) for n in names)]
         cells += [g.human_bytes(tally.upload_bytes), str(tally.destructive), str(tally.warnings)]
         if kind is Kind.RUN:
-            cells.append(", ".join(f"{n} {o}" for o, n in sorted(tally.outcomes.items())))
+            cells.append(", ".join(f"{o} {n}" for o, n in sorted(tally.outcomes.items())))
         table.add_row(*(Text(c) for c in cells))
     return table
 
