@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
@@ -43,11 +44,17 @@ from syncer.plans.model import (
 
 _ENTRIES_OPEN = '"entries": ['
 _END = "]}"
+#: The first line of a file in syncer's layout.
+_FIRST_LINE = re.compile(r'\{"schema": "syncer/[a-z]+", "version": "[^"]*",\n')
 
 
 class DocumentError(ConfigError):
     """A plan or report file that cannot be read: not JSON, not syncer's, another major
     version, or cut short (exit code 2, like any bad input file)."""
+
+
+class _Damaged(ValueError):
+    """A file in syncer's layout whose head is cut short or not JSON."""
 
 
 def _line(value: Any) -> str:
@@ -95,14 +102,16 @@ def read_document(path: Path, *, kind: Kind | None = None) -> Document:
             head = _read_head(stream)
     except OSError as exc:
         raise DocumentError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except _Damaged as exc:
+        raise DocumentError(f"{path}: cut short or damaged ({exc}); make it again") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise DocumentError(f"{path}: not a syncer document ({exc})") from None
     if head is None:  # not in syncer's layout: read it whole
         data = _load_whole(path)
         entries = data.get("entries")
+        document = _document(path, data, lambda: [_entry(path, e) for e in entries])
         if not isinstance(entries, list):
             raise DocumentError(f"{path}: not a syncer document (no entries list)")
-        document = _document(path, data, lambda: [_entry(path, e) for e in entries])
     else:
         document = _document(path, head, lambda: _stream_entries(path))
     if kind is not None and document.header.kind is not kind:
@@ -113,17 +122,23 @@ def read_document(path: Path, *, kind: Kind | None = None) -> Document:
 
 
 def _read_head(stream: IO[str]) -> dict[str, Any] | None:
-    """The document's fields before its entries, when the file is in syncer's layout."""
+    """The document's fields before its entries, when the file is in syncer's layout (None:
+    another layout, read whole). A file that begins as syncer writes and does not reach its
+    entries is cut short (:class:`_Damaged`)."""
     lines: list[str] = []
     for _ in range(5):
         line = stream.readline()
         if not line:
-            return None
+            break
         if line.rstrip("\n") == _ENTRIES_OPEN:
-            text = "".join(lines) + '"entries": []}'
-            data = json.loads(text)
+            try:
+                data = json.loads("".join(lines) + '"entries": []}')
+            except ValueError as exc:
+                raise _Damaged(str(exc)) from None
             return data if isinstance(data, dict) else None
         lines.append(line)
+    if lines and _FIRST_LINE.fullmatch(lines[0]):
+        raise _Damaged("it ends before its entries")
     return None
 
 
@@ -151,7 +166,7 @@ def _document(path: Path, data: dict[str, Any], source: Any) -> Document:
     try:
         header = Header.from_json(data["header"])
         summary = Summary.from_json(data.get("summary") or {})
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise DocumentError(f"{path}: its header is not valid ({exc!r})") from None
     thumbs = data.get("thumbnails")
     thumbnails = {str(k): str(v) for k, v in thumbs.items()} if isinstance(thumbs, dict) else {}
@@ -163,26 +178,30 @@ def _entry(path: Path, data: Any) -> Entry:
         if not isinstance(data, dict):
             raise TypeError("not an object")
         return Entry.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise DocumentError(f"{path}: an entry is not valid ({exc!r})") from None
 
 
 def _stream_entries(path: Path) -> Iterator[Entry]:
     """The entries of a file in syncer's layout, one line at a time."""
     with path.open(encoding="utf-8") as stream:
-        for line in stream:
+        head = 0
+        for head, line in enumerate(stream, 1):  # noqa: B007 (the entries' lines count on)
             if line.rstrip("\n") == _ENTRIES_OPEN:
                 break
-        for line in stream:
+        for number, line in enumerate(stream, head + 1):
             text = line.rstrip("\n")
             if text == _END:
                 return
             try:
                 data = json.loads(text.removesuffix(","))
             except ValueError as exc:
-                raise DocumentError(f"{path}: an entry is not valid JSON ({exc})") from None
+                raise DocumentError(
+                    f"{path}: line {number} is not a valid entry ({exc}): the file is cut "
+                    "short or damaged; make it again"
+                ) from None
             yield _entry(path, data)
-    raise DocumentError(f"{path}: cut short (its entries do not end); make the file again")
+    raise DocumentError(f"{path}: cut short (its entries do not end); make it again")
 
 
 class EntryLog:
