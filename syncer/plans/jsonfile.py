@@ -109,7 +109,7 @@ def read_document(path: Path, *, kind: Kind | None = None) -> Document:
     if head is None:  # not in syncer's layout: read it whole
         data = _load_whole(path)
         entries = data.get("entries")
-        document = _document(path, data, lambda: [_entry(path, e) for e in entries])
+        document = _document(path, data, lambda: [_entry(path, e) for e in entries or ()])
         if not isinstance(entries, list):
             raise DocumentError(f"{path}: not a syncer document (no entries list)")
     else:

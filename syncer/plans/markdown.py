@@ -94,7 +94,9 @@ def render_markdown(
     out.add(f"### {cell(g.title(document), 200)}", "")
     _summary(out, kind, document.summary)
     destructive = [x for t in groups.targets for x in groups.of(kind, groups.destructive, t)]
-    sections = [("Destructive changes", destructive, [], True)]
+    sections: list[tuple[str, list[g.Group], list[g.Skips], bool]] = [
+        ("Destructive changes", destructive, [], True)
+    ]
     for target in groups.targets:
         sections.append(
             (target, groups.of(kind, groups.rest, target), groups.skips_of(target), False)
