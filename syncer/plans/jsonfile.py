@@ -44,6 +44,9 @@ from syncer.plans.model import (
 
 _ENTRIES_OPEN = '"entries": ['
 _END = "]}"
+#: Lines read for the head before reading the file whole: syncer writes four before the
+#: entries; a later minor version may add members.
+_HEAD_LINES = 16
 #: The first line of a file in syncer's layout.
 _FIRST_LINE = re.compile(r'\{"schema": "syncer/[a-z]+", "version": "[^"]*",\n')
 
@@ -126,7 +129,7 @@ def _read_head(stream: IO[str]) -> dict[str, Any] | None:
     another layout, read whole). A file that begins as syncer writes and does not reach its
     entries is cut short (:class:`_Damaged`)."""
     lines: list[str] = []
-    for _ in range(5):
+    for _ in range(_HEAD_LINES):
         line = stream.readline()
         if not line:
             break
