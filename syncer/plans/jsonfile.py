@@ -22,6 +22,7 @@ memory does not grow with its size.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -48,7 +49,7 @@ _END = "]}"
 #: entries; a later minor version may add members.
 _HEAD_LINES = 16
 #: The first line of a file in syncer's layout.
-_FIRST_LINE = re.compile(r'\{"schema": "syncer/[a-z]+", "version": "[^"]*",\n')
+_FIRST_LINE = re.compile(r'\{"schema": "syncer/[a-z]+", "version": "[^"]*",\r?\n')
 
 
 class DocumentError(ConfigError):
@@ -70,7 +71,10 @@ def write_document(document: Document, out: IO[str]) -> None:
     out.write(f'{{"schema": "syncer/{header.kind.value}", "version": "{SCHEMA_VERSION}",\n')
     out.write(f'"header": {_line(header.to_json())},\n')
     out.write(f'"summary": {_line(document.summary.to_json())},\n')
-    out.write(f'"thumbnails": {_line(document.thumbnails)},\n')
+    out.write('"thumbnails": {')
+    for number, (sha256, uri) in enumerate(document.thumbnails.items()):  # a MB: not one dumps
+        out.write(("," if number else "") + f"{_line(sha256)}:{_line(uri)}")
+    out.write("},\n")
     out.write(_ENTRIES_OPEN + "\n")
     first = True
     for entry in document.entries():
@@ -101,13 +105,13 @@ def read_document(path: Path, *, kind: Kind | None = None) -> Document:
     :class:`DocumentError` naming the file for anything that is not such a document (or not
     of ``kind``, when given)."""
     try:
-        with path.open(encoding="utf-8") as stream:
+        with path.open("rb") as stream:
             head = _read_head(stream)
     except OSError as exc:
         raise DocumentError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except _Damaged as exc:
         raise DocumentError(f"{path}: cut short or damaged ({exc}); make it again") from None
-    except (UnicodeDecodeError, ValueError) as exc:
+    except ValueError as exc:  # UnicodeDecodeError too
         raise DocumentError(f"{path}: not a syncer document ({exc})") from None
     if head is None:  # not in syncer's layout: read it whole
         data = _load_whole(path)
@@ -116,7 +120,8 @@ def read_document(path: Path, *, kind: Kind | None = None) -> Document:
         if not isinstance(entries, list):
             raise DocumentError(f"{path}: not a syncer document (no entries list)")
     else:
-        document = _document(path, head, lambda: _stream_entries(path))
+        data, offset, lines = head
+        document = _document(path, data, lambda: _stream_entries(path, offset, lines))
     if kind is not None and document.header.kind is not kind:
         raise DocumentError(
             f"{path} is a {document.header.kind.value} document, not a {kind.value}"
@@ -124,21 +129,25 @@ def read_document(path: Path, *, kind: Kind | None = None) -> Document:
     return document
 
 
-def _read_head(stream: IO[str]) -> dict[str, Any] | None:
-    """The document's fields before its entries, when the file is in syncer's layout (None:
-    another layout, read whole). A file that begins as syncer writes and does not reach its
-    entries is cut short (:class:`_Damaged`)."""
+def _read_head(stream: IO[bytes]) -> tuple[dict[str, Any], int, int] | None:
+    """The document's fields before its entries, and where its entries begin (the byte
+    offset, the lines before), when the file is in syncer's layout (None: another layout,
+    read whole). A file that begins as syncer writes and does not reach its entries is cut
+    short (:class:`_Damaged`)."""
     lines: list[str] = []
+    offset = 0
     for _ in range(_HEAD_LINES):
-        line = stream.readline()
-        if not line:
+        raw = stream.readline()
+        if not raw:
             break
-        if line.rstrip("\n") == _ENTRIES_OPEN:
+        offset += len(raw)
+        line = raw.decode("utf-8")
+        if line.rstrip("\r\n") == _ENTRIES_OPEN:
             try:
                 data = json.loads("".join(lines) + '"entries": []}')
             except ValueError as exc:
                 raise _Damaged(str(exc)) from None
-            return data if isinstance(data, dict) else None
+            return (data, offset, len(lines) + 1) if isinstance(data, dict) else None
         lines.append(line)
     if lines and _FIRST_LINE.fullmatch(lines[0]):
         raise _Damaged("it ends before its entries")
@@ -185,14 +194,13 @@ def _entry(path: Path, data: Any) -> Entry:
         raise DocumentError(f"{path}: an entry is not valid ({exc!r})") from None
 
 
-def _stream_entries(path: Path) -> Iterator[Entry]:
-    """The entries of a file in syncer's layout, one line at a time."""
-    with path.open(encoding="utf-8") as stream:
-        head = 0
-        for head, line in enumerate(stream, 1):  # noqa: B007 (the entries' lines count on)
-            if line.rstrip("\n") == _ENTRIES_OPEN:
-                break
-        for number, line in enumerate(stream, head + 1):
+def _stream_entries(path: Path, offset: int, before: int) -> Iterator[Entry]:
+    """The entries of a file in syncer's layout, one line at a time from ``offset`` (the
+    head, thumbnails and all, is not read again); ``before``: the lines above it."""
+    with path.open("rb") as raw:
+        raw.seek(offset)
+        stream = io.TextIOWrapper(raw, encoding="utf-8")
+        for number, line in enumerate(stream, before + 1):
             text = line.rstrip("\n")
             if text == _END:
                 return

@@ -52,6 +52,12 @@ def test_markdown_to_a_file_is_written_whole(plan: Path, tmp_path: Path) -> None
     assert {p.name for p in tmp_path.iterdir()} == {"plan.json", "comment.md"}  # no temp left
 
 
+def test_out_may_be_the_file_shown(plan: Path) -> None:
+    before = plan.read_text(encoding="utf-8")
+    assert show(str(plan), "--format", "json", "--out", str(plan))[0] == 0
+    assert plan.read_text(encoding="utf-8") == before
+
+
 def test_a_file_cut_short_leaves_the_previous_output_as_it_was(plan: Path, tmp_path: Path) -> None:
     target = tmp_path / "plan.txt"
     target.write_text("before", encoding="utf-8")
