@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import importlib.util
 import json
 import os
@@ -51,7 +52,8 @@ MIX = ("create",) * 12 + ("update",) * 3 + ("replace",) * 2 + ("delete",) + ("sk
 
 
 def sha(i: int) -> str:
-    return f"{i:064x}"
+    """A file's sha256: distinct for each ``i``, as a real one would be."""
+    return hashlib.sha256(str(i).encode()).hexdigest()
 
 
 def make_entry(i: int) -> Entry:
