@@ -36,6 +36,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ TARGETS = (("shop", "spiffy"), ("parts", "partium"), ("media", "moov"))
 #: Raw bytes of a thumbnail (about 2 KB once in base64).
 THUMB_BYTES = 1536
 #: Of every 20 entries: 12 creates, 3 updates, 2 replaces, 1 delete, 2 skips.
+GONE = ("gone_at_source", "gone at the source")
 MIX = ("create",) * 12 + ("update",) * 3 + ("replace",) * 2 + ("delete",) + ("skip",) * 2
 
 
@@ -60,67 +62,30 @@ def make_entry(i: int) -> Entry:
     """The ``i``th entry of the synthetic plan (the same for the same ``i``)."""
     target = TARGETS[i % len(TARGETS)][0]
     action = MIX[(i // len(TARGETS)) % len(MIX)]
-    key, name, owner = f"item-{i:07d}", f"catalog/products/p{i // 4}/image-{i}.jpg", f"P-{i // 4}"
+    base = Entry(target, f"item-{i:07d}", action, "", "", f"catalog/p{i // 4}/image-{i}.jpg")
     new = FileFacts(sha(i), 150_000 + (i * 7919) % 900_000, "image/jpeg", 1600, 1200)
     old = FileFacts(sha(i + 10**9), 120_000 + (i * 104729) % 900_000, "image/jpeg", 1200, 900)
+    owner, target_id = f"P-{i // 4}", f"t{i}"
     if action == "create":
         convert = "image/webp → image/jpeg" if i % 50 == 0 else None
-        return Entry(
-            target, key, action, "new_item", "new item", name, owner, new=new, convert=convert
-        )
+        return replace(base, code="new_item", reason="new item", owner=owner, new=new,
+                       convert=convert)  # fmt: skip
     if action == "update":
         changes = (
             Change("alt", f"Product {i // 4}, front", f"Product {i // 4}, front view"),
             Change("position", i % 5, i % 5 + 1, applies=i % 3 != 0),
         )
-        return Entry(
-            target,
-            key,
-            action,
-            "metadata_changed",
-            "alt, position changed",
-            name,
-            owner,
-            f"t{i}",
-            changes=changes,
-        )
-    if action == "replace":
-        return Entry(
-            target,
-            key,
-            action,
-            "bytes_changed",
-            "bytes changed",
-            name,
-            owner,
-            f"t{i}",
-            old=old,
-            new=new,
-        )
-    if action == "delete":
-        return Entry(
-            target,
-            key,
-            action,
-            "gone_at_source",
-            "gone at the source",
-            name,
-            owner,
-            f"t{i}",
-            old=old,
-        )
+        return replace(base, code="metadata_changed", reason="alt, position changed",
+                       owner=owner, target_id=target_id, changes=changes)  # fmt: skip
+    if action in ("replace", "delete"):
+        code, reason = ("bytes_changed", "bytes changed") if action == "replace" else GONE
+        return replace(base, code=code, reason=reason, owner=owner, target_id=target_id,
+                       old=old, new=new if action == "replace" else None)  # fmt: skip
     if i % 2:
-        return Entry(target, key, "skip", "no_owner_mapped", "no target owner mapped", name)
-    warning = (Note("display_limit", f"{owner} would have 6 display images; 5 show"),)
-    return Entry(
-        target,
-        key,
-        "skip",
-        "unsupported_type",
-        f"{target} does not take image/tiff",
-        name,
-        warnings=warning,
-    )
+        return replace(base, code="no_owner_mapped", reason="no target owner mapped")
+    warning = Note("display_limit", f"{owner} would have 6 display images; 5 show")
+    return replace(base, code="unsupported_type", reason=f"{target} does not take image/tiff",
+                   warnings=(warning,))  # fmt: skip
 
 
 def synthetic_plan(items: int, thumbs: int) -> Document:

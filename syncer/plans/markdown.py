@@ -94,13 +94,25 @@ def render_markdown(
     out.add(f"### {cell(g.title(document), 200)}", "")
     _summary(out, kind, document.summary)
     destructive = [x for t in groups.targets for x in groups.of(kind, groups.destructive, t)]
-    sections: list[tuple[str, list[g.Group], list[g.Skips], bool]] = [
-        ("Destructive changes", destructive, [], True)
-    ]
+    sections: list[_Section] = [("Destructive changes", destructive, [], True)]
     for target in groups.targets:
-        sections.append(
-            (target, groups.of(kind, groups.rest, target), groups.skips_of(target), False)
-        )
+        rest, skips = groups.of(kind, groups.rest, target), groups.skips_of(target)
+        sections.append((target, rest, skips, False))
+    shown = _sections(out, sections)
+    everything = [*destructive, *groups.rest.values()]
+    cut = [(grp, grp.count - shown.get(id(grp), 0)) for grp in everything]
+    body = "\n".join(out.lines)
+    tail = _tail(kind, [(grp, n) for grp, n in cut if n > 0], max_chars - len(body))
+    return _bounded("\n".join([body, *tail]), max_chars)
+
+
+#: A section's heading, its groups, its skips, and whether its groups name their target.
+_Section = tuple[str, list[g.Group], list[g.Skips], bool]
+
+
+def _sections(out: _Writer, sections: list[_Section]) -> dict[int, int]:
+    """Each section that has entries under its heading, each group (and table of skips) in
+    an equal share of the room left: how many entries of each group (by id) were written."""
     parts = sum(len(grps) + bool(skips) for _, grps, skips, _ in sections)
     shown: dict[int, int] = {}
     for heading, grps, skips, named in sections:
@@ -117,11 +129,7 @@ def render_markdown(
             _skips(part, skips)
             out.take(part)
             parts -= 1
-    everything = [*destructive, *groups.rest.values()]
-    cut = [(grp, grp.count - shown.get(id(grp), 0)) for grp in everything]
-    body = "\n".join(out.lines)
-    tail = _tail(kind, [(grp, n) for grp, n in cut if n > 0], max_chars - len(body))
-    return _bounded("\n".join([body, *tail]), max_chars)
+    return shown
 
 
 def _summary(out: _Writer, kind: Kind, summary: Summary) -> None:

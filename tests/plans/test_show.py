@@ -118,3 +118,18 @@ def test_html_to_stdout_and_to_a_file(plan: Path, tmp_path: Path) -> None:
     target = tmp_path / "plan.html"
     assert show(str(plan), "--format", "html", "--out", str(target))[0] == 0
     assert target.read_text(encoding="utf-8") == out
+
+
+def test_showing_json_or_markdown_loads_no_rich(plan: Path) -> None:
+    from tests.test_lazy_imports import loaded_after
+
+    code = (
+        "import io, pathlib\n"
+        "from syncer.plans.show import _render\n"
+        "from syncer.plans.jsonfile import read_document\n"
+        "from syncer.plans.render import Format\n"
+        f"document = read_document(pathlib.Path({str(plan)!r}))\n"
+        "_render(document, Format.JSON, io.StringIO(), False)\n"
+        "_render(document, Format.MARKDOWN, io.StringIO(), False)\n"
+    )
+    assert not loaded_after(code) & {"rich", "PIL", "aiohttp", "sqlalchemy"}
