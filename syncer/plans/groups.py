@@ -35,6 +35,24 @@ def title(document: Document) -> str:
     return f"{_TITLES[header.kind]}{name} for job {clipped(header.job, 60)}"
 
 
+def about(document: Document) -> str:
+    """The header's facts and the summary's, on one line: ``made …, mode sync, listed 20``."""
+    header = document.header
+    parts = [f"made {header.created_at}"]
+    if header.expires_at:
+        parts.append(f"expires {header.expires_at}")
+    for name in ("mode", "source", "listing"):
+        if value := getattr(header, name):
+            parts.append(f"{name} {value}")
+    parts += [f"{k} {v}" for k, v in document.summary.facts.items()]
+    return clipped(", ".join(str(p) for p in parts), 400)
+
+
+def outcomes(tally: TargetTally) -> str:
+    """A run report's outcomes of one target: ``done 5, failed 1``."""
+    return ", ".join(f"{o} {n}" for o, n in sorted(tally.outcomes.items()))
+
+
 def columns(kind: Kind) -> tuple[str, ...]:
     """A summary row's count columns: a check's findings, or the actions then ``unchanged``."""
     return FINDINGS if kind is Kind.CHECK else (*ACTIONS, UNCHANGED)

@@ -91,7 +91,7 @@ def render_markdown(
     kind = document.header.kind
     groups = g.collect(document, limit, unchanged=unchanged)
     out = _Writer(max(0, max_chars - _TAIL))
-    out.add(f"### {cell(g.title(document), 200)}", "")
+    out.add(f"### {cell(g.title(document), 200)}", "", cell(g.about(document), 400), "")
     _summary(out, kind, document.summary)
     destructive = [x for t in groups.targets for x in groups.of(kind, groups.destructive, t)]
     sections: list[_Section] = [("Destructive changes", destructive, [], True)]
@@ -135,11 +135,13 @@ def _sections(out: _Writer, sections: list[_Section]) -> dict[int, int]:
 def _summary(out: _Writer, kind: Kind, summary: Summary) -> None:
     names = g.columns(kind)
     heads = ["target", "vendor", *names, "upload", "destructive", "warnings"]
+    heads += ["outcomes"] if kind is Kind.RUN else []
     out.add("| " + " | ".join(heads) + " |", "|" + "---|" * len(heads))
     for name, tally in summary.targets.items():
         row = g.counts(kind, tally)
         cells = [cell(name, 60), cell(tally.vendor, 30), *(str(row[n]) for n in names)]
         cells += [g.human_bytes(tally.upload_bytes), str(tally.destructive), str(tally.warnings)]
+        cells += [cell(g.outcomes(tally), 200)] if kind is Kind.RUN else []
         out.add("| " + " | ".join(cells) + " |")
     if summary.notes:
         out.add("")

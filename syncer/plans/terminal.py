@@ -64,7 +64,7 @@ def render_terminal(
     kind = document.header.kind
     groups = g.collect(document, limit, unchanged=unchanged)
     console.print(Text(g.title(document), style="bold"))
-    console.print(Text(_about(document)))
+    console.print(Text(g.about(document)))
     console.print(_summary(kind, document.summary))
     console.print(Text(_totals(document.summary)))
     for line in _notes(document.summary):
@@ -77,18 +77,6 @@ def render_terminal(
             _group(console, group, kind, named=True)
     for target in groups.targets:
         _target(console, document, groups, target, unchanged=unchanged)
-
-
-def _about(document: Document) -> str:
-    header = document.header
-    parts = [f"made {header.created_at}"]
-    if header.expires_at:
-        parts.append(f"expires {header.expires_at}")
-    for name in ("mode", "source", "listing"):
-        if value := getattr(header, name):
-            parts.append(f"{name} {value}")
-    parts += [f"{k} {v}" for k, v in document.summary.facts.items()]
-    return clipped(", ".join(str(p) for p in parts), 400)
 
 
 def _summary(kind: Kind, summary: Summary) -> Table:
@@ -107,7 +95,7 @@ def _summary(kind: Kind, summary: Summary) -> Table:
         cells = [clipped(name, 40), vendor, *(str(row[n]) for n in names)]
         cells += [g.human_bytes(tally.upload_bytes), str(tally.destructive), str(tally.warnings)]
         if kind is Kind.RUN:
-            cells.append(", ".join(f"{o} {n}" for o, n in sorted(tally.outcomes.items())))
+            cells.append(g.outcomes(tally))
         table.add_row(*(Text(c) for c in cells))
     return table
 

@@ -102,6 +102,8 @@ def test_a_run_report_shows_outcomes_and_escaped_errors() -> None:
     )
     text = render_markdown(Document.of(header(Kind.RUN), [entry]))
     assert text.startswith("### Run report doc-1 for job demo")
+    assert "| warnings | outcomes |" in text
+    assert "| 0 | failed 1 |" in text
     assert "**failed** after 2 attempts: spiffy: &lt;html&gt;&#124;oops\\\\n" in text
     tables_are_whole(text)
 
