@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from syncer.display import NAME_CHARS, printable, shown
 from syncer.errors import VendorError
 
-#: Longest key or file name shown in a message, in characters (the rest is elided).
-NAME_CHARS: Final = 120
+__all__ = ["NAME_CHARS", "item_failure", "printable", "shown"]
+
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
 
 
@@ -27,21 +28,6 @@ def item_failure(exc: VendorError, target: str | None, key: str, filename: str |
     place = f" for target {shown(target)}" if target is not None else ""
     item = f"key {shown(key)}" + (f", file {shown(filename)}" if filename is not None else "")
     return printable(exc.worded(item, place=place, tail=_former_item(exc.item, key)))
-
-
-def shown(name: str) -> str:
-    """``name`` as a quoted literal (control characters escaped), at most ``NAME_CHARS`` long."""
-    if len(name) <= NAME_CHARS:
-        return repr(name)
-    return f"{name[:NAME_CHARS]!r}… ({len(name)} characters)"
-
-
-def printable(text: str) -> str:
-    """``text`` with every non-printable character (newline, escape, bidi control) escaped,
-    so that one error is one line and cannot rewrite the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _former_item(item: str | None, key: str) -> str:

@@ -22,8 +22,10 @@ memory does not grow with its size.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import tempfile
 import weakref
 from collections.abc import Iterable, Iterator
@@ -44,11 +46,20 @@ from syncer.plans.model import (
 
 _ENTRIES_OPEN = '"entries": ['
 _END = "]}"
+#: Lines read for the head before reading the file whole: syncer writes four before the
+#: entries; a later minor version may add members.
+_HEAD_LINES = 16
+#: The first line of a file in syncer's layout.
+_FIRST_LINE = re.compile(r'\{"schema": "syncer/[a-z]+", "version": "[^"]*",\r?\n')
 
 
 class DocumentError(ConfigError):
     """A plan or report file that cannot be read: not JSON, not syncer's, another major
     version, or cut short (exit code 2, like any bad input file)."""
+
+
+class _Damaged(ValueError):
+    """A file in syncer's layout whose head is cut short or not JSON."""
 
 
 def _line(value: Any) -> str:
@@ -61,7 +72,10 @@ def write_document(document: Document, out: IO[str]) -> None:
     out.write(f'{{"schema": "syncer/{header.kind.value}", "version": "{SCHEMA_VERSION}",\n')
     out.write(f'"header": {_line(header.to_json())},\n')
     out.write(f'"summary": {_line(document.summary.to_json())},\n')
-    out.write(f'"thumbnails": {_line(document.thumbnails)},\n')
+    out.write('"thumbnails": {')
+    for number, (sha256, uri) in enumerate(document.thumbnails.items()):  # a MB: not one dumps
+        out.write(("," if number else "") + f"{_line(sha256)}:{_line(uri)}")
+    out.write("},\n")
     out.write(_ENTRIES_OPEN + "\n")
     first = True
     for entry in document.entries():
@@ -92,20 +106,23 @@ def read_document(path: Path, *, kind: Kind | None = None) -> Document:
     :class:`DocumentError` naming the file for anything that is not such a document (or not
     of ``kind``, when given)."""
     try:
-        with path.open(encoding="utf-8") as stream:
+        with path.open("rb") as stream:
             head = _read_head(stream)
     except OSError as exc:
         raise DocumentError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, ValueError) as exc:
+    except _Damaged as exc:
+        raise DocumentError(f"{path}: cut short or damaged ({exc}); make it again") from None
+    except ValueError as exc:  # UnicodeDecodeError too
         raise DocumentError(f"{path}: not a syncer document ({exc})") from None
     if head is None:  # not in syncer's layout: read it whole
         data = _load_whole(path)
         entries = data.get("entries")
+        document = _document(path, data, lambda: [_entry(path, e) for e in entries or ()])
         if not isinstance(entries, list):
             raise DocumentError(f"{path}: not a syncer document (no entries list)")
-        document = _document(path, data, lambda: [_entry(path, e) for e in entries])
     else:
-        document = _document(path, head, lambda: _stream_entries(path))
+        data, offset, lines = head
+        document = _document(path, data, lambda: _stream_entries(path, offset, lines))
     if kind is not None and document.header.kind is not kind:
         raise DocumentError(
             f"{path} is a {document.header.kind.value} document, not a {kind.value}"
@@ -113,18 +130,28 @@ def read_document(path: Path, *, kind: Kind | None = None) -> Document:
     return document
 
 
-def _read_head(stream: IO[str]) -> dict[str, Any] | None:
-    """The document's fields before its entries, when the file is in syncer's layout."""
+def _read_head(stream: IO[bytes]) -> tuple[dict[str, Any], int, int] | None:
+    """The document's fields before its entries, and where its entries begin (the byte
+    offset, the lines before), when the file is in syncer's layout (None: another layout,
+    read whole). A file that begins as syncer writes and does not reach its entries is cut
+    short (:class:`_Damaged`)."""
     lines: list[str] = []
-    for _ in range(5):
-        line = stream.readline()
-        if not line:
-            return None
-        if line.rstrip("\n") == _ENTRIES_OPEN:
-            text = "".join(lines) + '"entries": []}'
-            data = json.loads(text)
-            return data if isinstance(data, dict) else None
+    offset = 0
+    for _ in range(_HEAD_LINES):
+        raw = stream.readline()
+        if not raw:
+            break
+        offset += len(raw)
+        line = raw.decode("utf-8")
+        if line.rstrip("\r\n") == _ENTRIES_OPEN:
+            try:
+                data = json.loads("".join(lines) + '"entries": []}')
+            except ValueError as exc:
+                raise _Damaged(str(exc)) from None
+            return (data, offset, len(lines) + 1) if isinstance(data, dict) else None
         lines.append(line)
+    if lines and _FIRST_LINE.fullmatch(lines[0]):
+        raise _Damaged("it ends before its entries")
     return None
 
 
@@ -152,7 +179,7 @@ def _document(path: Path, data: dict[str, Any], source: Any) -> Document:
     try:
         header = Header.from_json(data["header"])
         summary = Summary.from_json(data.get("summary") or {})
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise DocumentError(f"{path}: its header is not valid ({exc!r})") from None
     thumbs = data.get("thumbnails")
     thumbnails = {str(k): str(v) for k, v in thumbs.items()} if isinstance(thumbs, dict) else {}
@@ -164,26 +191,29 @@ def _entry(path: Path, data: Any) -> Entry:
         if not isinstance(data, dict):
             raise TypeError("not an object")
         return Entry.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise DocumentError(f"{path}: an entry is not valid ({exc!r})") from None
 
 
-def _stream_entries(path: Path) -> Iterator[Entry]:
-    """The entries of a file in syncer's layout, one line at a time."""
-    with path.open(encoding="utf-8") as stream:
-        for line in stream:
-            if line.rstrip("\n") == _ENTRIES_OPEN:
-                break
-        for line in stream:
+def _stream_entries(path: Path, offset: int, before: int) -> Iterator[Entry]:
+    """The entries of a file in syncer's layout, one line at a time from ``offset`` (the
+    head, thumbnails and all, is not read again); ``before``: the lines above it."""
+    with path.open("rb") as raw:
+        raw.seek(offset)
+        stream = io.TextIOWrapper(raw, encoding="utf-8")
+        for number, line in enumerate(stream, before + 1):
             text = line.rstrip("\n")
             if text == _END:
                 return
             try:
                 data = json.loads(text.removesuffix(","))
             except ValueError as exc:
-                raise DocumentError(f"{path}: an entry is not valid JSON ({exc})") from None
+                raise DocumentError(
+                    f"{path}: line {number} is not a valid entry ({exc}): the file is cut "
+                    "short or damaged; make it again"
+                ) from None
             yield _entry(path, data)
-    raise DocumentError(f"{path}: cut short (its entries do not end); make the file again")
+    raise DocumentError(f"{path}: cut short (its entries do not end); make it again")
 
 
 class EntryLog:
