@@ -6,6 +6,7 @@ every thumbnail decoded, nothing requested outside the page; the screenshot is k
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,7 +61,8 @@ async def demo_plan(workdir: Path) -> Document:
 
 
 def test_the_demo_plan_opens_in_chromium_with_its_thumbnails(browser: Any, tmp_path: Path) -> None:
-    document = anyio.run(demo_plan, tmp_path)
+    with ThreadPoolExecutor(1) as thread:  # sync Playwright runs a loop in this thread
+        document = thread.submit(anyio.run, demo_plan, tmp_path).result()
     entries = list(document.entries())
     actions = sorted(e.action for e in entries)
     assert actions.count("replace") == 2 and actions.count("delete") == 2, actions  # two targets
