@@ -17,6 +17,7 @@ from pathlib import Path
 
 import anyio
 import click
+from aiohttp import ClientSession
 
 from syncer.crash import job_secrets, remember_secrets, reported
 from syncer.engine.progress import stderr_progress
@@ -47,22 +48,31 @@ def run_command(
     full: bool = False,
     restart_listing: bool = False,
     stop_grace: float = DEFAULT_GRACE,
+    repair: bool = False,
 ) -> int:
     """Load the job, run it in ``mode``, print the report; the exit code says how it went.
     ``full``: a sync or plan lists everything even when an incremental listing is due;
     ``restart_listing``: a listing a stopped run left unfinished is dropped, not resumed;
-    ``stop_grace``: seconds requests in flight get to finish after SIGTERM or SIGINT."""
+    ``stop_grace``: seconds requests in flight get to finish after SIGTERM or SIGINT;
+    ``repair``: a sync checks the targets first and plans what drifted there again
+    (:func:`~syncer.engine.checking.prepare_repair`), listing everything."""
     try:
         job = load_job(job_path)
         remember_secrets(job_secrets(job))
-        return anyio.run(_run, job, mode, as_json, full, restart_listing, stop_grace)
+        return anyio.run(_run, job, mode, as_json, full, restart_listing, stop_grace, repair)
     except SyncerError as exc:
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
 
 
 async def _run(
-    job: Job, mode: Mode, as_json: bool, full: bool, restart_listing: bool, stop_grace: float
+    job: Job,
+    mode: Mode,
+    as_json: bool,
+    full: bool,
+    restart_listing: bool,
+    stop_grace: float,
+    repair: bool = False,
 ) -> int:
     async with (
         stop_on_signals(stop_grace, lambda line: click.echo(line, err=True)) as stop,
@@ -71,6 +81,9 @@ async def _run(
         open_session() as session,
     ):
         try:
+            if repair:
+                click.echo(await _repair(job, store, session), err=True)
+                full = True
             with stderr_progress() as progress:
                 summary = await run_job(
                     job,
@@ -91,6 +104,12 @@ async def _run(
         click.echo(summary_text(summary, job.name, mode.value))
     codes = {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD, "interrupted": stop.exit_code}
     return codes.get(summary.status, PARTIAL)
+
+
+async def _repair(job: Job, store: StateStore, session: ClientSession) -> str:
+    from syncer.engine.checking import prepare_repair
+
+    return await prepare_repair(job, store, session)
 
 
 def status_command(job_path: Path | None, state_url: str | None) -> int:
