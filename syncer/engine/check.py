@@ -90,6 +90,9 @@ class Drifted:
     drop: bool
     sha256: str | None = None
     pushed_json: str | None = None
+    #: False for an item a sync cannot put back (a disabled Moov image: Moov cannot enable it,
+    #: and refuses its bytes again as a duplicate); its link is kept, so checks still report it.
+    repairable: bool = True
 
 
 @dataclass
@@ -194,7 +197,9 @@ class TargetCheck:
         """One linked item as listed, against its link."""
         if record.deleted:
             reason = "disabled on the target (it keeps the image, and cannot enable it again)"
-            self._drifted(_entry(self.name, link, "missing", DISABLED, reason), drop=True)
+            self._add(_entry(self.name, link, "missing", DISABLED, reason))
+            if self.options.collect:
+                self.result.drifted.append(Drifted(self.name, link.key, False, repairable=False))
             return
         pushed = link.pushed_meta
         if pushed is None:

@@ -106,8 +106,11 @@ async def prepare_repair(job: Job, store: StateStore, session: aiohttp.ClientSes
         result = await check_job(job, store, session, CheckOptions(collect=True), entries)
     drop = [(d.target, d.key) for d in result.drifted if d.drop]
     reset = [
-        LinkReset(d.target, d.key, d.sha256, d.pushed_json) for d in result.drifted if not d.drop
+        LinkReset(d.target, d.key, d.sha256, d.pushed_json)
+        for d in result.drifted
+        if not d.drop and d.repairable
     ]
+    stuck = sum(not d.repairable for d in result.drifted)
     repaired = await store.repair_links(job.name, drop, reset)
     tallies = result.summary.targets.values()
     foreign = sum(t.actions["foreign"] for t in tallies)
@@ -117,4 +120,6 @@ async def prepare_repair(job: Job, store: StateStore, session: aiohttp.ClientSes
     )
     if repaired.pending:
         line += f"; {len(repaired.pending)} left (an operation is still open)"
+    if stuck:
+        line += f"; {stuck} disabled on the target, which cannot be put back (see syncer check)"
     return line
