@@ -374,32 +374,3 @@ def _foreign(target: str, record: ImageRecord) -> Entry:
         owner=record.owner or None,
         target_id=record.key,
     )
-
-
-async def check_job(
-    job: Job,
-    store: StateStore,
-    session: aiohttp.ClientSession,
-    options: CheckOptions,
-    entries: EntryLog,
-) -> CheckResult:
-    """Check every target of ``job`` at once (each lists its own vendor); the findings go to
-    ``entries`` and the result's summary. Raises the first target's VendorError (credentials
-    refused, a vendor unreachable), naming the target."""
-    result = CheckResult(Summary(), entries)
-    checks = [TargetCheck(job, config, store, result, options) for config in job.targets]
-    failed: list[VendorError] = []
-
-    async def one(check: TargetCheck) -> None:
-        try:
-            await check.run(session)
-        except VendorError as exc:
-            exc.operation = f"{exc.operation or 'check'} of target {check.name!r}"
-            failed.append(exc)
-
-    async with anyio.create_task_group() as group:
-        for check in checks:
-            group.start_soon(one, check)
-    if failed:
-        raise failed[0]
-    return result

@@ -20,18 +20,47 @@ import anyio
 import click
 
 from syncer.crash import job_secrets, remember_secrets, reported
-from syncer.engine.check import CheckOptions, CheckResult, check_job
-from syncer.errors import ConfigError, SyncerError
+from syncer.engine.check import CheckOptions, CheckResult, TargetCheck
+from syncer.errors import ConfigError, SyncerError, VendorError
 from syncer.http import open_session
 from syncer.jobs import Job, load_job
 from syncer.plans.jsonfile import EntryLog
-from syncer.plans.model import Document, Header, Kind
+from syncer.plans.model import Document, Header, Kind, Summary
 from syncer.plans.render import Format, render
 from syncer.state import StateStore
 from syncer.state.drift import LinkReset
 
 IN_STEP, DRIFT = 0, 1
 DEFAULTS = CheckOptions()
+
+
+async def check_job(
+    job: Job,
+    store: StateStore,
+    session: aiohttp.ClientSession,
+    options: CheckOptions,
+    entries: EntryLog,
+) -> CheckResult:
+    """Check every target of ``job`` at once (each lists its own vendor); the findings go to
+    ``entries`` and the result's summary. Raises the first target's VendorError (credentials
+    refused, a vendor unreachable), naming the target."""
+    result = CheckResult(Summary(), entries)
+    checks = [TargetCheck(job, config, store, result, options) for config in job.targets]
+    failed: list[VendorError] = []
+
+    async def one(check: TargetCheck) -> None:
+        try:
+            await check.run(session)
+        except VendorError as exc:
+            exc.operation = f"{exc.operation or 'check'} of target {check.name!r}"
+            failed.append(exc)
+
+    async with anyio.create_task_group() as group:
+        for check in checks:
+            group.start_soon(one, check)
+    if failed:
+        raise failed[0]
+    return result
 
 
 def check_command(

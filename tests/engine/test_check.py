@@ -19,8 +19,8 @@ import pytest
 from syncer.emulators import emulator_class
 from syncer.emulators.base import VendorEmulator
 from syncer.emulators.images import generate
-from syncer.engine.check import CheckOptions, CheckResult, check_job
-from syncer.engine.checking import check_document, prepare_repair
+from syncer.engine.check import CheckOptions, CheckResult
+from syncer.engine.checking import check_document, check_job, prepare_repair
 from syncer.engine.run import Mode, run_job
 from syncer.plans.jsonfile import EntryLog, write_document
 from syncer.plans.model import Kind
@@ -111,7 +111,8 @@ def dump(path: Path) -> dict[str, list[Any]]:
 async def test_check_reports_what_changed_behind_syncers_back(world: World) -> None:
     await world.run(Mode.MIGRATE)
     result, found = await world.check()
-    assert found == set() and not result.drift
+    assert found == set()
+    assert not result.drift
     assert result.summary.targets["t0"].unchanged == ITEMS
     gone, changed, foreign = tamper(world)
     before = dump(world.tmp / "state.db")
@@ -129,7 +130,8 @@ async def test_check_reports_what_changed_behind_syncers_back(world: World) -> N
     result.entries = world.entries  # type: ignore[assignment]  # the log is closed: its copy
     write_document(check_document(world.it.job, result), out)
     data = json.loads(out.getvalue())
-    assert data["schema"] == "syncer/check" and data["header"]["kind"] == Kind.CHECK.value
+    assert data["schema"] == "syncer/check"
+    assert data["header"]["kind"] == Kind.CHECK.value
     assert {e["action"] for e in data["entries"]} == {"missing", "changed", "foreign"}
 
 
@@ -147,10 +149,12 @@ async def test_a_metadata_change_names_the_fields_old_and_new(world: World) -> N
 
 async def test_repair_puts_back_what_drifted_and_leaves_foreign_items(world: World) -> None:
     await world.run(Mode.MIGRATE)
-    gone, changed, foreign = tamper(world)
+    gone, _changed, foreign = tamper(world)
     line = await prepare_repair(world.it.job, world.it.store, world.it.session)
     missing = 0 if world.vendor == "moov" else 1
-    assert f"{missing} missing" in line and "1 changed" in line and "1 item(s) not syncer's" in line
+    assert f"{missing} missing" in line
+    assert "1 changed" in line
+    assert "1 item(s) not syncer's" in line
     if world.vendor == "moov":  # a disabled image cannot be enabled, nor its bytes uploaded
         assert "1 disabled on the target, which cannot be put back" in line
         await world.run(Mode.SYNC, full=True)
@@ -175,5 +179,6 @@ async def test_in_step_items_are_listed_on_request(world: World) -> None:
         pytest.skip("one vendor is enough")
     await world.run(Mode.MIGRATE)
     result, found = await world.check(list_in_step=True)
-    assert {f[:2] for f in found} == {("in_step", "in_step")} and len(found) == ITEMS
+    assert {f[:2] for f in found} == {("in_step", "in_step")}
+    assert len(found) == ITEMS
     assert result.summary.targets["t0"].unchanged == ITEMS

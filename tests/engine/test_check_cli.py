@@ -101,7 +101,8 @@ def test_a_job_never_synced_is_a_configuration_error(tmp_path: Path) -> None:
     path.write_text(text.replace("${T0_URL}", "http://127.0.0.1:9"))
     result = CliRunner().invoke(main, ["check", str(path)], catch_exceptions=False)
     assert result.exit_code == 2
-    assert "error:" in result.output and "Traceback" not in result.output
+    assert "error:" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_refused_credentials_stop_the_check_with_one_line(
@@ -113,7 +114,8 @@ def test_refused_credentials_stop_the_check_with_one_line(
     result = CliRunner().invoke(main, ["check", str(wrong), "--format", "json"])
     assert result.exit_code == 5
     (line,) = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert "t0" in line and "wrong" not in line
+    assert "t0" in line
+    assert "wrong" not in line
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
