@@ -138,7 +138,7 @@ class TargetCheck:
         self.job, self.config, self.store = job.name, config, store
         self.name, self.vendor = config.name, config.vendor
         self.result, self.options = result, options
-        self.tally = result.summary.tally(self.name, self.vendor)
+        result.summary.tally(self.name, self.vendor)  # the target is in the summary, in step or not
         #: Linked target id -> source key; the ids the listing showed.
         self.ids: dict[str, str] = {}
         self.seen: set[str] = set()
@@ -228,21 +228,21 @@ class TargetCheck:
         (None: not compared)."""
         if link.target_version is not None and link.target_version == record.version:
             return None, False  # an unchanged version token: the same bytes
-        expected = link.sha256
-        if expected is None or self._reshaped(item):
+        if not self.client.capabilities.originals_readable:
+            return None, None  # only its version token can tell (:meth:`_version_only`)
+        if link.sha256 is None or self._reshaped(item):
             self.counts["bytes_unverified"] += 1
             return None, None
         if record.sha256 is not None:
-            return record.sha256, record.sha256 != expected
-        if not (self.options.download and self.client.capabilities.originals_readable):
-            if self.client.capabilities.originals_readable:
-                self.counts["bytes_unverified"] += 1
+            return record.sha256, record.sha256 != link.sha256
+        if not self.options.download:
+            self.counts["bytes_unverified"] += 1
             return None, None
         sha = await self._hash(record)
         if sha is None:
             self.counts["bytes_unverified"] += 1
             return None, None
-        return sha, sha != expected
+        return sha, sha != link.sha256
 
     def _reshaped(self, item: ItemState | None) -> bool:
         """Whether the target got other bytes than the source's on purpose (converted to a

@@ -69,6 +69,9 @@ class World:
         found = {(e.action, e.code, e.target_id or "") for e in self.entries}
         return result, found
 
+    def catalog(self) -> list[str]:
+        return sorted(repr(image) for image in self.target.store.iter_images())
+
     def live(self) -> list[Any]:
         return [i for i in self.target.store.iter_images() if not i.deleted]
 
@@ -116,7 +119,9 @@ async def test_check_reports_what_changed_behind_syncers_back(world: World) -> N
     assert result.summary.targets["t0"].unchanged == ITEMS
     gone, changed, foreign = tamper(world)
     before = dump(world.tmp / "state.db")
+    catalog = world.catalog()
     result, found = await world.check()
+    assert world.catalog() == catalog  # nor to the target
     missing = "disabled_on_target" if world.vendor == "moov" else "missing_on_target"
     assert found == {
         ("missing", missing, gone),
