@@ -112,9 +112,12 @@ class CheckResult:
 def lister(config: TargetConfig, session: aiohttp.ClientSession, owners: Iterable[str]) -> Client:
     """The target's vendor client as a source, over the target's settings; Moov lists the
     accounts ``owners`` names (a target writes to each record's account, not to the
-    settings' ``account_id``)."""
+    settings' ``account_id``), disabled images included (else a disabled one would look
+    deleted, and a repair would try to create it again, which Moov refuses)."""
     settings = config.settings()
     accounts = sorted(set(owners))
+    if config.vendor == "moov":  # disabled images listed too: a linked one is "disabled"
+        settings = dataclasses.replace(settings, list_disabled=True)
     if config.vendor == "moov" and accounts:
         settings = dataclasses.replace(
             settings, account_id=accounts[0], more_account_ids=tuple(accounts[1:])
