@@ -24,7 +24,7 @@ from syncer.engine.check import CheckOptions, CheckResult, TargetCheck
 from syncer.errors import ConfigError, SyncerError, VendorError
 from syncer.http import open_session
 from syncer.jobs import Job, load_job
-from syncer.plans.jsonfile import EntryLog
+from syncer.plans.jsonfile import EntryLog, save_document
 from syncer.plans.model import Document, Header, Kind, Summary
 from syncer.plans.render import Format, render
 from syncer.state import StateStore
@@ -96,6 +96,8 @@ async def _check(
         document = check_document(job, result, job_path)
         if out is None:
             _render(document, fmt, sys.stdout, options)
+        elif fmt is Format.JSON:  # written whole or not at all
+            save_document(document, out)
         else:
             out.parent.mkdir(parents=True, exist_ok=True)
             with out.open("w", encoding="utf-8") as stream:
