@@ -1,5 +1,6 @@
-"""What ``syncer check`` and ``syncer sync --repair`` do around the check itself
-(:mod:`syncer.engine.check`): the document and its exit code; the repair's link changes.
+"""``syncer check`` and ``syncer sync --repair`` around one target's check
+(:mod:`syncer.engine.check`): every target checked at once (:func:`check_job`), the document
+and its exit code (:func:`check_command`), the repair's link changes (:func:`prepare_repair`).
 
 Exit codes of ``syncer check``: 0 every target in step with what syncer pushed (foreign items
 alone are not drift: a catalog may be shared with people and other tools, and syncer never
