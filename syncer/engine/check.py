@@ -2,8 +2,9 @@
 ``rclone check`` does for files), as a :class:`~syncer.plans.model.Document` of kind ``check``.
 
 Each target is listed as a source would list it (its vendor's client over the target's own
-settings; Moov's accounts are those its links point to), a page at a time, and compared with
-the job's links to it. Every item gets one finding (``Entry.action``, then ``Entry.code``):
+settings, as its vendor's echo adapts them: Moov's accounts are those its links point to), a
+page at a time, and compared with the job's links to it. Every item gets one finding
+(``Entry.action``, then ``Entry.code``):
 
 - ``missing`` / ``missing_on_target``: linked, but the target does not list it (deleted there);
   ``missing`` / ``disabled_on_target``: listed disabled (Moov's delete only disables).
@@ -13,7 +14,7 @@ the job's links to it. Every item gets one finding (``Entry.action``, then ``Ent
   ``changed`` / ``version_changed``: a target whose originals cannot be read back (Moov) moved
   its version token while the metadata it shows is as pushed;
   ``changed`` / ``metadata_changed``: fields the target shows differ (``Entry.changes``, each
-  pushed → now, ``applies`` when the target can change it back; :mod:`syncer.engine.echo`).
+  pushed → now, ``applies`` when the target can change it back; :mod:`syncer.vendors.echo`).
 - ``foreign`` / ``not_syncers``: on the target, not linked by this job (its ``key`` and
   ``target_id`` are the target's id). Not drift: a shared catalog holds others' items.
 - ``in_step``: counted in ``TargetTally.unchanged``; listed as entries only when asked.
@@ -37,7 +38,6 @@ import aiohttp
 import anyio
 
 from syncer.digest import canonical_json
-from syncer.engine.echo import differences, target_meta
 from syncer.engine.targets import Client
 from syncer.errors import NotFoundError, VendorError
 from syncer.http import Lane
@@ -48,6 +48,7 @@ from syncer.plans.model import Change, Entry, FileFacts, Note, Summary
 from syncer.records import ImageRecord
 from syncer.state import ItemState, LinkRow, StateStore
 from syncer.vendors import client_class
+from syncer.vendors.echo import differences, listing_settings, target_meta
 
 #: Downloads at once per target, to hash bytes the listing does not vouch for.
 DOWNLOADS_AT_ONCE = 8
@@ -110,18 +111,9 @@ class CheckResult:
 
 
 def lister(config: TargetConfig, session: aiohttp.ClientSession, owners: Iterable[str]) -> Client:
-    """The target's vendor client as a source, over the target's settings; Moov lists the
-    accounts ``owners`` names (a target writes to each record's account, not to the
-    settings' ``account_id``), disabled images included (else a disabled one would look
-    deleted, and a repair would try to create it again, which Moov refuses)."""
-    settings = config.settings()
-    accounts = sorted(set(owners))
-    if config.vendor == "moov":  # disabled images listed too: a linked one is "disabled"
-        settings = dataclasses.replace(settings, list_disabled=True)
-    if config.vendor == "moov" and accounts:
-        settings = dataclasses.replace(
-            settings, account_id=accounts[0], more_account_ids=tuple(accounts[1:])
-        )
+    """The target's vendor client as a source, over the target's settings as its vendor's
+    echo adapts them to cover ``owners`` (:func:`syncer.vendors.echo.listing_settings`)."""
+    settings = listing_settings(config.vendor, config.settings(), owners)
     lane = Lane(max(1, config.concurrency), config.rate, downloads=DOWNLOADS_AT_ONCE)
     client: Client = client_class(config.vendor)(settings, session, lane=lane)
     return client

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from syncer.engine.echo import differences, target_meta
 from syncer.records import ImageRecord
+from syncer.vendors.echo import differences, target_meta
 
 PUSHED = {
     "owner": "products/100001",
