@@ -59,11 +59,6 @@ def text(value: Any) -> str | None:
     return value if isinstance(value, str) and value != "" else None
 
 
-def compares_metadata(vendor: str) -> bool:
-    """Whether a check can compare ``vendor``'s metadata (it has an ``echo`` module)."""
-    return echo_of(vendor) is not None
-
-
 def differences(
     vendor: str, key: str, pushed: Mapping[str, Any], record: ImageRecord
 ) -> dict[str, tuple[Any, Any]]:
