@@ -1,12 +1,12 @@
 """The ``syncer`` command line. It parses arguments and delegates; it holds no logic of its own.
 
 The group is in :mod:`syncer.cli.group`; each topic's commands are in a module of this package
-(``emulate``; ``runs``: migrate, sync, retry, status, demo; ``plans``: plan, apply; ``show``),
-which adds them to the group when imported here. Each command imports what it runs only when it
-runs, so ``syncer --help`` stays fast.
+(``emulate``; ``runs``: migrate, sync, retry, status, demo; ``plans``: plan, apply; ``show``;
+``check``), which adds them to the group when imported here. Each command imports what it runs
+only when it runs, so ``syncer --help`` stays fast.
 """
 
-from syncer.cli import emulate, plans, runs, show
+from syncer.cli import check, emulate, plans, runs, show
 from syncer.cli.group import main
 
-__all__ = ["emulate", "main", "plans", "runs", "show"]
+__all__ = ["check", "emulate", "main", "plans", "runs", "show"]

@@ -37,7 +37,14 @@ def migrate(job: Path, restart_listing: bool, stop_grace: float) -> None:
 @_FULL
 @_RESTART
 @_STOP_GRACE
-def sync(job: Path, full: bool, restart_listing: bool, stop_grace: float) -> None:
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Check the targets first (as `syncer check` does) and put back what drifted there: "
+    "items missing are created again, items changed outside syncer are replaced or updated "
+    "back; items not syncer's are left alone. Lists everything (as --full).",
+)
+def sync(job: Path, full: bool, restart_listing: bool, stop_grace: float, repair: bool) -> None:
     """Bring JOB's targets in step with its source: creates, updates, replaces and (when enabled,
     under the max-delete guard) deletes. Exit codes as for migrate.
 
@@ -50,7 +57,12 @@ def sync(job: Path, full: bool, restart_listing: bool, stop_grace: float) -> Non
 
     sys.exit(
         run_command(
-            job, Mode.SYNC, full=full, restart_listing=restart_listing, stop_grace=stop_grace
+            job,
+            Mode.SYNC,
+            full=full,
+            restart_listing=restart_listing,
+            stop_grace=stop_grace,
+            repair=repair,
         )
     )
 

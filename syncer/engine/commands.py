@@ -24,6 +24,7 @@ from pathlib import Path
 
 import anyio
 import click
+from aiohttp import ClientSession
 
 from syncer.crash import job_secrets, remember_secrets, reported
 from syncer.engine.applying import PlanApply
@@ -65,6 +66,8 @@ class _Options:
     stop_grace: float = DEFAULT_GRACE
     plan: PlanOutput | None = None
     applying: PlanApply | None = None
+    #: ``sync --repair``: check the targets first and plan what drifted there again.
+    repair: bool = False
 
 
 def run_command(
@@ -75,13 +78,16 @@ def run_command(
     restart_listing: bool = False,
     stop_grace: float = DEFAULT_GRACE,
     plan: PlanOutput | None = None,
+    repair: bool = False,
 ) -> int:
     """Load the job, run it in ``mode``, print the report; the exit code says how it went.
     ``full``: a sync or plan lists everything even when an incremental listing is due;
     ``restart_listing``: a listing a stopped run left unfinished is dropped, not resumed;
     ``stop_grace``: seconds requests in flight get to finish after SIGTERM or SIGINT;
-    ``plan``: what ``syncer plan`` prints and saves."""
-    options = _Options(full, restart_listing, stop_grace, plan or PlanOutput())
+    ``plan``: what ``syncer plan`` prints and saves; ``repair``: a sync checks the targets
+    first and plans what drifted there again (:func:`~syncer.engine.checking.prepare_repair`),
+    listing everything."""
+    options = _Options(full, restart_listing, stop_grace, plan or PlanOutput(), repair=repair)
     try:
         job = load_job(job_path)
         remember_secrets(job_secrets(job))
@@ -122,6 +128,10 @@ async def _run(job: Job, mode: Mode, options: _Options) -> int:
         open_session() as session,
     ):
         try:
+            full = options.full
+            if options.repair:
+                click.echo(await _repair(job, store, session), err=True)
+                full = True
             with stderr_progress() as progress:
                 summary = await run_job(
                     job,
@@ -130,7 +140,7 @@ async def _run(job: Job, mode: Mode, options: _Options) -> int:
                     spool=spool,
                     session=session,
                     progress=progress,
-                    full=options.full,
+                    full=full,
                     restart_listing=options.restart_listing,
                     stop=stop,
                     applying=options.applying,
@@ -193,6 +203,12 @@ def _applied_text(plan: PlanApply) -> str:
     if len(plan.stale) > 50:
         lines.append(f"  and {len(plan.stale) - 50} more stale item(s)")
     return "\n".join(lines)
+
+
+async def _repair(job: Job, store: StateStore, session: ClientSession) -> str:
+    from syncer.engine.checking import prepare_repair
+
+    return await prepare_repair(job, store, session)
 
 
 def status_command(job_path: Path | None, state_url: str | None) -> int:

@@ -5,7 +5,8 @@ into few); the engine never sees a session or a row object, only the frozen data
 :mod:`syncer.state.rows`. The methods live by topic: :mod:`~syncer.state.runs` (runs and the
 lease), :mod:`~syncer.state.listing` (cursors, items, page commits, the sweep),
 :mod:`~syncer.state.journal` (ops), :mod:`~syncer.state.links` and
-:mod:`~syncer.state.blobs` (the spool index). The schema comes from the Alembic
+:mod:`~syncer.state.blobs` (the spool index), :mod:`~syncer.state.drift` (a check's and a
+repair's links). The schema comes from the Alembic
 migrations, applied when the store opens (a new database is created from the models and
 stamped at head, which tests hold to be the same schema). Callers must not pass secrets in
 any value: the store keeps what it is given.
@@ -26,6 +27,7 @@ from syncer.state import engine, migrate
 from syncer.state.base import Clock
 from syncer.state.batch import JournalBatch
 from syncer.state.blobs import Blobs
+from syncer.state.drift import Drift
 from syncer.state.journal import Journal
 from syncer.state.links import Links
 from syncer.state.listing import Listing
@@ -63,7 +65,7 @@ class OpeningStore:
             await self._store.close()
 
 
-class StateStore(Runs, Listing, Journal, Links, Blobs, Plans):
+class StateStore(Drift, Runs, Listing, Journal, Links, Blobs, Plans):
     """Runs, cursors, items, links, the ops journal and the spool index of every job."""
 
     def __init__(self, db: AsyncEngine, *, lease_seconds: float, clock: Clock) -> None:

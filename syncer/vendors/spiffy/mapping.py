@@ -204,10 +204,9 @@ def encoded_size(size: int) -> int:
 
 def update_payload(image_id: int, record: ImageRecord) -> dict[str, Any]:
     """The PUT body: ``image.id`` (Spiffy requires it to match the URL) plus ``alt``/``position``,
-    the only fields Spiffy can change in place."""
-    image: dict[str, Any] = {"id": image_id}
-    if record.alt is not None:
-        image["alt"] = record.alt
+    the only fields Spiffy can change in place. ``alt`` is always sent (``""`` for none), so
+    an alt text removed at the source (or added on Spiffy by hand) is cleared, not kept."""
+    image: dict[str, Any] = {"id": image_id, "alt": record.alt or ""}
     if record.position is not None:
         image["position"] = max(1, record.position)
     return {"image": image}

@@ -178,7 +178,7 @@ def test_the_attachment_envelope_makes_the_create_json(fields: dict[str, Any], d
 def test_update_payload_repeats_the_id_and_carries_only_alt_and_position() -> None:
     changed = record(alt="new", position=2, filename="other.png", title="t")
     assert mapping.update_payload(55, changed) == {"image": {"id": 55, "alt": "new", "position": 2}}
-    assert mapping.update_payload(55, record()) == {"image": {"id": 55}}
+    assert mapping.update_payload(55, record()) == {"image": {"id": 55, "alt": ""}}
 
 
 @given(
