@@ -1,12 +1,12 @@
 """The ``syncer`` command line. It parses arguments and delegates; it holds no logic of its own.
 
 The group is in :mod:`syncer.cli.group`; each topic's commands are in a module of this package
-(``emulate``; ``runs``: migrate, sync, plan, retry, status, demo), which adds them to the group
-when imported here. Each command imports what it runs only when it runs, so ``syncer --help``
+(``emulate``; ``runs``: migrate, sync, plan, retry, status, demo; ``history``: history,
+report), which adds them to the group when imported here. Each command imports what it runs only when it runs, so ``syncer --help``
 stays fast.
 """
 
-from syncer.cli import emulate, runs
+from syncer.cli import emulate, history, runs
 from syncer.cli.group import main
 
-__all__ = ["emulate", "main", "runs"]
+__all__ = ["emulate", "history", "main", "runs"]

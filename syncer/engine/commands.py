@@ -28,6 +28,7 @@ from syncer.engine.report import (
     summary_text,
 )
 from syncer.engine.run import Mode, run_job
+from syncer.engine.run_report import leave_report
 from syncer.engine.stopping import DEFAULT_GRACE, stop_on_signals
 from syncer.errors import ConfigError, StateError, SyncerError
 from syncer.http import open_session
@@ -37,6 +38,8 @@ from syncer.state import StateStore
 
 OK, CONFIG, PARTIAL, GUARD, BLOCKED = 0, 2, 3, 4, 5
 SPOOL_ROOT = Path(".syncer") / "spool"
+#: Each run's report, as ``<job>/run-<id>.json`` (next to the spool).
+REPORTS_ROOT = SPOOL_ROOT.parent / "reports"
 
 
 def run_command(
@@ -85,12 +88,19 @@ async def _run(
                 )
         except* SyncerError as group:  # credentials refused, a wrong setting, a lost lease, ...
             raise reported(group) from None
+        if summary.run_id is not None:  # a run, not a plan: it leaves a report
+            reports = REPORTS_ROOT / job.name
+            await leave_report(store, job.name, summary.run_id, reports, _on_stderr)
     if mode is Mode.PLAN and as_json:
         click.echo(plan_json(summary))
     else:
         click.echo(summary_text(summary, job.name, mode.value))
     codes = {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD, "interrupted": stop.exit_code}
     return codes.get(summary.status, PARTIAL)
+
+
+def _on_stderr(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def status_command(job_path: Path | None, state_url: str | None) -> int:

@@ -74,9 +74,7 @@ class Outcomes:
         else:
             assert item is not None, f"{op.action} of {op.key} succeeded without an item"
             await self.journal.mark_done(op.id, link=self._link(op, item))
-        self.summary.count_done(
-            self.target, op.action, uploaded=uploaded, retried=op.attempts > 0
-        )
+        self.summary.count_done(self.target, op.action, uploaded=uploaded, retried=op.attempts > 0)
         self.progress.finished(self.target, ok=True)
         await self.release(op)
 
