@@ -40,6 +40,8 @@ COLUMNS = (
     ("retried", "retried"),
     ("uploaded_bytes", "bytes up"),
 )
+#: The columns of words (the others are numbers, aligned to the right).
+WORDS = frozenset({"mode", "status", "started"})
 
 
 def history_row(run: RunRow) -> dict[str, Any]:
@@ -65,11 +67,10 @@ def history_text(rows: list[dict[str, Any]]) -> str:
     cells = [[_cell(row[key]) for key, _ in COLUMNS] for row in rows]
     heads = [head for _, head in COLUMNS]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(heads)]
-    left = {"mode", "status", "started"}
 
     def line(values: list[str]) -> str:
         return "  ".join(
-            v.ljust(w) if key in left else v.rjust(w)
+            v.ljust(w) if key in WORDS else v.rjust(w)
             for v, w, (key, _) in zip(values, widths, COLUMNS, strict=True)
         ).rstrip()
 
@@ -80,16 +81,14 @@ def history_markdown(rows: list[dict[str, Any]]) -> str:
     """The runs as a Markdown table."""
     if not rows:
         return "no runs yet"
-    lines = [
-        "| " + " | ".join(head for _, head in COLUMNS) + " |",
-        "|"
-        + "|".join(
-            "---:" if key not in ("mode", "status", "started") else "---" for key, _ in COLUMNS
-        )
-        + "|",
-    ]
-    lines += ["| " + " | ".join(_cell(row[key]) for key, _ in COLUMNS) + " |" for row in rows]
+    rule = ["---" if key in WORDS else "---:" for key, _ in COLUMNS]
+    lines = [_pipes([head for _, head in COLUMNS]), _pipes(rule)]
+    lines += [_pipes([_cell(row[key]) for key, _ in COLUMNS]) for row in rows]
     return "\n".join(lines)
+
+
+def _pipes(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def _cell(value: Any) -> str:

@@ -97,7 +97,9 @@ def reported(document: Document) -> dict[str, int]:
     assert shop.outcomes["failed"] == facts["failed"]
     assert shop.outcomes["skipped"] == facts["skipped"]
     assert shop.upload_bytes == facts["uploaded_bytes"]
-    assert sum(shop.reasons.values()) + shop.unchanged >= facts["skipped"]
+    failures = sum(n for code, n in shop.reasons.items() if code.startswith("failed_"))
+    assert failures == facts["failed"]
+    assert sum(shop.reasons.values()) - failures + shop.unchanged == facts["skipped"]
     return {**counted, "uploaded_bytes": facts["uploaded_bytes"]}
 
 
