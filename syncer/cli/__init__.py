@@ -2,8 +2,8 @@
 
 The group is in :mod:`syncer.cli.group`; each topic's commands are in a module of this package
 (``emulate``; ``runs``: migrate, sync, plan, retry, status, demo; ``history``: history,
-report), which adds them to the group when imported here. Each command imports what it runs only when it runs, so ``syncer --help``
-stays fast.
+report), which adds them to the group when imported here. Each command imports what it runs only
+when it runs, so ``syncer --help`` stays fast.
 """
 
 from syncer.cli import emulate, history, runs

@@ -73,11 +73,16 @@ class Found:
     failures: dict[str, Counter[str]] = field(default_factory=dict)
     #: Ops done or failed after more than one attempt.
     retried: int = 0
+    #: The run's kept errors (``counts["errors"]``) and those an entry shows already.
+    errors: frozenset[str] = frozenset()
+    shown: set[str] = field(default_factory=set)
 
     def add(self, entry: Entry) -> None:
         self.outcomes.setdefault(entry.target, Counter())[entry.outcome or ""] += 1
         if entry.outcome == "failed":
             self.failures.setdefault(entry.target, Counter())[entry.code] += 1
+            if entry.error in self.errors:
+                self.shown.add(entry.error)
         if entry.outcome in ("done", "failed") and (entry.attempts or 0) > 1:
             self.retried += 1
 
@@ -138,8 +143,8 @@ async def leave_report(
 
 async def _journal(store: StateStore, run: RunRow, log: EntryLog) -> Found:
     """Every op of the run, a state at a time and a page at a time, into ``log``."""
-    found = Found()
     counts = run.counts or {}
+    found = Found(errors=frozenset(str(e) for e in counts.get("errors") or ()))
     took_up = bool(counts.get("resumed")) or run.mode == "retry"
     until = datetime.fromisoformat(run.finished_at) if run.finished_at else store.now()
     between = (datetime.fromisoformat(run.started_at), until)
@@ -306,7 +311,7 @@ def summary_of(run: RunRow, found: Found) -> Summary:
     summary = Summary()
     vendors = {str(k): str(v) for k, v in (counts.get("vendors") or {}).items()}
     names = _target_names(counts, vendors)
-    summary.notes = _notes(counts)
+    summary.notes = _notes(counts, found.shown)
     for name in sorted(names):
         summary.tally(name, vendors.get(name, ""))
     _add_actions(summary, counts)
@@ -365,7 +370,9 @@ def _add_skips(summary: Summary, counts: Mapping[str, Any], names: set[str]) -> 
         tally.texts.setdefault(code, reason)
 
 
-def _notes(counts: Mapping[str, Any]) -> list[Note]:
+def _notes(counts: Mapping[str, Any], shown: set[str]) -> list[Note]:
+    """The run's notes; its errors but those a failed entry shows (a download that failed,
+    say: no op was journalled for it)."""
     notes = [
         Note("guard_stop", f"{target}: {reason}")
         for target, reason in (counts.get("guard") or {}).items()
@@ -379,5 +386,6 @@ def _notes(counts: Mapping[str, Any]) -> list[Note]:
         notes.append(Note("source_renditions", str(counts["source_note"])))
     if counts.get("not_retried"):
         notes.append(Note("not_retried", f"{counts['not_retried']} terminal failure(s) left"))
-    notes.extend(Note("error", str(error)) for error in counts.get("errors") or ())
+    errors = (str(error) for error in counts.get("errors") or ())
+    notes.extend(Note("error", error) for error in errors if error not in shown)
     return notes

@@ -28,7 +28,9 @@ from syncer.engine.run_report import run_report, save_run_report
 from syncer.plans.jsonfile import read_document
 from syncer.plans.model import Document, Entry, Kind
 from tests.engine.rigs import Opened, opened
-from tests.engine.test_run import JOB, FlakyTarget
+from tests.engine.test_run import JOB, FlakyTarget, World, killed_mid_create, world
+
+__all__ = ["world"]
 
 #: Bytes that Spiffy sniffs as a JPEG and refuses: they do not decode.
 BROKEN_JPEG = b"\xff\xd8\xff\xe0" + bytes(200)
@@ -309,3 +311,23 @@ def test_report_renders_in_every_format(
     shown = invoke(demo, "report", "1", str(DEMO), "--format", fmt)
     assert shown.exit_code == 0, shown.output
     assert fragment in shown.output
+
+
+async def test_a_killed_runs_report_shows_its_open_op_and_the_next_run_takes_it_up(
+    world: World,
+) -> None:
+    key = await killed_mid_create(world)
+    [killed] = await world.store.runs(world.job.name, limit=1)
+    document = await run_report(world.store, world.job.name, killed.id)
+    left = [(e.key, e.code) for e in document.entries() if e.outcome == "open"]
+    assert left == [(key, "sent_unknown")]  # its outcome unknown: the next run looks for it
+    assert document.summary.facts["open"] == 1
+    assert document.summary.targets["shop"].outcomes["open"] == 1
+
+    summary = await world.run(Mode.SYNC)
+    assert summary.resumed == 1
+    assert summary.run_id is not None
+    document = await run_report(world.store, world.job.name, summary.run_id)
+    assert [e.outcome for e in document.entries() if e.key == key] == ["done"]
+    assert Counter(e.outcome for e in document.entries())["done"] == sum(summary.done.values())
+    assert document.summary.facts["resumed"] == 1

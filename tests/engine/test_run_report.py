@@ -176,6 +176,9 @@ def test_the_summary_is_the_runs_counts_with_the_journals_failures_and_open_ops(
     assert facts["duration_s"] == 90.0
     codes = [note.code for note in summary.notes]
     assert codes == ["shifted", "error", "listed_twice"]
+    # An error a failed entry already shows is not a note again.
+    shown = Found(shown={"spiffy create [key 'k2']: refused (HTTP 422)"})
+    assert "error" not in [note.code for note in summary_of(run(COUNTS), shown).notes]
 
 
 def test_a_run_recorded_before_bytes_and_retries_were_counted_reports_what_it_can() -> None:
