@@ -10,9 +10,11 @@ same the terminal summary printed, ``status`` shows and each report's summary ho
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -148,14 +150,21 @@ async def _report(
 
 @contextmanager
 def _output(out: Path | None) -> Iterator[IO[str]]:
-    """``out`` opened for writing (its directory made), or stdout."""
+    """``out`` written atomically (its directory made; a failure leaves no half file), or
+    stdout."""
     if out is None:
         yield sys.stdout
         return
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        stream = out.open("w", encoding="utf-8")
+        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     except OSError as exc:
         raise ConfigError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
-    with stream:
-        yield stream
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            yield stream
+        os.replace(name, out)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(name)
+        raise

@@ -25,6 +25,7 @@ from syncer.emulators.spiffy.emulator import SpiffyEmulator
 from syncer.engine.report import summary_text
 from syncer.engine.run import JobRun, Mode, RunSummary
 from syncer.engine.run_report import run_report, save_run_report
+from syncer.errors import SyncerError
 from syncer.plans.jsonfile import read_document
 from syncer.plans.model import Document, Entry, Kind
 from tests.engine.rigs import Opened, opened
@@ -331,3 +332,27 @@ async def test_a_killed_runs_report_shows_its_open_op_and_the_next_run_takes_it_
     assert [e.outcome for e in document.entries() if e.key == key] == ["done"]
     assert Counter(e.outcome for e in document.entries())["done"] == sum(summary.done.values())
     assert document.summary.facts["resumed"] == 1
+
+
+def test_report_out_is_written_whole_or_not_at_all(
+    tmp_path: Path, demo: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import syncer.engine.history
+
+    assert invoke(demo, "migrate", str(DEMO)).exit_code == 0
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    refused = invoke(demo, "report", "1", str(DEMO), "--out", str(blocked / "run.json"))
+    assert refused.exit_code == 2
+    assert refused.output.startswith(f"error: {blocked / 'run.json'}: cannot write the report")
+
+    def breaks_midway(document: Document, fmt: object, out: Any, **options: Any) -> None:
+        out.write('{"schema": "syncer/run", ')
+        raise SyncerError("the renderer broke")
+
+    monkeypatch.setattr(syncer.engine.history, "render", breaks_midway)
+    out = tmp_path / "reports" / "run-1.json"
+    broken = invoke(demo, "report", "1", str(DEMO), "--format", "json", "--out", str(out))
+    assert broken.exit_code == 5
+    assert broken.output == "error: the renderer broke\n"
+    assert list(out.parent.iterdir()) == []  # no half file, no temporary one
