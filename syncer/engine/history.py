@@ -21,7 +21,8 @@ from typing import IO, Any
 import anyio
 import click
 
-from syncer.engine.run_report import duration_s, run_report, totals
+from syncer.engine.run_counts import duration_s, totals
+from syncer.engine.run_report import run_report
 from syncer.errors import ConfigError, SyncerError
 from syncer.jobs import load_job
 from syncer.plans.render import Format, render

@@ -9,13 +9,8 @@ from typing import Any
 import pytest
 
 from syncer.engine.plan import PENDING
-from syncer.engine.run_report import (
-    Found,
-    header_of,
-    op_entry,
-    skip_code,
-    summary_of,
-)
+from syncer.engine.run_counts import Found, header_of, skip_code, summary_of
+from syncer.engine.run_report import op_entry
 from syncer.state import OpRow, RunRow
 from syncer.state.journal import SUPERSEDED
 
