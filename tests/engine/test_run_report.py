@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from syncer.engine.history import history_markdown, history_text
 from syncer.engine.plan import PENDING
 from syncer.engine.run_counts import Found, header_of, skip_code, summary_of
 from syncer.engine.run_report import op_entry
@@ -184,3 +185,27 @@ def test_a_run_recorded_before_bytes_and_retries_were_counted_reports_what_it_ca
     assert summary.facts["duration_s"] is None
     header = header_of(run(old, finished=None))
     assert (header.id, header.listing, header.extra["finished_at"]) == ("3", "full", None)
+
+
+def test_a_runs_guard_stop_signal_source_and_terminal_failures_are_notes() -> None:
+    counts = {
+        **COUNTS,
+        "shifted": False,
+        "errors": [],
+        "guard": {"shop": "would delete 60% (limit 10%)"},
+        "interrupted_by": "SIGTERM",
+        "source_note": "the source serves renditions, not originals",
+        "not_retried": 2,
+    }
+    notes = {note.code: note.text for note in summary_of(run(counts), Found()).notes}
+    assert notes == {
+        "guard_stop": "shop: would delete 60% (limit 10%)",
+        "interrupted": "stopped by SIGTERM; the next run resumes what was left",
+        "source_renditions": "the source serves renditions, not originals",
+        "not_retried": "2 terminal failure(s) left",
+        "listed_twice": "1 skipped: listed twice in this run (the listing shifted)",
+    }
+
+
+def test_history_of_a_job_with_no_runs_says_so_in_every_table() -> None:
+    assert history_text([]) == history_markdown([]) == "no runs yet"
