@@ -32,6 +32,7 @@ from syncer.engine.drafting import DEFAULT_EXPIRY
 from syncer.engine.progress import stderr_progress
 from syncer.engine.report import FAILED_SHOWN, failed_items_text, runs_text, summary_text
 from syncer.engine.run import Mode, RunSummary, run_job
+from syncer.engine.run_report import leave_report
 from syncer.engine.stopping import DEFAULT_GRACE, stop_on_signals
 from syncer.errors import ConfigError, StateError, SyncerError
 from syncer.http import open_session
@@ -43,6 +44,8 @@ OK, CONFIG, PARTIAL, GUARD, BLOCKED = 0, 2, 3, 4, 5
 #: ``plan --detailed-exitcode``: the plan has changes.
 CHANGES = 10
 SPOOL_ROOT = Path(".syncer") / "spool"
+#: Each run's report, as ``<job>/run-<id>.json`` (next to the spool).
+REPORTS_ROOT = SPOOL_ROOT.parent / "reports"
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,9 @@ async def _run(job: Job, mode: Mode, options: _Options) -> int:
                 )
         except* SyncerError as group:  # credentials refused, a wrong setting, a lost lease, ...
             raise reported(group) from None
+        if summary.run_id is not None:  # a run, not a plan: it leaves a report
+            reports = REPORTS_ROOT / job.name
+            await leave_report(store, job.name, summary.run_id, reports, _on_stderr)
     codes = {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD, "interrupted": stop.exit_code}
     code = codes.get(summary.status, PARTIAL)
     if mode is Mode.PLAN and summary.draft is not None and options.plan is not None:
@@ -209,6 +215,10 @@ async def _repair(job: Job, store: StateStore, session: ClientSession) -> str:
     from syncer.engine.checking import prepare_repair
 
     return await prepare_repair(job, store, session)
+
+
+def _on_stderr(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def status_command(job_path: Path | None, state_url: str | None) -> int:

@@ -66,14 +66,15 @@ class Outcomes:
         """The ops' request (one, or one batch) is about to leave: durable when this returns."""
         await self.journal.mark_sent(*(op.id for op in ops))
 
-    async def done(self, op: Op, item: TargetItem | None) -> None:
-        """The op succeeded: done, with its link stored (or, for a delete, removed)."""
+    async def done(self, op: Op, item: TargetItem | None, *, uploaded: int = 0) -> None:
+        """The op succeeded: done, with its link stored (or, for a delete, removed);
+        ``uploaded``: the bytes its request sent (the blob pushed, as converted or shrunk)."""
         if isinstance(op, Delete):
             await self.journal.mark_done(op.id, drop_link=True)
         else:
             assert item is not None, f"{op.action} of {op.key} succeeded without an item"
             await self.journal.mark_done(op.id, link=self._link(op, item))
-        self.summary.count_done(self.target, op.action)
+        self.summary.count_done(self.target, op.action, uploaded=uploaded, retried=op.attempts > 0)
         self.progress.finished(self.target, ok=True)
         await self.release(op)
 
@@ -110,10 +111,14 @@ class Outcomes:
             return
         self.progress.finished(self.target, ok=False)
         await self.release(op)
+        retried = op.attempts > 0  # an earlier attempt had sent it
         if exc.ambiguous and op.action == "create":
             self.summary.count_failed(
-                self.target, op.action, f"{error} (it may have landed: the next run looks for it)"
+                self.target,
+                op.action,
+                f"{error} (it may have landed: the next run looks for it)",
+                retried=retried,
             )
             return
-        self.summary.count_failed(self.target, op.action, error)
+        self.summary.count_failed(self.target, op.action, error, retried=retried)
         await self.journal.mark_failed(op.id, error, retryable=exc.transient)

@@ -96,20 +96,21 @@ class Pusher:
 
     async def _apply(self, op: Op) -> None:
         try:
-            item = await self._perform(op)
+            item, uploaded = await self._perform(op)
         except VendorError as exc:
             await self.outcomes.failed(op, exc)
             return
-        await self.outcomes.done(op, item)
+        await self.outcomes.done(op, item, uploaded=uploaded)
 
-    async def _perform(self, op: Op) -> TargetItem | None:
+    async def _perform(self, op: Op) -> tuple[TargetItem | None, int]:
+        """Apply ``op``: the target's item (None for a delete) and the bytes sent."""
         if isinstance(op, Delete):
             await self.outcomes.sent([op])
             await self.client.delete(op.target_id, op.record)
-            return None
+            return None, 0
         if isinstance(op, Update):
             await self.outcomes.sent([op])
-            return await self.client.update(op.target_id, op.record)
+            return await self.client.update(op.target_id, op.record), 0
         if isinstance(op, Move):
             return await self._move(op)
         blob = await self.bytes.for_op(op)
@@ -119,29 +120,31 @@ class Pusher:
                 return found
         await self.outcomes.sent([op])
         if isinstance(op, Replace):
-            return await self.client.replace(op.target_id, op.record, blob)
-        return await self.client.create(op.record, blob)
+            return await self.client.replace(op.target_id, op.record, blob), blob.size
+        return await self.client.create(op.record, blob), blob.size
 
-    async def _adopt(self, record: ImageRecord, blob: Blob) -> TargetItem | None:
+    async def _adopt(self, record: ImageRecord, blob: Blob) -> tuple[TargetItem, int] | None:
         """The item an interrupted create (or move) left for ``record``, completed with its
-        bytes if need be; None when there is none."""
+        bytes if need be (and the bytes that sent); None when there is none."""
         found = await self.client.find(record, blob)
-        if found is not None and not found.complete:  # adopted without its bytes
-            found = await self.client.replace(found.id, record, blob)
         if found is None:
             return None
-        return replace(found, adopted=True)
+        sent = 0
+        if not found.complete:  # adopted without its bytes
+            found, sent = await self.client.replace(found.id, record, blob), blob.size
+        return replace(found, adopted=True), sent
 
-    async def _move(self, op: Move) -> TargetItem:
+    async def _move(self, op: Move) -> tuple[TargetItem, int]:
         """Create the record under its new owner (or adopt what an earlier attempt created
         there), then delete the old item under the old owner. A kill or a failure between the
         two leaves the op open or failed and the link on the old item: the next attempt finds
         the new item instead of creating it again, and deletes the old one (gone counts)."""
         blob = await self.bytes.for_op(op)
         await self.outcomes.sent([op])
-        item = await self._adopt(op.record, blob)
-        if item is None:
-            item = await self.client.create(op.record, blob)
+        adopted = await self._adopt(op.record, blob)
+        if adopted is None:
+            adopted = await self.client.create(op.record, blob), blob.size
+        item, sent = adopted
         if item.id == op.target_id:  # never delete what the link is to become
             raise VendorError(
                 f"{self.target.name} answered the move of {op.key} with the old item {item.id}",
@@ -150,12 +153,13 @@ class Pusher:
                 item=op.key,
             )
         await self.client.delete(op.target_id, op.old_record)
-        return item
+        return item, sent
 
     # -- a batch ---------------------------------------------------------------------------------
 
     async def _apply_batch(self, ops: list[Op]) -> None:
         """One batch request for ``ops`` (all creates/replaces, or all deletes)."""
+        blobs: dict[int, Blob] = {}
         if all(isinstance(op, Delete) for op in ops):
             ready: list[Op] = list(ops)
             await self.outcomes.sent(ready)
@@ -174,10 +178,13 @@ class Pusher:
             if not exc.skippable:
                 raise
             return
-        await self._settle_batch(ready, results)
+        await self._settle_batch(ready, results, {op_id: b.size for op_id, b in blobs.items()})
 
-    async def _settle_batch(self, ready: list[Op], results: list[ItemResult]) -> None:
-        """Every item settled on its own result first, then a fatal one stops the run."""
+    async def _settle_batch(
+        self, ready: list[Op], results: list[ItemResult], sizes: dict[int, int]
+    ) -> None:
+        """Every item settled on its own result first (``sizes``: the bytes sent for each
+        write), then a fatal one stops the run."""
         fatal: VendorError | None = None
         for op, result in zip(ready, results, strict=True):
             if isinstance(result.error, VendorError):
@@ -186,7 +193,8 @@ class Pusher:
             elif result.error is not None:
                 raise result.error
             else:
-                await self.outcomes.done(op, None if isinstance(op, Delete) else result.item)
+                item = None if isinstance(op, Delete) else result.item
+                await self.outcomes.done(op, item, uploaded=sizes.get(op.id, 0))
         if fatal is not None:
             raise fatal
 

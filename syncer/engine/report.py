@@ -20,9 +20,12 @@ TERMINAL = (
 def summary_text(summary: RunSummary, job: str, mode: str) -> str:
     """What a run did, a line per target and action, then skips, guard stops and errors."""
     listing = f" ({summary.listing} listing)" if summary.listing else ""
+    retried = sum(summary.retried.values())
     lines = [
         f"{mode} {job}: {summary.status} — listed {summary.listed}{listing}, "
-        f"downloaded {summary.downloaded}"
+        f"downloaded {summary.downloaded}, uploaded {summary.uploaded_bytes} bytes"
+        + (f", retried {retried}" if retried else "")
+        + (f", resumed {summary.resumed}" if summary.resumed else "")
     ]
     for label in sorted(set(summary.planned) | set(summary.done) | set(summary.failed)):
         lines.append(

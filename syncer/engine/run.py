@@ -92,6 +92,7 @@ class JobRun:
         self.source: Source = source_client(job, session)
         self.targets: list[Target] = build_targets(job, session)
         self.summary.source_note = renditions_note(job.source.vendor, self.source.capabilities)
+        self.summary.vendors = {t.name: t.config.vendor for t in self.targets}
         self.summary.new_id_targets = [
             t.name for t in self.targets if not t.capabilities.replace_keeps_id
         ]
@@ -319,6 +320,7 @@ class JobRun:
                 except BadOpError as exc:  # left as it is, it would block its item for good
                     self.summary.count_skipped(row.target, str(exc))
                     await sink.journal.mark_skipped(row.id, str(exc))
+            self.summary.resumed += len(ops)
             await sink.executor.submit(ops)
             if len(rows) < RESUME_PAGE:
                 return

@@ -72,6 +72,13 @@ class RunSummary:
     done: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    #: Bytes each target was sent by the creates, replaces and moves done: the blob pushed
+    #: (converted or shrunk), by target; an item adopted as it was sends nothing.
+    uploaded: Counter[str] = field(default_factory=Counter)
+    #: Ops settled (done or failed) that an earlier attempt had sent already, by target.
+    retried: Counter[str] = field(default_factory=Counter)
+    #: Ops an earlier run left open (or failed, for ``retry``) that this run took up.
+    resumed: int = 0
     #: Targets whose max-delete guard stopped their deletes, with why.
     guard: dict[str, str] = field(default_factory=dict)
     #: The source changed under the listing (``Page.shifted``): no deletes by absence.
@@ -85,6 +92,8 @@ class RunSummary:
     not_retried: int = 0
     #: What the targets get from a source that cannot serve its originals, or empty.
     source_note: str = ""
+    #: Each target's vendor, by target name (the reports name them).
+    vendors: dict[str, str] = field(default_factory=dict)
     #: Targets whose replace makes a new item (``replace_keeps_id`` False): the report says
     #: so when the run replaces there.
     new_id_targets: list[str] = field(default_factory=list)
@@ -102,12 +111,27 @@ class RunSummary:
         if count:
             self.skipped[skip_label(target, reason)] += count
 
-    def count_done(self, target: str, action: str) -> None:
+    def count_done(
+        self, target: str, action: str, *, uploaded: int = 0, retried: bool = False
+    ) -> None:
+        """One op done: ``uploaded`` bytes sent for it, ``retried`` when an earlier attempt
+        had sent it."""
         self.done[action_label(target, action)] += 1
+        if uploaded:
+            self.uploaded[target] += uploaded
+        if retried:
+            self.retried[target] += 1
 
-    def count_failed(self, target: str, action: str, error: str) -> None:
+    def count_failed(self, target: str, action: str, error: str, *, retried: bool = False) -> None:
         self.failed[action_label(target, action)] += 1
+        if retried:
+            self.retried[target] += 1
         self.add_error(error)
+
+    @property
+    def uploaded_bytes(self) -> int:
+        """Bytes sent to every target."""
+        return sum(self.uploaded.values())
 
     def add_error(self, error: str) -> None:
         if len(self.errors) < MAX_ERRORS:
@@ -140,10 +164,15 @@ class RunSummary:
             "done": dict(self.done),
             "failed": dict(self.failed),
             "skipped": dict(self.skipped),
+            "uploaded": dict(self.uploaded),
+            "uploaded_bytes": self.uploaded_bytes,
+            "retried": dict(self.retried),
+            "resumed": self.resumed,
             "guard": self.guard,
             "shifted": self.shifted,
             "errors": self.errors[:20],
             "interrupted_by": self.interrupted_by,
             "not_retried": self.not_retried,
             "source_note": self.source_note,
+            "vendors": dict(self.vendors),
         }

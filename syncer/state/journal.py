@@ -92,6 +92,42 @@ class Journal(StoreBase):
         async with self._read() as conn:
             return int((await conn.execute(query)).scalar_one())
 
+    async def run_ops(
+        self, job: str, run_id: int, state: str, *, after: int = 0, limit: int = 500
+    ) -> list[OpRow]:
+        """A page of the ops run ``run_id`` of ``job`` journalled that are in ``state`` now, by
+        id after ``after`` (one index range per page: a run's report pages a state at a time)."""
+        match = sa.and_(
+            ops.c.run_id == run_id, ops.c.state == state, ops.c.id > after, ops.c.job == job
+        )
+        return await self._ops(sa.select(ops).where(match).order_by(ops.c.id).limit(limit))
+
+    async def taken_up_ops(
+        self,
+        job: str,
+        run_id: int,
+        state: str,
+        between: tuple[datetime, datetime],
+        *,
+        after: int = 0,
+        limit: int = 500,
+    ) -> list[OpRow]:
+        """A page of the ops of ``job`` that other runs journalled, in ``state`` now and last
+        changed ``between`` two moments (a run's start and end): the ops that run resumed or
+        retried. The failed ops a new plan superseded then are not among them (the new op is
+        the run's own)."""
+        since, until = between
+        match = sa.and_(
+            ops.c.job == job,
+            ops.c.state == state,
+            ops.c.id > after,
+            ops.c.run_id != run_id,
+            ops.c.updated_at >= since,
+            ops.c.updated_at <= until,
+            sa.or_(ops.c.state != "skipped", ops.c.error != SUPERSEDED),
+        )
+        return await self._ops(sa.select(ops).where(match).order_by(ops.c.id).limit(limit))
+
     async def _ops(self, query: sa.Select[Any]) -> list[OpRow]:
         async with self._read() as conn:
             return [convert.op_row(r) for r in await conn.execute(query)]

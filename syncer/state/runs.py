@@ -97,6 +97,12 @@ class Runs(StoreBase):
                 raise await _not_running(conn, run_id, None)
         return await self._run(run_id)
 
+    async def find_run(self, run_id: int) -> RunRow | None:
+        """Run ``run_id``, or None when the store holds no such run."""
+        async with self._read() as conn:
+            row = (await conn.execute(sa.select(runs).where(runs.c.id == run_id))).first()
+        return None if row is None else convert.run_row(row)
+
     async def runs(self, job: str | None = None, limit: int = 20) -> list[RunRow]:
         """The latest runs, newest first, of one job or all."""
         query = sa.select(runs).order_by(runs.c.id.desc()).limit(limit)

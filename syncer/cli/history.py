@@ -1,0 +1,60 @@
+"""``history`` and ``report``: what a job's runs did, read from the state store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from syncer.cli.group import main
+from syncer.cli.options import JOB as _JOB
+
+
+@main.command()
+@_JOB
+@click.option(
+    "--limit", type=click.IntRange(1), default=20, show_default=True, help="Runs to show."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+def history(job: Path, limit: int, fmt: str) -> None:
+    """JOB's runs, newest first: mode, status, start, duration, and what each listed, did,
+    failed, skipped, retried and uploaded (the counts the run printed when it ended)."""
+    from syncer.engine.history import history_command
+
+    sys.exit(history_command(job, limit, fmt))
+
+
+@main.command()
+@click.argument("run", type=click.IntRange(1))
+@click.argument("job", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--state",
+    "state_url",
+    help="State URL when no JOB is given. [default: sqlite+aiosqlite:///.syncer/state.db]",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of printing it.",
+)
+def report(run: int, job: Path | None, state_url: str | None, fmt: str, out: Path | None) -> None:
+    """The report of run RUN (of JOB, or in the state store at --state): every item it did,
+    failed (with the vendor's message), skipped (and why) or left open, after the counts.
+    Each migrate, sync and retry also leaves it in .syncer/reports/<job>/run-<id>.json."""
+    from syncer.engine.history import report_command
+
+    sys.exit(report_command(run, job, state_url, fmt, out))
