@@ -2,16 +2,21 @@
 
 Starts the four vendor emulators in-process on free loopback ports, seeded; migrates Partium's
 part images to a Spiffy Stores shop and a Moov account; then changes the source the way a Partium
-user would (adds, edits, deletes) and runs a sync (Partium has no watermark, so a full listing
-whose unchanged images are skipped); and shows what happened.
+user would (adds, edits, deletes); makes a plan of the sync this calls for, saved for review (JSON,
+and an HTML page with thumbnails); applies exactly that plan; runs a sync, which finds nothing left
+to do (Partium has no watermark, so a full listing whose unchanged images are skipped); and shows
+what happened.
 """
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -22,7 +27,7 @@ from syncer.emulators.server import serve
 from syncer.engine.report import summary_text
 from syncer.engine.run import Mode, RunSummary, run_job
 from syncer.http import open_session
-from syncer.jobs import load_job
+from syncer.jobs import Job, load_job
 from syncer.spool import Spool
 from syncer.state import StateStore
 
@@ -97,14 +102,56 @@ async def demo(workdir: Path, echo: Callable[[str], None]) -> int:
         first = await step("1. migrate Partium -> Spiffy shop + Moov account", Mode.MIGRATE)
         echo("\n== 2. a Partium user changes the catalog: 2 new images, 1 new photo, 1 deleted")
         _change_source(emulators["partium"])
-        second = await step("3. sync (a full listing: Partium keeps no watermark)", Mode.SYNC)
-        echo("\n== 4. where things stand")
+        echo("\n== 3. plan the sync, saved for review")
+        plan = await plan_step(job, workdir, echo, store=store, spool=spool, session=session)
+        echo(f"\n== 4. apply exactly that plan ({plan})")
+        applied = await apply_step(job, plan, echo, store=store, spool=spool, session=session)
+        second = await step("5. sync (a full listing: nothing is left to do)", Mode.SYNC)
+        echo("\n== 6. where things stand")
         for name in ("partium", "spiffy", "moov"):
             emulator = emulators[name]
             live = sum(1 for i in emulator.store.iter_images() if not i.deleted)
             echo(f"  {emulator.title:22} {live} live images")
     echo(f"\nThe job file is {job_path}; `syncer status {job_path}` shows the runs.")
-    return 0 if first.status == second.status == "succeeded" else 3
+    ok = first.status == applied.status == second.status == "succeeded"
+    return 0 if ok else 3
+
+
+async def plan_step(job: Job, workdir: Path, echo: Callable[[str], None], **run: Any) -> Path:
+    """Plan a sync of ``job``; save it (``plan.json``) and its page (``plan.html``); print it."""
+    from syncer.plans.html import render_html
+    from syncer.plans.jsonfile import save_document
+    from syncer.plans.terminal import render_terminal
+
+    summary = await run_job(job, Mode.PLAN, **run)
+    assert summary.draft is not None
+    document = summary.draft.document(
+        mode="sync", listing=summary.listing, created=datetime.now(UTC).replace(microsecond=0)
+    )
+    try:
+        plan, page = workdir / "plan.json", workdir / "plan.html"
+        save_document(document, plan)
+        with page.open("w", encoding="utf-8") as out:
+            render_html(document, out)
+        text = io.StringIO()
+        render_terminal(document, text, limit=5)
+        echo(text.getvalue().rstrip())
+    finally:
+        summary.draft.close()
+    echo(f"saved: {plan} (for `syncer apply`) and {page} (open it in a browser)")
+    return plan
+
+
+async def apply_step(job: Job, plan: Path, echo: Callable[[str], None], **run: Any) -> RunSummary:
+    """Carry out the saved plan exactly."""
+    from syncer.engine.applying import PlanApply
+    from syncer.plans.jsonfile import read_document
+    from syncer.plans.model import Kind
+
+    applying = PlanApply(read_document(plan, kind=Kind.PLAN), plan)
+    summary = await run_job(job, Mode.APPLY, applying=applying, **run)
+    echo(summary_text(summary, job.name, Mode.APPLY.value))
+    return summary
 
 
 def _change_source(partium: VendorEmulator) -> None:

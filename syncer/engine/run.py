@@ -299,11 +299,14 @@ class JobRun:
         for stale in plan.stale:
             self.summary.count_skipped(stale.entry.target, STALE)
             self.summary.add_error(f"stale, not applied: {stale.line()}")
-        await self._resume_open_ops(sink, run_id=plan_run)
+        await self._resume_open_ops(sink, run_id=plan_run, planned=not plan.resumed)
 
-    async def _resume_open_ops(self, sink: Sink, *, run_id: int | None = None) -> None:
+    async def _resume_open_ops(
+        self, sink: Sink, *, run_id: int | None = None, planned: bool = False
+    ) -> None:
         """Ops a killed run left planned or sent go first (DESIGN §5), a page at a time;
-        ``run_id``: only that run's (an apply's)."""
+        ``run_id``: only that run's (an apply's); ``planned``: this run journalled them (an
+        apply of a plan), so they count as planned, not resumed."""
         names = {target.name for target in self.targets}
         after = 0
         while True:
@@ -320,7 +323,11 @@ class JobRun:
                 except BadOpError as exc:  # left as it is, it would block its item for good
                     self.summary.count_skipped(row.target, str(exc))
                     await sink.journal.mark_skipped(row.id, str(exc))
-            self.summary.resumed += len(ops)
+            if planned:
+                for op in ops:
+                    self.summary.count_journalled(op.target, op.action)
+            else:
+                self.summary.resumed += len(ops)
             await sink.executor.submit(ops)
             if len(rows) < RESUME_PAGE:
                 return

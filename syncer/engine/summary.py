@@ -107,6 +107,10 @@ class RunSummary:
         else:
             self.planned[action_label(entry.target, entry.action.value)] += 1
 
+    def count_journalled(self, target: str, action: str) -> None:
+        """An op this run journalled from a saved plan (``syncer apply``): planned by it."""
+        self.planned[action_label(target, action)] += 1
+
     def count_skipped(self, target: str | None, reason: str, count: int = 1) -> None:
         if count:
             self.skipped[skip_label(target, reason)] += count

@@ -38,6 +38,10 @@ _FILTERS = (("target", "Target"), ("action", "Action"), ("code", "Reason"), ("ou
 _Key = tuple[bool, str, str]
 
 
+#: Rows the page lists at most per target and action.
+ROWS_PER_GROUP = 2000
+
+
 @dataclass
 class _Listing:
     """What the passes listed: a spooled file of rows per (destructive, target, action), and
@@ -49,6 +53,17 @@ class _Listing:
     counts: dict[str, Counter[str]] = field(default_factory=dict)
     targets: list[str] = field(default_factory=list)
     omitted: int = 0
+    #: Rows listed at most per group; the rest of a group are counted (``cut``), not listed.
+    rows_per_group: int = 2000
+    cut: Counter[_Key] = field(default_factory=Counter)
+
+    def wants(self, entry: Entry) -> bool:
+        """Whether ``entry``'s group has room for its row (else it is counted as cut)."""
+        key = (entry.destructive, entry.target, entry.action)
+        if self.sizes[key] < self.rows_per_group:
+            return True
+        self.cut[key] += 1
+        return False
 
     def add(self, entry: Entry, html: str) -> None:
         key = (entry.destructive, entry.target, entry.action)
@@ -68,17 +83,24 @@ class _Listing:
 
 
 def render_html(
-    document: Document, out: IO[str], *, unchanged: bool = False, thumb_budget: int = 8_000_000
+    document: Document,
+    out: IO[str],
+    *,
+    unchanged: bool = False,
+    thumb_budget: int = 8_000_000,
+    rows_per_group: int = ROWS_PER_GROUP,
 ) -> None:
     """Write ``document`` to ``out`` as one self-contained HTML page.
 
     ``unchanged``: list the unchanged entries the document holds too (always counted).
     ``thumb_budget``: at most this many bytes of thumbnails are embedded; past it, rows show a
-    placeholder and the summary says the budget was reached.
+    placeholder and the summary says the budget was reached. ``rows_per_group``: rows listed at
+    most per target and action (the rest are counted, and the group says how to see them all), so
+    a 100k-item plan stays a page a browser opens in seconds.
     """
     thumbs = Thumbs(document.thumbnails, thumb_budget)
     with ExitStack() as stack:
-        listing = _Listing(stack)
+        listing = _Listing(stack, rows_per_group=rows_per_group)
         for destructive in (True, False):
             for entry in document.entries():
                 if entry.destructive is not destructive:
@@ -86,7 +108,8 @@ def render_html(
                 if not unchanged and _is_unchanged(entry):
                     listing.omitted += 1
                     continue
-                listing.add(entry, row(entry, thumbs))
+                if listing.wants(entry):
+                    listing.add(entry, row(entry, thumbs))
         _write_head(document, out)
         _write_summary(document, listing, thumbs, out)
         _write_filters(listing, out)
@@ -346,9 +369,16 @@ def _write_group(key: _Key, listing: _Listing, out: IO[str], *, with_target: boo
     heads = "".join(f'<div role="columnheader">{h}</div>' for h in COLUMNS)
     out.write(
         f'<section class="group"><h3>{where}<span class="badge a-{esc(action)}">'
-        f'{esc(label(action))}</span><span class="dim">{listing.sizes[key]}</span></h3>\n'
+        f'{esc(label(action))}</span><span class="dim">{listing.sizes[key] + listing.cut[key]}</span></h3>\n'
         f'<div class="rows" role="table"><div class="head" role="row">{heads}</div>\n'
     )
     bucket.seek(0)
     shutil.copyfileobj(bucket, out)
-    out.write("</div></section>\n")
+    out.write("</div>")
+    if listing.cut[key]:
+        out.write(
+            f'<p class="dim cut">and {listing.cut[key]} more, not listed here (the page lists the '
+            f"first {listing.rows_per_group} of each group): all of them with "
+            "<code>syncer show PLAN --format text</code> or <code>--format json</code></p>"
+        )
+    out.write("</section>\n")

@@ -65,7 +65,8 @@ def test_the_demo_plan_opens_in_chromium_with_its_thumbnails(browser: Any, tmp_p
         document = thread.submit(anyio.run, demo_plan, tmp_path).result()
     entries = list(document.entries())
     actions = sorted(e.action for e in entries)
-    assert actions.count("replace") == 2 and actions.count("delete") == 2, actions  # two targets
+    assert actions.count("replace") == 2, actions  # one per target
+    assert actions.count("delete") == 2, actions
     assert actions.count("create") == 4, actions
     page_file = tmp_path / "plan-demo.html"
     with page_file.open("w", encoding="utf-8") as out:
@@ -80,7 +81,9 @@ def test_the_demo_plan_opens_in_chromium_with_its_thumbnails(browser: Any, tmp_p
         wanted = sum({"create": 1, "delete": 1, "replace": 2}.get(a, 0) for a in actions)
         assert len(images) == wanted
         assert all(complete and width > 0 for complete, width in images)
-        assert watched.outside == [] and watched.console == [] and watched.dialogs == []
+        assert watched.outside == []
+        assert watched.console == []
+        assert watched.dialogs == []
         folder = Path(os.environ.get("SYNCER_ARTIFACTS") or REPO / ".artifacts")
         folder.mkdir(parents=True, exist_ok=True)
         for _ in range(2):  # rows off screen are laid out once the viewport holds them

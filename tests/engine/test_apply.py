@@ -146,7 +146,7 @@ async def test_plan_then_apply_for_every_target_vendor(pair: World) -> None:
     assert document.summary.targets["target"].actions["create"] == SEED
     summary = await pair.apply(path)
     assert summary.status == "succeeded", summary.errors
-    assert sum(summary.done.values()) == SEED
+    assert sum(summary.done.values()) == sum(summary.planned.values()) == SEED
     assert len(pair.live()) == SEED
     again = await pair.run(Mode.SYNC)  # what the apply did is what a sync would have done
     assert sum(again.done.values()) == 0, again.done
@@ -289,11 +289,11 @@ async def test_a_killed_apply_resumes_without_duplicates(
     resume = JobRun._resume_open_ops
     calls = {"n": 0}
 
-    async def killed(self: JobRun, sink: Any, *, run_id: int | None = None) -> None:
+    async def killed(self: JobRun, sink: Any, **how: Any) -> None:
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("killed after journalling")
-        await resume(self, sink, run_id=run_id)
+        await resume(self, sink, **how)
 
     monkeypatch.setattr(JobRun, "_resume_open_ops", killed)
     with pytest.RaisesGroup(pytest.RaisesExc(RuntimeError, match="killed"), flatten_subgroups=True):
@@ -301,6 +301,7 @@ async def test_a_killed_apply_resumes_without_duplicates(
     assert world.live() == []
     summary = await world.apply(path)
     assert summary.status == "succeeded", summary.errors
+    assert summary.resumed == SEED  # journalled by the killed apply, taken up by this one
     assert len(world.live()) == SEED
     with pytest.raises(StalePlanError, match="applied already"):
         await world.apply(path)

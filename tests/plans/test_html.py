@@ -359,3 +359,17 @@ def test_the_renderer_loads_neither_rich_nor_pillow_nor_the_engine() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_long_group_lists_its_first_rows_and_says_how_many_more() -> None:
+    header = sample_document().header
+    creates = [
+        Entry("shop", f"k{n:03}", "create", "new_item", "new item", filename=f"f{n:03}.jpg")
+        for n in range(30)
+    ]
+    html = page_of(Document.of(header, creates), rows_per_group=10)
+    assert html.count('class="row" role="row"') == 10
+    assert "f009.jpg" in html
+    assert "f010.jpg" not in html
+    assert "and 20 more, not listed here" in html
+    assert '<span class="dim">30</span>' in html  # the group still counts all of them
