@@ -9,25 +9,13 @@ import click
 
 from syncer.cli.group import main
 from syncer.cli.options import JOB as _JOB
-
-FORMATS = ("text", "json", "markdown", "html")
+from syncer.cli.options import format_option, out_option
 
 
 @main.command()
 @_JOB
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="How to write the findings.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the findings to this file instead of standard output.",
-)
+@format_option()
+@out_option()
 @click.option(
     "--download/--no-download",
     default=True,

@@ -9,6 +9,7 @@ import click
 
 from syncer.cli.group import main
 from syncer.cli.options import JOB as _JOB
+from syncer.cli.options import format_option, out_option
 
 
 @main.command()
@@ -16,13 +17,7 @@ from syncer.cli.options import JOB as _JOB
 @click.option(
     "--limit", type=click.IntRange(1), default=20, show_default=True, help="Runs to show."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@format_option(("text", "json", "markdown"), "text: a table; json: a list; markdown: a table.")
 def history(job: Path, limit: int, fmt: str) -> None:
     """JOB's runs, newest first: mode, status, start, duration, and what each listed, did,
     failed, skipped, retried and uploaded (the counts the run printed when it ended)."""
@@ -39,18 +34,8 @@ def history(job: Path, limit: int, fmt: str) -> None:
     "state_url",
     help="State URL when no JOB is given. [default: sqlite+aiosqlite:///.syncer/state.db]",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown", "html"]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of printing it.",
-)
+@format_option()
+@out_option()
 def report(run: int, job: Path | None, state_url: str | None, fmt: str, out: Path | None) -> None:
     """The report of run RUN (of JOB, or in the state store at --state): every item it did,
     failed (with the vendor's message), skipped (and why) or left open, after the counts.

@@ -11,9 +11,7 @@ from typing import ClassVar
 import click
 
 from syncer.cli.group import main
-from syncer.cli.options import FULL, JOB, RESTART, STOP_GRACE
-
-FORMATS = ("text", "json", "markdown", "html")
+from syncer.cli.options import FULL, JOB, RESTART, STOP_GRACE, format_option
 
 
 class _Duration(click.ParamType[timedelta]):
@@ -37,13 +35,8 @@ class _Duration(click.ParamType[timedelta]):
 @JOB
 @FULL
 @RESTART
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="How the plan is printed on stdout (`syncer show` renders a saved plan in any format).",
+@format_option(
+    help="How the plan is printed on stdout (`syncer show` renders a saved plan in any format)."
 )
 @click.option(
     "--out",

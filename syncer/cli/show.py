@@ -8,28 +8,13 @@ from pathlib import Path
 import click
 
 from syncer.cli.group import main
-
-#: The formats of ``syncer show`` (those of :class:`syncer.plans.render.Format`, which this
-#: module does not import: ``syncer --help`` stays fast).
-FORMATS = ("text", "json", "markdown", "html")
+from syncer.cli.options import format_option, out_option
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text: for a terminal; json: the document as syncer writes it; markdown: a "
-    "pull-request comment (at most 60,000 characters); html: a page with thumbnails.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (made whole, or not at all) instead of stdout.",
-)
+@format_option()
+@out_option()
 @click.option(
     "--unchanged", is_flag=True, help="List unchanged items too, where the file holds them."
 )

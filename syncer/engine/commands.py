@@ -155,7 +155,11 @@ async def _run(job: Job, mode: Mode, options: _Options) -> int:
             reports = REPORTS_ROOT / job.name
             await leave_report(store, job.name, summary.run_id, reports, _on_stderr)
     codes = {"succeeded": OK, "partial": PARTIAL, "stopped": GUARD, "interrupted": stop.exit_code}
-    code = codes.get(summary.status, PARTIAL)
+    return _report(job, mode, summary, options, codes.get(summary.status, PARTIAL))
+
+
+def _report(job: Job, mode: Mode, summary: RunSummary, options: _Options, code: int) -> int:
+    """Print what the run did (a plan: the plan, saved with ``--out``); the exit code."""
     if mode is Mode.PLAN and summary.draft is not None and options.plan is not None:
         if not summary.interrupted_by:  # a plan cut short is not saved: it would miss changes
             return _emit_plan(summary, options.plan, code)

@@ -231,31 +231,14 @@ class PlanDraft:
         prior: ItemState | None,
         op: NewOp | None,
     ) -> Entry:
+        """The report entry of one planner entry, with the files before and after."""
         target = self.targets[planned.target]
         record = planned.record or listed
-        if (
-            planned.target in self._display
-            and record is not None
-            and planned.action is not Action.SKIP
-        ):
+        if planned.target in self._display and record and planned.action is not Action.SKIP:
             self._display[planned.target][planned.key] = shown_image(
                 record.owner, record.position, record.roles, planned.target_id or planned.key
             )
-        new, warnings = None, list(limit_notes(planned, target))
-        if planned.action in (Action.CREATE, Action.REPLACE) and record is not None:
-            new, failure = await self._pushed_file(planned, record)
-            if failure:
-                warnings.append(Note("conversion_fails", failure))
-            elif new is not None and new.sha256 in self._disabled.get(planned.target, ()):
-                warnings.append(disabled_duplicate(target))
-        old = None
-        if planned.action in (Action.REPLACE, Action.UPDATE) and link is not None:
-            same = prior is not None and prior.sha256 == link.sha256
-            old = await self._file_of(
-                link.sha256,
-                prior.size if same and prior else None,
-                prior.mime if same and prior else None,
-            )
+        new, warnings = await self._new_file(planned, record, target)
         return Entry(
             target=planned.target,
             key=planned.key,
@@ -266,13 +249,39 @@ class PlanDraft:
             owner=record.owner if record else None,
             target_id=planned.target_id,
             changes=changes(planned, target),
-            old=old,
+            old=await self._old_file(planned, link, prior),
             new=new,
             convert=conversion(planned, record),
             shrink_to=planned.shrink_to,
             moves_owner=planned.moves_owner,
             warnings=tuple(warnings),
             apply=None if op is None else apply(op, link, prior.digest if prior else None, new),
+        )
+
+    async def _new_file(
+        self, planned: Planned, record: ImageRecord | None, target: Target
+    ) -> tuple[FileFacts | None, list[Note]]:
+        """The file a create or replace pushes, and the warnings of the target's limits."""
+        new, warnings = None, list(limit_notes(planned, target))
+        if planned.action in (Action.CREATE, Action.REPLACE) and record is not None:
+            new, failure = await self._pushed_file(planned, record)
+            if failure:
+                warnings.append(Note("conversion_fails", failure))
+            elif new is not None and new.sha256 in self._disabled.get(planned.target, ()):
+                warnings.append(disabled_duplicate(target))
+        return new, warnings
+
+    async def _old_file(
+        self, planned: Planned, link: LinkRow | None, prior: ItemState | None
+    ) -> FileFacts | None:
+        """The file a replace or update finds on the target (what the link says was pushed)."""
+        if planned.action not in (Action.REPLACE, Action.UPDATE) or link is None:
+            return None
+        same = prior is not None and prior.sha256 == link.sha256
+        return await self._file_of(
+            link.sha256,
+            prior.size if same and prior else None,
+            prior.mime if same and prior else None,
         )
 
     async def _pushed_file(

@@ -36,7 +36,7 @@ from syncer.engine.ops import BadOpError, Op, bytes_of, op_from_row
 from syncer.engine.progress import NoProgress, RunProgress
 from syncer.engine.stopping import Stop
 from syncer.engine.summary import Mode, RunSummary
-from syncer.engine.sweep import sweep
+from syncer.engine.sweep import Sweep, sweep
 from syncer.engine.targets import Client, Target, build_targets, renditions_note, source_client
 from syncer.errors import VendorError
 from syncer.jobs import Job
@@ -202,17 +202,7 @@ class JobRun:
         listing = await self._choose_listing()
         intake = self._intake(None, draft)
         await intake.take_listing(listing)
-        self.summary.shifted = intake.shifted
-        result = await sweep(
-            self.store,
-            self.job.name,
-            self.targets,
-            listing,
-            listed=intake.listed,
-            shifted=intake.shifted,
-            summary=self.summary,
-        )
-        self.summary.guard.update(result.guard)
+        result = await self._swept(listing, intake)
         await draft.add_deletes(result.ops)
         for target, reason in result.guard.items():
             draft.note("delete_guard", f"{target}: no deletes, {reason}")
@@ -265,14 +255,12 @@ class JobRun:
         self.summary.listing = listing.kind
         return listing
 
-    async def _sweep(self, listing: Listing, intake: Intake, sink: Sink) -> None:
-        """Plan and journal the deletes after a complete listing; record whether it was a full
-        sweep (``full_every`` counts from it) or the next sync must list everything again."""
+    async def _swept(self, listing: Listing, intake: Intake) -> Sweep:
+        """What the sweep after ``intake``'s listing decides (read-only), counted."""
         self.summary.shifted = intake.shifted
-        name, source = self.job.name, self.job.source.vendor
         result = await sweep(
             self.store,
-            name,
+            self.job.name,
             self.targets,
             listing,
             listed=intake.listed,
@@ -280,6 +268,13 @@ class JobRun:
             summary=self.summary,
         )
         self.summary.guard.update(result.guard)
+        return result
+
+    async def _sweep(self, listing: Listing, intake: Intake, sink: Sink) -> None:
+        """Plan and journal the deletes after a complete listing; record whether it was a full
+        sweep (``full_every`` counts from it) or the next sync must list everything again."""
+        name, source = self.job.name, self.job.source.vendor
+        result = await self._swept(listing, intake)
         if result.ops:
             commit = PageCommit(run_id=sink.run_id, job=name, source=source, ops=result.ops)
             opened = await sink.journal.commit_page(commit)

@@ -367,9 +367,10 @@ def _write_group(key: _Key, listing: _Listing, out: IO[str], *, with_target: boo
     bucket = listing.buckets[key]
     where = f"{esc(target)} · " if with_target else ""
     heads = "".join(f'<div role="columnheader">{h}</div>' for h in COLUMNS)
+    total = listing.sizes[key] + listing.cut[key]
     out.write(
         f'<section class="group"><h3>{where}<span class="badge a-{esc(action)}">'
-        f'{esc(label(action))}</span><span class="dim">{listing.sizes[key] + listing.cut[key]}</span></h3>\n'
+        f'{esc(label(action))}</span><span class="dim">{total}</span></h3>\n'
         f'<div class="rows" role="table"><div class="head" role="row">{heads}</div>\n'
     )
     bucket.seek(0)
