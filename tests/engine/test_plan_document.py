@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -158,5 +159,6 @@ async def test_unchanged_items_are_counted_and_listed_only_on_request(tmp_path: 
         assert sorted(e.code for e in entries) == ["unchanged"] * 6
         assert all(e.target_id for e in entries)
         assert listed.draft is not None
-        assert listed.draft.summary.targets["target"].unchanged == 6
-        assert listed.draft.summary.changes == 0
+        document = listed.draft.document(mode="sync", listing="full", created=datetime.now(UTC))
+        assert document.summary.targets["target"].unchanged == 6
+        assert document.summary.changes == 0
