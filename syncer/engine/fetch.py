@@ -136,8 +136,10 @@ class Bytes:
         if not op.needs_bytes or not sha or self._needed[sha] <= 0:
             return
         self._needed[sha] -= 1
-        if self._needed[sha] <= 0 and (blob := await self.spool.get(sha)) is not None:
-            await self.thumbs.remember(sha, blob.path)
+        if self._needed[sha] <= 0 and self.thumbs.wants():
+            blob = await self.spool.get(sha)
+            if blob is not None:
+                await self.thumbs.remember(sha, blob.path)
         await self.drop_unneeded([sha])
 
     async def prune(self, keep: Iterable[str]) -> None:

@@ -39,7 +39,7 @@ _Key = tuple[bool, str, str]
 
 
 #: Rows the page lists at most per target and action.
-ROWS_PER_GROUP = 2000
+ROWS_PER_GROUP = 1000
 
 
 @dataclass
