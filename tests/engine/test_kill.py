@@ -13,7 +13,7 @@ from syncer.emulators.faults import FaultConfig
 from syncer.emulators.partium.emulator import PartiumEmulator
 from syncer.emulators.server import serve_in_thread
 from syncer.emulators.spiffy.emulator import SpiffyEmulator
-from tests.engine.rigs import count, kill_when, start
+from tests.engine.rigs import count, finish, kill_when, start
 
 JOB = """
 [source]
@@ -143,3 +143,30 @@ def test_a_kill_while_batches_are_in_flight_then_a_rerun_finishes_them(tmp_path:
         assert start(job, tmp_path, env).wait(timeout=120) == 0
         assert live_shas(target) == live_shas(source)
         assert len(list(target.store.iter_images())) == 24  # nothing twice
+
+
+def test_a_killed_apply_resumes_and_applies_its_plan_once(
+    tmp_path: Path,
+    emulators: tuple[PartiumEmulator, SpiffyEmulator, dict[str, str]],
+) -> None:
+    partium, spiffy, env = emulators
+    job = tmp_path / "job.toml"
+    job.write_text(JOB)
+    plan = tmp_path / "plan.json"
+    code, output = finish(start(job, tmp_path, env, "--out", str(plan), command="plan"))
+    assert code == 0, output
+    assert live_shas(spiffy) == []  # the plan wrote nothing
+    spiffy.faults.configure(FaultConfig(latency_ms=60, jitter_ms=20))
+    kill_when(
+        start(plan, tmp_path, env, command="apply"),
+        lambda: count(spiffy, "POST", "/images.json") >= 3,
+    )
+    assert 0 < len(live_shas(spiffy)) < 24  # killed part way
+    spiffy.faults.configure(FaultConfig())
+    code, output = finish(start(plan, tmp_path, env, command="apply"))
+    assert code == 0, output
+    assert "resumed the" in output
+    assert live_shas(spiffy) == live_shas(partium)  # nothing lost, nothing duplicated
+    code, output = finish(start(plan, tmp_path, env, command="apply"))
+    assert code == 6
+    assert "applied already" in output
