@@ -17,19 +17,22 @@ sha256, and a conversion's result checked against the plan's too (``Payload.push
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from syncer.engine.entries import job_settings, link_digest
+from syncer.engine.ops import Payload
 from syncer.engine.plan import delete_guard
 from syncer.engine.targets import Target
 from syncer.errors import SyncerError
 from syncer.jobs import Job
+from syncer.plans.jsonfile import DocumentError
 from syncer.plans.model import Document, Entry
 from syncer.state import NewOp, StateStore
+from syncer.state.rows import ACTIONS
 
 #: Entries checked against the state at once.
 CHECK_PAGE = 500
@@ -122,9 +125,11 @@ class PlanApply:
             self.resumed, self.journalled = True, row.ops
             return row.run_id
         fresh: list[NewOp] = []
+        names = [target.name for target in targets]
         async for entry, why in self._checked(store, job.name):
+            op = _new_op(entry, self.path, names)  # a damaged entry refuses the plan
             if why is None:
-                fresh.append(_new_op(entry))
+                fresh.append(op)
             else:
                 self.stale.append(Stale(entry, why))
         if self.stale and not self.skip_stale:
@@ -171,7 +176,9 @@ async def _check_page(
     busy = await store.open_keys(job, targets, keys)
     checked = []
     for entry in page:
-        expect = (entry.apply or {}).get("expect") or {}
+        expect = (entry.apply or {}).get("expect")
+        if not isinstance(expect, Mapping):
+            expect = {}  # what the plan saw is unknown: nothing matches it
         link = links[entry.target].get(entry.key)
         item = items.get(entry.key)
         why = None
@@ -198,27 +205,41 @@ def _link_change(entry: Entry, link: Any, expected: str | None) -> str:
 def _source_change(entry: Entry, item: Any) -> str:
     if item is None:
         return "the source item is no longer in the state"
-    planned = (((entry.apply or {}).get("op") or {}).get("payload") or {}).get("record") or {}
-    old, new = planned.get("version"), item.version
+    op = (entry.apply or {}).get("op")
+    payload = op.get("payload") if isinstance(op, Mapping) else None
+    planned = payload.get("record") if isinstance(payload, Mapping) else None
+    old = planned.get("version") if isinstance(planned, Mapping) else None
+    new = item.version
     if old != new and (old or new):
         return f"a later run listed a new version of it at the source ({old} → {new})"
     return "a later run listed it changed at the source"
 
 
-def _new_op(entry: Entry) -> NewOp:
-    """The journal entry the plan saved for ``entry``, with the bytes it must push."""
-    data = (entry.apply or {})["op"]
-    payload = dict(data["payload"])
+def _new_op(entry: Entry, path: Path, targets: Sequence[str]) -> NewOp:
+    """The journal entry the plan saved for ``entry``, with the bytes it must push; a damaged
+    or edited entry (no op, an unknown action or target, a record that is not one) is refused
+    naming it, before anything is journalled."""
+    try:
+        data = (entry.apply or {})["op"]
+        payload = dict(data["payload"])
+        action = data["action"]
+        if action not in ACTIONS or entry.target not in targets:
+            raise ValueError(f"no {action!r} on a target {entry.target!r} of this job")
+        Payload.from_json(payload)  # the record must be one
+        target_id = data.get("target_id")
+        if action != "create" and not (isinstance(target_id, str) and target_id):
+            raise ValueError(f"a {action} without a target id")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DocumentError(
+            f"{path}: its entry for {entry.target} {entry.key!r} is damaged ({exc}); "
+            "make a new plan"
+        ) from None
     pushed = (entry.apply or {}).get("bytes")
     record = payload.get("record") or {}
     if pushed and pushed != record.get("sha256"):
         payload["pushed_sha256"] = pushed
     return NewOp(
-        target=entry.target,
-        key=entry.key,
-        action=data["action"],
-        target_id=data.get("target_id"),
-        payload=payload,
+        target=entry.target, key=entry.key, action=action, target_id=target_id, payload=payload
     )
 
 

@@ -38,8 +38,9 @@ from syncer.engine.stopping import Stop
 from syncer.engine.summary import Mode, RunSummary
 from syncer.engine.sweep import Sweep, sweep
 from syncer.engine.targets import Client, Target, build_targets, renditions_note, source_client
-from syncer.errors import VendorError
+from syncer.errors import SyncerError, VendorError
 from syncer.jobs import Job
+from syncer.plans.jsonfile import DocumentError
 from syncer.spool import Spool
 from syncer.state import PageCommit, StateStore
 from syncer.vendors.contract import Source
@@ -128,7 +129,7 @@ class JobRun:
                 lease.cancel_scope.cancel()
             self.summary.interrupted_by = self.stop.name
             status = self.summary.status
-        except* StalePlanError as refused:
+        except* (StalePlanError, DocumentError) as refused:  # an apply refused its plan
             status = "refused"
             raise _first(refused) from None  # one error, as check_header's
         finally:
@@ -329,7 +330,7 @@ class JobRun:
             after = rows[-1].id
 
 
-def _first(group: BaseExceptionGroup[StalePlanError]) -> StalePlanError:
+def _first(group: BaseExceptionGroup[SyncerError]) -> SyncerError:
     """The first error of a group (task groups nest them)."""
     first = group.exceptions[0]
     return _first(first) if isinstance(first, BaseExceptionGroup) else first

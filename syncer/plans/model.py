@@ -190,7 +190,7 @@ class Entry:
             outcome=text("outcome"),
             error=text("error"),
             attempts=data.get("attempts"),
-            apply=data.get("apply"),
+            apply=_object(data.get("apply"), "apply"),
         )
 
 
@@ -383,6 +383,13 @@ class Document:
             for entry in kept:
                 summary.add(entry)
         return cls(header, summary, lambda: kept, thumbnails or {})
+
+
+def _object(value: Any, name: str) -> Mapping[str, Any] | None:
+    """``value`` when it is a JSON object (or absent); else the entry is not valid."""
+    if value is None or isinstance(value, Mapping):
+        return value
+    raise ValueError(f"{name} is not an object")
 
 
 def _fields(value: Any) -> dict[str, Any]:

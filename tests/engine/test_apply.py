@@ -4,6 +4,7 @@ killed apply resumes; bytes changed at the source after the plan are never pushe
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import sqlite3
 from collections.abc import AsyncIterator
@@ -23,7 +24,7 @@ from syncer.engine.applying import PlanApply, PlanGuardError, StalePlanError
 from syncer.engine.run import JobRun, Mode, RunSummary, run_job
 from syncer.http import open_session
 from syncer.jobs import Job, load_job
-from syncer.plans.jsonfile import read_document, save_document
+from syncer.plans.jsonfile import DocumentError, read_document, save_document
 from syncer.plans.model import Kind
 from syncer.spool import Spool
 from syncer.state import NewOp, PageCommit, StateStore
@@ -323,3 +324,27 @@ async def test_bytes_changed_at_the_source_after_the_plan_are_not_pushed(world: 
         )
         not in pushed
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("action", "explode"), ("payload", "not an object"), ("target_id", None)],
+)
+async def test_an_edited_or_damaged_entry_refuses_the_plan_before_anything_is_done(
+    world: World, field: str, value: Any
+) -> None:
+    await world.run(Mode.MIGRATE)
+    world.source.admin_edit(
+        next(world.source.store.iter_images()), {}, generate(random.Random(8), ("jpeg",)).data
+    )
+    path = await world.plan()
+    lines = path.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if '"action":"replace"' in line)
+    entry = json.loads(lines[at].removesuffix(","))
+    entry["apply"]["op"][field] = value
+    lines[at] = json.dumps(entry) + ("," if lines[at].endswith(",") else "")
+    path.write_text("\n".join(lines) + "\n")
+    before = dump(world.tmp)["ops"]
+    with pytest.raises(DocumentError, match="is damaged"):
+        await world.apply(path)
+    assert dump(world.tmp)["ops"] == before  # nothing journalled
