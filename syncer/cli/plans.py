@@ -56,10 +56,12 @@ class _Duration(click.ParamType[timedelta]):
     help="How long the saved plan may be applied.",
 )
 @click.option("--unchanged", is_flag=True, help="List the unchanged items too (always counted).")
+@click.option("--json", "as_json", is_flag=True, hidden=True, help="Old spelling of --format json.")
 def plan(
     job: Path,
     full: bool,
     restart_listing: bool,
+    as_json: bool,
     fmt: str,
     out: Path | None,
     detailed_exitcode: bool,
@@ -76,7 +78,7 @@ def plan(
     from syncer.engine.commands import PlanOutput, run_command
     from syncer.engine.run import Mode
 
-    output = PlanOutput(fmt, out, detailed_exitcode, expires_in, unchanged)
+    output = PlanOutput("json" if as_json else fmt, out, detailed_exitcode, expires_in, unchanged)
     sys.exit(run_command(job, Mode.PLAN, full=full, restart_listing=restart_listing, plan=output))
 
 
