@@ -69,9 +69,8 @@ default_owner = "11111111-1111-4111-8111-111111111111"
 """
 
 
-async def demo(workdir: Path, echo: Callable[[str], None]) -> int:
-    """Run the demo under ``workdir`` (state, spool, job file); 0 when every step succeeded."""
-    await anyio.Path(workdir).mkdir(parents=True, exist_ok=True)
+def demo_emulators() -> dict[str, VendorEmulator]:
+    """The four emulators, seeded as the demo seeds them (its source, Partium, with 30 images)."""
     emulators = {
         name: emulator_class(name)() for name in ("beproduct", "moov", "partium", "spiffy")
     }
@@ -79,6 +78,13 @@ async def demo(workdir: Path, echo: Callable[[str], None]) -> int:
     emulators["spiffy"].seed(0, 3)
     emulators["moov"].seed(0, 1)  # the demo account, empty
     emulators["beproduct"].seed(12, 2)
+    return emulators
+
+
+async def demo(workdir: Path, echo: Callable[[str], None]) -> int:
+    """Run the demo under ``workdir`` (state, spool, job file); 0 when every step succeeded."""
+    await anyio.Path(workdir).mkdir(parents=True, exist_ok=True)
+    emulators = demo_emulators()
     async with AsyncExitStack() as stack:
         urls = {
             name: await stack.enter_async_context(serve(emulator))

@@ -17,16 +17,21 @@ TERMINAL = (
 )
 
 
-def summary_text(summary: RunSummary, job: str, mode: str) -> str:
-    """What a run did, a line per target and action, then skips, guard stops and errors."""
+def _first_line(summary: RunSummary, job: str, mode: str) -> str:
+    """How the run ended, what it listed, downloaded, uploaded, retried and resumed."""
     listing = f" ({summary.listing} listing)" if summary.listing else ""
     retried = sum(summary.retried.values())
-    lines = [
+    return (
         f"{mode} {job}: {summary.status} — listed {summary.listed}{listing}, "
         f"downloaded {summary.downloaded}, uploaded {summary.uploaded_bytes} bytes"
         + (f", retried {retried}" if retried else "")
         + (f", resumed {summary.resumed}" if summary.resumed else "")
-    ]
+    )
+
+
+def summary_text(summary: RunSummary, job: str, mode: str) -> str:
+    """What a run did, a line per target and action, then skips, guard stops and errors."""
+    lines = [_first_line(summary, job, mode)]
     for label in sorted(set(summary.planned) | set(summary.done) | set(summary.failed)):
         lines.append(
             f"  {label:24} planned {summary.planned[label]:>6}  "

@@ -14,8 +14,7 @@ from typing import Any
 
 import anyio
 
-from syncer.demo import JOB, SOURCE_IMAGES, _change_source
-from syncer.emulators import emulator_class
+from syncer.demo import JOB, _change_source, demo_emulators
 from syncer.emulators.server import serve
 from syncer.engine.run import Mode, run_job
 from syncer.http import open_session
@@ -31,13 +30,7 @@ __all__ = ["browser"]  # the fixture, used by name
 
 async def demo_plan(workdir: Path) -> Document:
     """The demo's emulators and job, migrated, then the demo's source changes, then a plan."""
-    emulators = {
-        name: emulator_class(name)() for name in ("beproduct", "moov", "partium", "spiffy")
-    }
-    emulators["partium"].seed(SOURCE_IMAGES, 3, seed_value=2026)
-    emulators["spiffy"].seed(0, 3)
-    emulators["moov"].seed(0, 1)
-    emulators["beproduct"].seed(12, 2)
+    emulators = demo_emulators()
     async with AsyncExitStack() as stack:
         urls = {name: await stack.enter_async_context(serve(e)) for name, e in emulators.items()}
         job_path = workdir / "demo.toml"
