@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import aiohttp
 import anyio
 
 from syncer.engine.constraints import Shown, disabled_duplicate, over_limit, shown_image
@@ -34,6 +35,7 @@ from syncer.engine.entries import (
     unreadable,
 )
 from syncer.engine.fetch import Bytes, Unreadable
+from syncer.engine.old_images import Wanted, read_back
 from syncer.engine.ops import Create, Payload
 from syncer.engine.plan import UNCHANGED, Action, Planned
 from syncer.engine.planner import PagePlan
@@ -69,6 +71,7 @@ class PlanDraft:
         secrets: Sequence[str] = (),
         thumb_budget: int = THUMB_BUDGET,
         list_unchanged: bool = False,
+        session: aiohttp.ClientSession | None = None,
     ) -> None:
         self.job = job
         self.store = store
@@ -76,6 +79,9 @@ class PlanDraft:
         self.bytes = bytes_
         #: List the unchanged items as entries too (they are always counted).
         self.list_unchanged = list_unchanged
+        #: Reads the old images the plan lacks back from the targets (None: it does not).
+        self.session = session
+        self.wanted = Wanted()
         self.summary = Summary()
         for target in targets:
             self.summary.tally(target.name, target.config.vendor)
@@ -158,7 +164,12 @@ class PlanDraft:
                     filename=record.filename,
                     owner=record.owner,
                     target_id=op.target_id,
-                    old=await self._file_of(record.sha256, record.size, record.mime),
+                    old=await self._file_of(
+                        record.sha256,
+                        record.size,
+                        record.mime,
+                        want=(name, op.target_id, record.owner),
+                    ),
                     apply=apply(op, links.get(op.key), item.meta_hash if item else None, None),
                 )
                 self._keep(entry)
@@ -178,6 +189,8 @@ class PlanDraft:
                 self.note("display_limit", text)
         if hidden:
             self._rewrite(hidden)
+        if self.session is not None and self.wanted.count:
+            await read_back(self.wanted, self.targets, self.session, self.bytes.thumbs, self._embed)
 
     async def _displayed(self, target: str) -> dict[str, Shown | None]:
         """The display images the target holds now, by what syncer last pushed there."""
@@ -278,10 +291,13 @@ class PlanDraft:
         if planned.action not in (Action.REPLACE, Action.UPDATE) or link is None:
             return None
         same = prior is not None and prior.sha256 == link.sha256
+        owner = (planned.previous or {}).get("owner")
+        want = (planned.target, link.target_id, owner if isinstance(owner, str) else None)
         return await self._file_of(
             link.sha256,
             prior.size if same and prior else None,
             prior.mime if same and prior else None,
+            want=want if planned.action is Action.REPLACE else None,
         )
 
     async def _pushed_file(
@@ -299,15 +315,24 @@ class PlanDraft:
         return await self._file_of(blob.sha256, blob.size, blob.mime), None
 
     async def _file_of(
-        self, sha256: str | None, size: int | None, mime: str | None
+        self,
+        sha256: str | None,
+        size: int | None,
+        mime: str | None,
+        *,
+        want: tuple[str, str | None, str | None] | None = None,
     ) -> FileFacts | None:
-        """What a file is, with its pixel size and a thumbnail when the spool has its bytes."""
+        """What a file is, with its pixel size and a thumbnail when the spool has its bytes;
+        ``want``: the target, id and owner of an old image, read back from the target at the
+        plan's end when no thumbnail of it was kept."""
         if sha256 is None:
             return None if size is None and mime is None else FileFacts(None, size, mime)
         blob = await self.bytes.spool.get(sha256)
         if blob is None:  # gone from the spool: its thumbnail, if a run kept one
             kept = await anyio.to_thread.run_sync(self.bytes.thumbs.get, sha256)
             if kept is None:
+                if want is not None:
+                    self.wanted.add(want[0], want[1], sha256, want[2])
                 return FileFacts(sha256, size, mime)
             self._embed(sha256, kept.uri)
             return FileFacts(sha256, size, mime, kept.width, kept.height)

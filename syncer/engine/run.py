@@ -90,6 +90,7 @@ class JobRun:
             mode, full, restart_listing, job.schedule.full_every.total_seconds()
         )
         self.summary = RunSummary()
+        self.session = session
         self.source: Source = source_client(job, session)
         self.targets: list[Target] = build_targets(job, session)
         self.summary.source_note = renditions_note(job.source.vendor, self.source.capabilities)
@@ -197,6 +198,7 @@ class JobRun:
             self.bytes,
             secrets=job_secrets(self.job),
             list_unchanged=self.list_unchanged,
+            session=self.session,
         )
         self.summary.draft = draft
         await draft.start()

@@ -348,3 +348,24 @@ async def test_an_edited_or_damaged_entry_refuses_the_plan_before_anything_is_do
     with pytest.raises(DocumentError, match="is damaged"):
         await world.apply(path)
     assert dump(world.tmp)["ops"] == before  # nothing journalled
+
+
+@pytest.mark.parametrize("pair", [("partium", "spiffy"), ("partium", "moov")], indirect=True)
+async def test_old_images_no_run_kept_are_read_back_from_the_target(
+    pair: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syncer.spool import thumbcache
+
+    monkeypatch.setattr(thumbcache, "ALLOWANCE", 0.0)  # the migration keeps no thumbnail
+    monkeypatch.setattr(thumbcache, "SHARE", 0.0)
+    await pair.run(Mode.MIGRATE)
+    assert not (pair.tmp / "spool" / "thumbs").exists()
+    monkeypatch.undo()
+    image = next(pair.source.store.iter_images())
+    pair.source.admin_edit(image, {}, generate(random.Random(4), ("jpeg",)).data)
+    document = read_document(await pair.plan())
+    (replace,) = [e for e in document.entries() if e.action == "replace"]
+    assert replace.old is not None
+    assert replace.new is not None
+    assert replace.old.sha256 in document.thumbnails  # read back from the target
+    assert replace.new.sha256 in document.thumbnails
