@@ -56,7 +56,9 @@ class _Duration(click.ParamType[timedelta]):
     help="How long the saved plan may be applied.",
 )
 @click.option("--unchanged", is_flag=True, help="List the unchanged items too (always counted).")
-@click.option("--json", "as_json", is_flag=True, hidden=True, help="Old spelling of --format json.")
+@click.option(
+    "--json", "as_json", is_flag=True, hidden=True, help="The JSON of releases before --format."
+)
 def plan(
     job: Path,
     full: bool,
@@ -78,7 +80,7 @@ def plan(
     from syncer.engine.commands import PlanOutput, run_command
     from syncer.engine.run import Mode
 
-    output = PlanOutput("json" if as_json else fmt, out, detailed_exitcode, expires_in, unchanged)
+    output = PlanOutput(fmt, out, detailed_exitcode, expires_in, unchanged, legacy_json=as_json)
     sys.exit(run_command(job, Mode.PLAN, full=full, restart_listing=restart_listing, plan=output))
 
 

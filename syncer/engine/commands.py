@@ -30,7 +30,13 @@ from syncer.crash import job_secrets, remember_secrets, reported
 from syncer.engine.applying import PlanApply
 from syncer.engine.drafting import DEFAULT_EXPIRY
 from syncer.engine.progress import stderr_progress
-from syncer.engine.report import FAILED_SHOWN, failed_items_text, runs_text, summary_text
+from syncer.engine.report import (
+    FAILED_SHOWN,
+    failed_items_text,
+    legacy_plan_json,
+    runs_text,
+    summary_text,
+)
 from syncer.engine.run import Mode, RunSummary, run_job
 from syncer.engine.run_report import leave_report
 from syncer.engine.stopping import DEFAULT_GRACE, stop_on_signals
@@ -60,6 +66,8 @@ class PlanOutput:
     expires: timedelta = DEFAULT_EXPIRY
     #: List the unchanged items too (they are always counted).
     unchanged: bool = False
+    #: ``--json``: the JSON ``syncer plan`` printed before plans were saved (for old scripts).
+    legacy_json: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,9 @@ def _emit_plan(summary: RunSummary, output: PlanOutput, code: int) -> int:
     try:
         if output.out is not None:
             save_document(document, output.out)
+        if output.legacy_json:
+            click.echo(legacy_plan_json(summary, document.entries()))
+            return code
         render(
             document,
             Format(output.fmt),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from syncer.engine.failures import printable, shown
 from syncer.engine.summary import RunSummary
+from syncer.plans.model import Entry
 from syncer.state import OpRow, RunRow
 
 #: Failed items ``syncer status JOB`` lists (the rest are counted).
@@ -66,6 +69,25 @@ def summary_text(summary: RunSummary, job: str, mode: str) -> str:
     for error in summary.errors[:10]:
         lines.append(f"  error: {error}")
     return "\n".join(lines)
+
+
+def legacy_plan_json(summary: RunSummary, entries: Iterable[Entry]) -> str:
+    """``syncer plan --json`` as releases before saved plans printed it (kept for the scripts
+    that read it): the run's counts, and every change and skip but the unchanged as an op."""
+    ops = [
+        {
+            "target": e.target,
+            "key": e.key,
+            "action": e.action,
+            "reason": e.reason,
+            "target_id": e.target_id,
+            "convert_to": e.convert.rpartition("→ ")[2] if e.convert else None,
+            "shrink_to": e.shrink_to,
+        }
+        for e in entries
+        if not (e.action == "skip" and e.code == "unchanged")
+    ]
+    return json.dumps({"summary": summary.to_json(), "ops": ops}, indent=2)
 
 
 def runs_text(

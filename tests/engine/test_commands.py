@@ -60,6 +60,10 @@ def test_plan_writes_nothing(tmp_path: Path, emulators: dict[str, str]) -> None:
     code, output = invoke(tmp_path, emulators, "plan", "--format", "json", str(DEMO))
     assert code == 0, output
     assert '"action":"create"' in output
+    code, output = invoke(tmp_path, emulators, "plan", "--json", str(DEMO))  # as before --format
+    assert code == 0, output
+    assert '"action": "create"' in output
+    assert '"ops": [' in output
 
 
 def test_a_broken_job_file_exits_2_naming_file_and_key(tmp_path: Path) -> None:
