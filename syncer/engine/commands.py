@@ -35,6 +35,7 @@ from syncer.engine.report import (
     failed_items_text,
     legacy_plan_json,
     runs_text,
+    status_line,
     summary_text,
 )
 from syncer.engine.run import Mode, RunSummary, run_job
@@ -202,6 +203,8 @@ def _emit_plan(summary: RunSummary, output: PlanOutput, code: int) -> int:
             unchanged=output.unchanged,
             color=sys.stdout.isatty(),
         )
+        if output.fmt == "text":  # how the plan's run went: status, listed, downloaded
+            click.echo(status_line(summary, document.header.job, Mode.PLAN.value))
     finally:
         summary.draft.close()
     if output.out is not None:

@@ -20,7 +20,7 @@ TERMINAL = (
 )
 
 
-def _first_line(summary: RunSummary, job: str, mode: str) -> str:
+def status_line(summary: RunSummary, job: str, mode: str) -> str:
     """How the run ended, what it listed, downloaded, uploaded, retried and resumed."""
     listing = f" ({summary.listing} listing)" if summary.listing else ""
     retried = sum(summary.retried.values())
@@ -34,7 +34,7 @@ def _first_line(summary: RunSummary, job: str, mode: str) -> str:
 
 def summary_text(summary: RunSummary, job: str, mode: str) -> str:
     """What a run did, a line per target and action, then skips, guard stops and errors."""
-    lines = [_first_line(summary, job, mode)]
+    lines = [status_line(summary, job, mode)]
     for label in sorted(set(summary.planned) | set(summary.done) | set(summary.failed)):
         lines.append(
             f"  {label:24} planned {summary.planned[label]:>6}  "

@@ -162,3 +162,12 @@ async def test_unchanged_items_are_counted_and_listed_only_on_request(tmp_path: 
         document = listed.draft.document(mode="sync", listing="full", created=datetime.now(UTC))
         assert document.summary.targets["target"].unchanged == 6
         assert document.summary.changes == 0
+
+
+def test_the_text_plan_ends_with_how_its_run_went(
+    tmp_path: Path, emulators: dict[str, str]
+) -> None:
+    code, output, _ = stdout_of("plan", str(DEMO), env=emulators)
+    assert code == 0
+    assert "Plan " in output
+    assert output.rstrip().splitlines()[-1].startswith("plan demo: succeeded — listed 8")
