@@ -117,9 +117,11 @@ class PlanApply:
         open ops are the plan's: this one, or the killed apply's that this one resumes."""
         row = await store.plan_row(self.plan_id)
         if row is not None and row.state == "applied":
+            failed = await store.count_failed(job.name)
+            retry = f"; {failed} operation(s) of the job failed: `syncer retry`" if failed else ""
             raise StalePlanError(
                 f"{self.path}: plan {self.plan_id} was applied already (run {row.run_id}, "
-                f"{row.finished_at:%Y-%m-%d %H:%M:%S} UTC): make a new plan"
+                f"{row.finished_at:%Y-%m-%d %H:%M:%S} UTC): make a new plan{retry}"
             )
         if row is not None:  # a killed apply: its ops are journalled, all of them
             self.resumed, self.journalled = True, row.ops

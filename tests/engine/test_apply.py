@@ -369,3 +369,24 @@ async def test_old_images_no_run_kept_are_read_back_from_the_target(
     assert replace.new is not None
     assert replace.old.sha256 in document.thumbnails  # read back from the target
     assert replace.new.sha256 in document.thumbnails
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+async def test_an_apply_under_faults_ends_with_every_item_once_after_retries(
+    world: World, seed: int
+) -> None:
+    from syncer.emulators.faults import FaultConfig
+
+    path = await world.plan()
+    faults = FaultConfig(error_rate=0.3, reset_rate=0.1, lost_answer=0.2, seed=seed)
+    world.target.faults.configure(faults)
+    first = await world.apply(path)
+    world.target.faults.configure(FaultConfig())
+    if first.status != "succeeded":  # what failed is retried, never applied twice
+        again = await world.run(Mode.RETRY)
+        assert again.status == "succeeded", again.errors
+    live = world.live()
+    wanted = sorted(world.source.store.data(i) for i in world.source.store.iter_images())
+    assert sorted(world.target.store.data(i) for i in live) == wanted  # once each, none lost
+    with pytest.raises(StalePlanError, match="applied already"):
+        await world.apply(path)
