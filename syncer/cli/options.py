@@ -41,10 +41,11 @@ RESTART = click.option(
 
 #: The formats of a document (those of :class:`syncer.plans.render.Format`, which the CLI does
 #: not import: ``syncer --help`` stays fast).
-FORMATS = ("text", "json", "markdown", "html")
+FORMATS = ("text", "json", "markdown", "html", "list")
 _FORMAT_HELP = (
     "text: for a terminal; json: the document as syncer writes it (docs/report-schema.md); "
-    "markdown: a pull-request comment (at most 60,000 characters); html: one page with thumbnails."
+    "markdown: a pull-request comment (at most 60,000 characters); html: one page with thumbnails; "
+    "list: one tab-separated line an entry (action, target, key, target id, bytes, file, code)."
 )
 
 

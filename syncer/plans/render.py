@@ -17,6 +17,8 @@ class Format(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
+    #: One line an entry, tab-separated (:mod:`syncer.plans.flat`).
+    LIST = "list"
 
 
 def render(
@@ -32,6 +34,10 @@ def render(
         from syncer.plans.markdown import render_markdown
 
         out.write(render_markdown(document, unchanged=unchanged))
+    elif fmt is Format.LIST:
+        from syncer.plans.flat import render_list
+
+        render_list(document, out, unchanged=unchanged)
     elif fmt is Format.HTML:
         from syncer.plans.html import render_html
 
