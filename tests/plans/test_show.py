@@ -44,6 +44,14 @@ def test_json_is_the_document_as_saved(plan: Path) -> None:
     assert out == plan.read_text(encoding="utf-8")
 
 
+def test_list_is_a_line_an_entry(plan: Path) -> None:
+    code, out, _ = show(str(plan), "--format", "list")
+    assert code == 0
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert len(rows) == len(list(sample_document().entries()))
+    assert {len(row) for row in rows} == {7}
+
+
 def test_markdown_to_a_file_is_written_whole(plan: Path, tmp_path: Path) -> None:
     target = tmp_path / "comment.md"
     code, out, _ = show(str(plan), "--format", "markdown", "--out", str(target))
