@@ -29,14 +29,41 @@ def link_digest(link: LinkRow | None) -> str | None:
 
 
 def job_settings(job: Job, targets: Sequence[Target]) -> dict[str, str]:
-    """A digest of each part of the job's settings a plan depends on (never a secret: the
-    job's redacted form, and each target's salt), so ``apply`` can name the part that changed."""
-    data = job.redacted()
-    settings = {"source": stable_digest(data["source"])}
+    """A digest of each part of the job's settings a plan depends on, so ``apply`` can name the
+    part that changed: the source's and each target's connection (where it points: the values
+    as resolved, so an environment pointing a target elsewhere is a change; secrets left out,
+    by name), each target's salt (mapping, options, capabilities) and its delete guard. Only
+    digests are kept: never a value."""
+    data = _without_secrets(job.model_dump(mode="json"))
+    settings = {"source": stable_digest(_without(data["source"], TUNING))}
+    connections = {t["name"]: _without(t, TUNING | IN_SALT) for t in data["targets"]}
     for target in targets:
         settings[f"target {target.name}"] = target.salt
+        settings[f"connection of {target.name}"] = stable_digest(connections.get(target.name))
         settings[f"deletes of {target.name}"] = stable_digest(target.config.delete.model_dump())
     return settings
+
+
+#: Settings that tune how fast a vendor is read or written, not what: a plan stays appliable
+#: when they change.
+TUNING = frozenset({"concurrency", "rate", "timeout", "page_limit", "page_size", "poll_interval"})
+#: A target's settings its salt digests already (and its delete guard, digested apart).
+IN_SALT = frozenset({"mapping", "convert", "on_oversize", "delete"})
+
+
+def _without(table: Any, keys: frozenset[str]) -> Any:
+    return {k: v for k, v in table.items() if k not in keys} if isinstance(table, dict) else table
+
+
+def _without_secrets(node: Any) -> Any:
+    """``node`` with every value of a secret-named key left out (``SECRET_KEYS``)."""
+    from syncer.jobs.vendors import SECRET_KEYS
+
+    if isinstance(node, dict):
+        return {k: _without_secrets(v) for k, v in node.items() if k not in SECRET_KEYS}
+    if isinstance(node, list):
+        return [_without_secrets(v) for v in node]
+    return node
 
 
 def limit_notes(planned: Planned, target: Target) -> list[Note]:

@@ -110,6 +110,9 @@ class JobRun:
 
     async def run(self) -> RunSummary:
         self.bytes = Bytes(self.source, self.spool, self.summary, self.progress)
+        if self.applying is not None:  # a plan of another job or settings: refused offline
+            plan = self.applying
+            check_header(plan.document, plan.path, self.job, self.targets, self.store.now())
         with self.stop.at_once():
             await self._check_targets()
             if self.mode is Mode.PLAN:
@@ -117,9 +120,6 @@ class JobRun:
         if self.mode is Mode.PLAN or self.stop.requested:  # a plan, or stopped before a run
             self.summary.interrupted_by = self.stop.name
             return self.summary
-        if self.applying is not None:
-            plan = self.applying
-            check_header(plan.document, plan.path, self.job, self.targets, self.store.now())
         run = await self.store.start_run(self.job.name, self.mode.value)
         self.summary.run_id = run.id
         status = "failed"

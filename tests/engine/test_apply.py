@@ -390,3 +390,17 @@ async def test_an_apply_under_faults_ends_with_every_item_once_after_retries(
     assert sorted(world.target.store.data(i) for i in live) == wanted  # once each, none lost
     with pytest.raises(StalePlanError, match="applied already"):
         await world.apply(path)
+
+
+async def test_a_target_pointed_elsewhere_refuses_the_plan_a_faster_one_does_not(
+    world: World,
+) -> None:
+    path = await world.plan()
+    text = (world.tmp / "job.toml").read_text()
+    elsewhere = load_job(world.tmp / "job.toml", {**world.env, "TARGET_URL": "http://127.0.0.1:9"})
+    with pytest.raises(StalePlanError, match=r"settings changed since the plan \(connection of"):
+        await world.apply(path, job=elsewhere)
+    faster = world.job_with(text.replace('name = "target"\n', 'name = "target"\nconcurrency = 7\n'))
+    summary = await world.apply(path, job=faster)  # how fast is not what: still the plan's
+    assert summary.status == "succeeded", summary.errors
+    assert len(world.live()) == SEED
