@@ -6,7 +6,7 @@ import errno
 import ipaddress
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -169,18 +169,8 @@ def emulate(
     owners: int | None,
     seed_value: int,
     reset: bool,
-    latency_ms: float,
-    jitter_ms: float,
-    error_rate: float,
-    rate_limit: float,
-    reset_rate: float,
-    lost_answer: float,
-    garbage_rate: float,
-    maintenance: bool,
-    maintenance_every: float,
-    maintenance_for: float,
-    fault_seed: int,
     settings: tuple[str, ...],
+    **fault_options: Any,
 ) -> None:
     """Serve a faithful local emulator of VENDOR's image API.
 
@@ -193,19 +183,8 @@ def emulate(
         cls = emulator_class(vendor)
     except UnknownVendorError as exc:
         raise click.BadParameter(str(exc), param_hint="VENDOR") from None
-    faults = FaultConfig(
-        latency_ms=latency_ms,
-        jitter_ms=jitter_ms,
-        error_rate=error_rate,
-        rate_limit=rate_limit,
-        reset_rate=reset_rate,
-        lost_answer=lost_answer,
-        garbage_rate=garbage_rate,
-        maintenance=maintenance,
-        maintenance_every=maintenance_every,
-        maintenance_for=maintenance_for,
-        seed=fault_seed,
-    )
+    # The fault options are FaultConfig's fields by name (--fault-seed is its ``seed``).
+    faults = FaultConfig(seed=fault_options.pop("fault_seed"), **fault_options)
     try:
         faults.validate()
         store = CatalogStore(data_dir)

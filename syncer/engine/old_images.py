@@ -20,8 +20,9 @@ from pathlib import Path
 import aiohttp
 import anyio
 
+from syncer.engine.check import lister
 from syncer.engine.targets import Target
-from syncer.errors import SyncerError
+from syncer.errors import SyncerError, VendorError
 from syncer.records import ImageRecord
 from syncer.spool.thumbcache import Thumb, ThumbCache
 from syncer.vendors.contract import Source
@@ -81,8 +82,6 @@ async def _from(
     cache: ThumbCache,
     embed: Callable[[str, str], None],
 ) -> int:
-    from syncer.engine.check import lister
-
     mapping = target.config.mapping
     owners |= {o for o in (mapping.default_owner, *(mapping.owners or {}).values()) if o}
     client = lister(target.config, session, owners)
@@ -130,8 +129,8 @@ async def _download(client: Source, record: ImageRecord, path: Path) -> bool:
                 if total > MAX_BYTES:
                     return False
                 await out.write(chunk)
-    except SyncerError as exc:
-        if not getattr(exc, "skippable", True):
+    except VendorError as exc:  # this item only, as in a check; a refused key stops
+        if not exc.skippable:
             raise
         return False
     return True

@@ -211,6 +211,20 @@ def plan_item(
     an update of what can be updated. A move needs the old owner to delete the old item, and
     creating under the new one without it could leave the item twice, so it is never guessed.
     """
+    skipped = _not_now(record, link, policy, pending=pending)
+    if skipped is not None:
+        return skipped
+    if link is None:
+        return _write(policy, record, Action.CREATE, "new item", None, code="new_item")
+    previous = previous_meta if previous_meta is not None else link.pushed_meta
+    return _against_link(record, link, policy, previous)
+
+
+def _not_now(
+    record: ImageRecord, link: PriorLink | None, policy: TargetPolicy, *, pending: bool
+) -> Planned | None:
+    """The skip of a record that cannot be planned now (an op still open, no owner mapped,
+    a type or size the target refuses), or None."""
     if pending:
         return _skip(
             policy, record.key, PENDING, link.target_id if link else None, code="pending_op"
@@ -220,9 +234,16 @@ def plan_item(
     refusal = _refusal(record, policy)
     if refusal is not None:
         return _skip(policy, record.key, refusal[1], code=refusal[0])
-    if link is None:
-        return _write(policy, record, Action.CREATE, "new item", None, code="new_item")
-    previous = previous_meta if previous_meta is not None else link.pushed_meta
+    return None
+
+
+def _against_link(
+    record: ImageRecord,
+    link: PriorLink,
+    policy: TargetPolicy,
+    previous: Mapping[str, Any] | None,
+) -> Planned:
+    """A linked item: moved, replaced, unchanged, or its metadata changed."""
     if previous is not None and _must_move(record, previous, policy):
         return _move(policy, record, link, previous)
     if record.sha256 is not None and record.sha256 != link.sha256:
@@ -357,41 +378,26 @@ def _metadata_change(
 ) -> Planned:
     """Metadata differs from what was pushed (an owner change is planned before: it is a move
     or an update): update what the target can change in place, report what cannot change."""
+
+    def update(reason: str, changed: tuple[str, ...] = ()) -> Planned:
+        code = "metadata_changed"
+        return _write(policy, record, Action.UPDATE, reason, link.target_id, changed, code=code)
+
     if previous is None:  # what changed is unknown: update what can be updated
-        return _write(
-            policy,
-            record,
-            Action.UPDATE,
-            "metadata changed",
-            link.target_id,
-            code="metadata_changed",
-        )
+        return update("metadata changed")
     changed = _changed_fields(record, previous)
     updatable = policy.capabilities.updatable_fields
     movable = tuple(name for name in changed if name in updatable)
     fixed = [name for name in changed if name not in updatable]
     if movable:
         note = f" ({', '.join(fixed)} cannot change there)" if fixed else ""
-        entry = _write(
-            policy,
-            record,
-            Action.UPDATE,
-            f"{', '.join(movable)} changed{note}",
-            link.target_id,
-            movable,
-            code="metadata_changed",
+        entry = update(f"{', '.join(movable)} changed{note}", movable)
+    else:
+        reason = f"{', '.join(fixed) or 'metadata'} changed, which {policy.name} cannot update"
+        entry = _skip(
+            policy, record.key, reason, link.target_id, tuple(fixed), code="cannot_update"
         )
-        return replace(entry, previous=previous)
-    what = ", ".join(fixed) or "metadata"
-    skipped = _skip(
-        policy,
-        record.key,
-        f"{what} changed, which {policy.name} cannot update",
-        link.target_id,
-        tuple(fixed),
-        code="cannot_update",
-    )
-    return replace(skipped, previous=previous)
+    return replace(entry, previous=previous)
 
 
 def _changed_fields(record: ImageRecord, previous: Mapping[str, Any]) -> list[str]:

@@ -28,7 +28,7 @@ import os
 import re
 import tempfile
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
@@ -231,10 +231,6 @@ class EntryLog:
     def add(self, entry: Entry) -> None:
         self._file.write(_line(entry.to_json()) + "\n")
         self.count += 1
-
-    def extend(self, entries: Iterable[Entry]) -> None:
-        for entry in entries:
-            self.add(entry)
 
     def __iter__(self) -> Iterator[Entry]:
         self._file.flush()

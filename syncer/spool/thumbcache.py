@@ -81,7 +81,7 @@ class ThumbCache:
     async def remember(self, sha256: str, blob_path: Path) -> None:
         """Make and keep the thumbnail of a blob about to leave the spool, unless one is kept
         already or too many wait for the thread (then skipped: never a long wait)."""
-        if not self.wants() or self._path(sha256).exists():
+        if not self.wants():
             return
         async with self._threads:
             began = time.monotonic()
@@ -91,6 +91,8 @@ class ThumbCache:
     def _make(self, sha256: str, blob_path: Path) -> None:
         from syncer.spool.thumbs import make_thumbnail, pixel_size
 
+        if self._path(sha256).exists():  # kept already (another target pushed the same bytes)
+            return
         uri = make_thumbnail(blob_path)
         if uri is None:
             return

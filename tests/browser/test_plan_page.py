@@ -264,12 +264,12 @@ def test_a_style_that_is_not_the_hashed_one_is_reported(browser: Browser, served
         watched.page.context.close()
 
 
-def test_a_full_page_screenshot_is_saved(loaded: Watched) -> None:
+def full_page_screenshot(page: Page, name: str) -> Path:
+    """A screenshot of the whole page, kept as a test artifact (``$SYNCER_ARTIFACTS``, by
+    default ``.artifacts/``) named ``name``."""
     folder = Path(os.environ.get("SYNCER_ARTIFACTS") or REPO / ".artifacts")
     folder.mkdir(parents=True, exist_ok=True)
-    shot = folder / "plan-sample.png"
-    page = loaded.page
-    page.click("#reset")
+    shot = folder / name
     page.evaluate("window.scrollTo(0, 0)")  # the sticky filter bar in its place
     # Rows off screen are not laid out (content-visibility: auto), and a full-page screenshot
     # does not bring them on screen: a viewport as tall as the page does (twice, as the real
@@ -279,6 +279,13 @@ def test_a_full_page_screenshot_is_saved(loaded: Watched) -> None:
         page.set_viewport_size({"width": 1280, "height": height})
         page.evaluate("new Promise((done) => requestAnimationFrame(() => done(null)))")
     page.screenshot(path=str(shot), full_page=True)
+    return shot
+
+
+def test_a_full_page_screenshot_is_saved(loaded: Watched) -> None:
+    page = loaded.page
+    page.click("#reset")
+    shot = full_page_screenshot(page, "plan-sample.png")
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG")
     width = int.from_bytes(data[16:20], "big")
