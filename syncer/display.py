@@ -36,3 +36,16 @@ def clipped(text: str, limit: int = NAME_CHARS) -> str:
     if len(line) <= limit:
         return line
     return f"{line[:limit]}… ({len(line)} characters)"
+
+
+def human_bytes(count: int, small: str = "B") -> str:
+    """``count`` bytes in decimal units (as vendors document their limits): ``512 B``,
+    ``2.0 kB``, ``9.0 MB``; ``small`` names the unit below a kilobyte (``bytes`` in messages)."""
+    if abs(count) < 1000:
+        return f"{count} {small}"
+    value, unit = float(count) / 1000, "kB"
+    for bigger in ("MB", "GB", "TB"):
+        if abs(value) < 1000:
+            break
+        value, unit = value / 1000, bigger
+    return f"{value:.1f} {unit}"

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from syncer.display import clipped
+from syncer.display import clipped, human_bytes
 from syncer.plans.model import ACTIONS, FINDINGS, Document, Entry, FileFacts, Kind, TargetTally
 
 #: The reason code (and the summary column) of an item already in step.
@@ -25,7 +25,6 @@ SKIP_KEYS = 5
 VALUE_CHARS = 80
 
 _TITLES = {Kind.PLAN: "Plan", Kind.RUN: "Run report", Kind.CHECK: "Check"}
-_UNITS = ("kB", "MB", "GB", "TB")
 
 
 def title(document: Document) -> str:
@@ -74,18 +73,6 @@ def counts(kind: Kind, tally: TargetTally) -> dict[str, int]:
         row["skip"] -= listed
         row[UNCHANGED] = tally.unchanged + listed
     return row
-
-
-def human_bytes(size: int) -> str:
-    """``size`` in decimal units: ``512 B``, ``2.0 kB``, ``9.0 MB``."""
-    if abs(size) < 1000:
-        return f"{size} B"
-    value = float(size)
-    for unit in _UNITS:
-        value /= 1000
-        if abs(value) < 1000 or unit == _UNITS[-1]:
-            break
-    return f"{value:.1f} {unit}"
 
 
 def facts(file: FileFacts | None) -> str:

@@ -25,8 +25,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import IO
 
+from syncer.display import human_bytes
 from syncer.plans.html_assets import SCRIPT, STYLE, csp
-from syncer.plans.html_rows import COLUMNS, Thumbs, esc, human_bytes, label, row
+from syncer.plans.html_rows import COLUMNS, Thumbs, esc, label, row
 from syncer.plans.model import ACTIONS, FINDINGS, OUTCOMES, Document, Entry, Kind, Summary
 
 #: A bucket's rows stay in memory up to this many characters (64k: a page of many targets and

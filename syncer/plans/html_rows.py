@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
+from syncer.display import human_bytes
 from syncer.plans.model import Change, Entry, FileFacts
 
 #: How a check's findings read in a badge (a plan's and a run's actions read as they are).
@@ -34,18 +35,6 @@ def esc(value: object) -> str:
 
 def label(action: str) -> str:
     return LABELS.get(action, action)
-
-
-def human_bytes(count: int) -> str:
-    """``16.0 MB``-style size (decimal units, as vendors document their limits)."""
-    if count < 1000:
-        return f"{count} B"
-    size, unit = count / 1000, "kB"
-    for bigger in ("MB", "GB", "TB"):
-        if size < 1000:
-            break
-        size, unit = size / 1000, bigger
-    return f"{size:.1f} {unit}"
 
 
 def short_sha(sha256: str) -> str:

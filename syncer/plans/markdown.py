@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from syncer.display import clipped
+from syncer.display import clipped, human_bytes
 from syncer.plans import groups as g
 from syncer.plans.model import ACTIONS, Document, Entry, Kind, Summary
 
@@ -140,7 +140,7 @@ def _summary(out: _Writer, kind: Kind, summary: Summary) -> None:
     for name, tally in summary.targets.items():
         row = g.counts(kind, tally)
         cells = [cell(name, 60), cell(tally.vendor, 30), *(str(row[n]) for n in names)]
-        cells += [g.human_bytes(tally.upload_bytes), str(tally.destructive), str(tally.warnings)]
+        cells += [human_bytes(tally.upload_bytes), str(tally.destructive), str(tally.warnings)]
         cells += [cell(g.outcomes(tally), 200)] if kind is Kind.RUN else []
         out.add("| " + " | ".join(cells) + " |")
     if summary.notes:
@@ -190,7 +190,7 @@ def _details(entry: Entry) -> list[str]:
     if entry.convert:
         lines.append(f"convert {cell(entry.convert, 80)}")
     if entry.shrink_to is not None:
-        lines.append(f"shrink to {g.human_bytes(entry.shrink_to)}")
+        lines.append(f"shrink to {human_bytes(entry.shrink_to)}")
     if entry.moves_owner:
         lines.append(f"moves owner to {cell(entry.owner or '?', 60)}")
     if entry.outcome is not None:

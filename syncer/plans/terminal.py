@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from syncer.display import clipped, printable
+from syncer.display import clipped, human_bytes, printable
 from syncer.plans import groups as g
 from syncer.plans.model import Document, Entry, Kind, Summary
 
@@ -93,7 +93,7 @@ def _summary(kind: Kind, summary: Summary) -> Table:
         row = g.counts(kind, tally)
         vendor = clipped(tally.vendor, 20) or "-"
         cells = [clipped(name, 40), vendor, *(str(row[n]) for n in names)]
-        cells += [g.human_bytes(tally.upload_bytes), str(tally.destructive), str(tally.warnings)]
+        cells += [human_bytes(tally.upload_bytes), str(tally.destructive), str(tally.warnings)]
         if kind is Kind.RUN:
             cells.append(g.outcomes(tally))
         table.add_row(*(Text(c) for c in cells))
@@ -102,7 +102,7 @@ def _summary(kind: Kind, summary: Summary) -> Table:
 
 def _totals(summary: Summary) -> str:
     tallies = summary.targets.values()
-    upload = g.human_bytes(sum(t.upload_bytes for t in tallies))
+    upload = human_bytes(sum(t.upload_bytes for t in tallies))
     destructive = sum(t.destructive for t in tallies)
     warnings = sum(t.warnings for t in tallies)
     return (
@@ -188,7 +188,7 @@ def _details(entry: Entry, kind: Kind) -> Iterator[str]:
     if entry.convert:
         yield f"convert {clipped(entry.convert, 80)}"
     if entry.shrink_to is not None:
-        yield f"shrink to {g.human_bytes(entry.shrink_to)}"
+        yield f"shrink to {human_bytes(entry.shrink_to)}"
     if entry.moves_owner:
         yield f"moves owner to {clipped(entry.owner or '?', 60)}: made there, the old one deleted"
     if entry.outcome is not None or kind is Kind.RUN:

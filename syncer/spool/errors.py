@@ -8,6 +8,7 @@ Proposal for the lead: move these into ``syncer/errors.py`` as an ``ItemDataErro
 
 from __future__ import annotations
 
+from syncer import display
 from syncer.errors import StateError, ValidationError
 
 
@@ -49,12 +50,6 @@ class BlobMissingError(StateError):
 
 
 def human_bytes(count: int) -> str:
-    """``16.0 MB``-style size for messages (decimal units, as vendors document limits)."""
-    if count < 1000:
-        return f"{count} bytes"
-    size, unit = float(count) / 1000, "kB"
-    for bigger in ("MB", "GB"):
-        if size < 1000:
-            break
-        size, unit = size / 1000, bigger
-    return f"{size:.1f} {unit}"
+    """``16.0 MB``-style size for messages (``syncer.display.human_bytes``, in ``bytes``
+    below a kilobyte)."""
+    return display.human_bytes(count, "bytes")
