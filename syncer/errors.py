@@ -3,6 +3,7 @@
 ``SyncerError``
 ├── ``ConfigError``           a job file or setting is wrong: fix it and run again
 ├── ``StateError``            the state store cannot be used
+│   └── ``JobBusyError``      another run of the job holds its lease
 └── ``VendorError``           a vendor said no, or could not be understood
     ├── ``AuthenticationError``   credentials refused (fatal: names the setting to fix)
     ├── ``NotFoundError``         the item is not there
@@ -50,6 +51,10 @@ class ConfigError(SyncerError):
 
 class StateError(SyncerError):
     """The state store cannot be opened, migrated or written."""
+
+
+class JobBusyError(StateError):
+    """Another run of the job holds its lease (a manual run, another scheduler, a stale one)."""
 
 
 class VendorError(SyncerError):

@@ -2,11 +2,12 @@
 
 The group is in :mod:`syncer.cli.group`; each topic's commands are in a module of this package
 (``emulate``; ``runs``: migrate, sync, retry, status, demo; ``plans``: plan, apply; ``show``;
-``check``; ``history``: history, report), which adds them to the group when imported here. Each
-command imports what it runs only when it runs, so ``syncer --help`` stays fast.
+``check``; ``history``: history, report; ``schedule``: schedule, healthcheck), which adds them
+to the group when imported here. Each command imports what it runs only when it runs, so
+``syncer --help`` stays fast.
 """
 
-from syncer.cli import check, emulate, history, plans, runs, show
+from syncer.cli import check, emulate, history, plans, runs, schedule, show
 from syncer.cli.group import main
 
-__all__ = ["check", "emulate", "history", "main", "plans", "runs", "show"]
+__all__ = ["check", "emulate", "history", "main", "plans", "runs", "schedule", "show"]

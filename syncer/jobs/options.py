@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from syncer.jobs.owners import read_owners_csv
-from syncer.jobs.schedule import check_cron, format_duration, parse_duration
+from syncer.jobs.schedule import check_cron, check_timezone, format_duration, parse_duration
 from syncer.jobs.templates import TEMPLATE_TARGETS, check_template
 
 #: The delete guard applied when deletes are enabled and no limit is given.
@@ -173,17 +173,31 @@ class TargetMapping(JobModel):
         return table.get(source_owner, self.default_owner)
 
 
+#: How late a missed tick may still be run (``[schedule] catchup``).
+DEFAULT_CATCHUP = timedelta(hours=1)
+
+
 class Schedule(JobModel):
     """When ``syncer schedule`` runs the job, and how often an incremental sync sweeps fully.
 
-    ``cron`` (five fields or an ``@daily``-style macro; None: only on demand). ``full_every``:
-    an incremental sync runs a full listing at least this often, since incremental cursors
-    cannot see deletions.
+    ``cron`` (five fields, six with seconds in front, or an ``@daily``-style macro; None: only
+    on demand), read in ``timezone`` (an IANA name; UTC by default). ``catchup``: a tick the
+    scheduler missed (it was down, or the tick waited for a free slot) still runs when it is at
+    most this late, once for all the ticks missed; later than that it is skipped and recorded.
+    ``full_every``: an incremental sync runs a full listing at least this often, since
+    incremental cursors cannot see deletions.
     """
 
     cron: Cron | None = None
+    timezone: str = "UTC"
+    catchup: Duration = DEFAULT_CATCHUP
     full_every: Duration = timedelta(hours=24)
 
-    @field_serializer("full_every")
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_serializer("full_every", "catchup")
     def _show_duration(self, value: timedelta) -> str:
         return format_duration(value)

@@ -2,8 +2,10 @@
 
 :func:`check_cron` accepts the classic five fields (minute, hour, day of month, month, day of
 week) with ``*``, values, ranges ``a-b``, steps ``/n`` and lists ``a,b``, month and weekday
-names (``JAN``, ``MON``), and the macros ``@hourly`` ... ``@yearly``. It only validates: when
-the next run falls is left to the scheduler.
+names (``JAN``, ``MON``), and the macros ``@hourly`` ... ``@yearly``; a sixth field in front
+gives seconds (``*/10 * * * * *``: every ten seconds), as Quartz and DBOS read it. It only
+validates: when the next run falls is :mod:`syncer.schedule.cron`'s business.
+:func:`check_timezone` accepts an IANA zone name (``Europe/Berlin``, ``UTC``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,7 @@ _FIELDS = (
     _CronField("month", 1, 12, _MONTHS),
     _CronField("day of week", 0, 7, _DAYS),  # 0 and 7 are both Sunday
 )
+_SECONDS = _CronField("second", 0, 59)
 MACROS = frozenset(
     {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
 )
@@ -58,12 +62,14 @@ def check_cron(expression: str) -> str:
             raise ValueError(f"unknown macro; use one of {', '.join(sorted(MACROS))}")
         return text.lower()
     parts = text.split()
-    if len(parts) != len(_FIELDS):
+    fields = (_SECONDS, *_FIELDS) if len(parts) == len(_FIELDS) + 1 else _FIELDS
+    if len(parts) != len(fields):
         raise ValueError(
             f"has {len(parts)} fields; a cron expression has 5: "
-            "minute hour day-of-month month day-of-week (e.g. '*/15 * * * *')"
+            "minute hour day-of-month month day-of-week (e.g. '*/15 * * * *'), "
+            "or 6 with seconds in front"
         )
-    for spec, part in zip(_FIELDS, parts, strict=True):
+    for spec, part in zip(fields, parts, strict=True):
         for item in part.split(","):
             _check_item(spec, item)
     return text
@@ -81,6 +87,18 @@ def _check_item(spec: _CronField, item: str) -> None:
     low = spec.number(low_text)
     if dash and spec.number(high_text) < low:
         raise ValueError(f"{spec.name} range {base!r} ends before it starts")
+
+
+def check_timezone(name: str) -> str:
+    """``name`` if it is an IANA time zone this machine knows, or ValueError."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{name!r} is not a time zone; use an IANA name such as 'UTC', 'Europe/Berlin' "
+            "or 'America/New_York'"
+        ) from None
+    return name
 
 
 _DURATION_PART = re.compile(r"(\d+)([wdhms])")

@@ -21,6 +21,7 @@ from syncer.state.rows import (
     RunRow,
 )
 from syncer.state.store import DEFAULT_LEASE_SECONDS, OpeningStore, StateStore
+from syncer.state.ticks import TickRow
 
 __all__ = [
     "DEFAULT_LEASE_SECONDS",
@@ -40,5 +41,6 @@ __all__ = [
     "RunRow",
     "StateMissingError",
     "StateStore",
+    "TickRow",
     "redact",
 ]

@@ -176,3 +176,18 @@ plans = sa.Table(
     sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("finished_at", UtcDateTime, nullable=True),
 )
+
+ticks = sa.Table(
+    "ticks",
+    metadata,
+    # One row per cron tick of a scheduled job (``syncer schedule``): what became of it.
+    sa.Column("job", sa.Text, primary_key=True),
+    sa.Column("scheduled_at", UtcDateTime, primary_key=True),
+    # ran, failed, overlap, late, missed, dst_repeat, stopping, unknown_job
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("run_id", sa.Integer, nullable=True),
+    # The scheduler process (DBOS executor id) that recorded it.
+    sa.Column("executor", sa.Text, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from syncer.errors import StateError
+from syncer.errors import JobBusyError, StateError
 from syncer.state import convert
 from syncer.state.base import StoreBase
 from syncer.state.models import runs
@@ -128,10 +128,10 @@ async def _running(conn: AsyncConnection, job: str) -> sa.Row[Any] | None:
     return (await conn.execute(query)).first()
 
 
-def _busy(job: str, holder: sa.Row[Any] | None) -> StateError:
+def _busy(job: str, holder: sa.Row[Any] | None) -> JobBusyError:
     if holder is None:
-        return StateError(f"job {job} is already running in another process")
-    return StateError(
+        return JobBusyError(f"job {job} is already running in another process")
+    return JobBusyError(
         f"job {job} is already running (run {holder.id} since "
         f"{convert.iso(holder.started_at)}, last heartbeat {convert.iso(holder.heartbeat_at)}); "
         "wait for it to finish (a run whose process died loses its lease when the heartbeat "

@@ -6,8 +6,8 @@ into few); the engine never sees a session or a row object, only the frozen data
 lease), :mod:`~syncer.state.listing` (cursors, items, page commits, the sweep),
 :mod:`~syncer.state.journal` (ops), :mod:`~syncer.state.links` and
 :mod:`~syncer.state.blobs` (the spool index), :mod:`~syncer.state.drift` (a check's and a
-repair's links). The schema comes from the Alembic
-migrations, applied when the store opens (a new database is created from the models and
+repair's links), :mod:`~syncer.state.ticks` (the scheduler's ticks). The schema comes from
+the Alembic migrations, applied when the store opens (a new database is created from the models and
 stamped at head, which tests hold to be the same schema). Callers must not pass secrets in
 any value: the store keeps what it is given.
 """
@@ -33,6 +33,7 @@ from syncer.state.links import Links
 from syncer.state.listing import Listing
 from syncer.state.plans import Plans
 from syncer.state.runs import DEFAULT_LEASE_SECONDS, Runs
+from syncer.state.ticks import Ticks
 
 __all__ = ["DEFAULT_LEASE_SECONDS", "OpeningStore", "StateStore"]
 
@@ -65,8 +66,9 @@ class OpeningStore:
             await self._store.close()
 
 
-class StateStore(Drift, Runs, Listing, Journal, Links, Blobs, Plans):
-    """Runs, cursors, items, links, the ops journal and the spool index of every job."""
+class StateStore(Drift, Runs, Listing, Journal, Links, Blobs, Plans, Ticks):
+    """Runs, cursors, items, links, the ops journal, the spool index and the scheduler's
+    ticks of every job."""
 
     def __init__(self, db: AsyncEngine, *, lease_seconds: float, clock: Clock) -> None:
         self._db = db

@@ -27,6 +27,7 @@ RECORD = ImageRecord(
         ("59 23 31 12 7", "59 23 31 12 7"),
         ("5/10 0 * * 0", "5/10 0 * * 0"),
         ("@Daily", "@daily"),
+        ("*/10  * * * * *", "*/10 * * * * *"),  # seconds in front, as Quartz and DBOS read it
     ],
 )
 def test_cron_accepts(expression: str, normalised: str) -> None:
@@ -36,7 +37,8 @@ def test_cron_accepts(expression: str, normalised: str) -> None:
 @pytest.mark.parametrize(
     ("expression", "message"),
     [
-        ("* * * * * *", "has 6 fields"),
+        ("* * * * * * *", "has 7 fields"),
+        ("60 * * * * *", "second 60 is out of range 0-59"),
         ("* 24 * * *", "hour 24 is out of range 0-23"),
         ("* * 0 * *", "day of month 0 is out of range 1-31"),
         ("* * * 13 *", "month 13 is out of range 1-12"),
