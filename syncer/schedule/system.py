@@ -62,6 +62,26 @@ class SystemDatabase:
         else:
             self._lock = _file_lock(Path(self.where + ".lock"))
 
+    def ping(self, timeout: float = 2.0) -> bool:
+        """True when DBOS's database answers a trivial query within ``timeout`` seconds
+        (blocking: call it off the event loop)."""
+        try:
+            if self.postgres:
+                import psycopg
+
+                url = self.config["system_database_url"]
+                with psycopg.connect(url, connect_timeout=max(1, int(timeout))) as conn:
+                    conn.execute("SELECT 1")
+            else:
+                conn = sqlite_module().connect(self.where, timeout=timeout)
+                try:
+                    conn.execute("SELECT 1")
+                finally:
+                    conn.close()
+        except Exception:  # any failure to answer is "not reachable"
+            return False
+        return True
+
     def release(self) -> None:
         lock, self._lock = self._lock, None
         if lock is not None:
