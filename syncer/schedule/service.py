@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from anyio.abc import TaskStatus
 
 from syncer.engine.stopping import DEFAULT_GRACE
 from syncer.schedule import workflows
@@ -85,19 +86,9 @@ class Scheduler:
         self._report(self.catalog.reload())
         self.system.acquire()
         try:
-            await anyio.to_thread.run_sync(self._launch)
-            log.info(
-                "scheduler %s started on %s: %d scheduled job(s) in %s",
-                self.system.executor_id,
-                self.system.where,
-                len(self.catalog.scheduled()),
-                self.settings.directory,
-            )
-            await anyio.to_thread.run_sync(self._apply)
-            await self._catch_up()
-            self._publish()
             async with anyio.create_task_group() as group:
-                group.start_soon(self._watch_signals)
+                await group.start(self._watch_signals)  # from here on, a signal drains
+                await self._start()
                 group.start_soon(self._reload_loop)
                 await self._stop_requested.wait()
                 code = await self._drain()
@@ -106,6 +97,19 @@ class Scheduler:
         finally:
             workflows.install(None)
             self.system.release()
+
+    async def _start(self) -> None:
+        await anyio.to_thread.run_sync(self._launch)
+        log.info(
+            "scheduler %s started on %s: %d scheduled job(s) in %s",
+            self.system.executor_id,
+            self.system.where,
+            len(self.catalog.scheduled()),
+            self.settings.directory,
+        )
+        await anyio.to_thread.run_sync(self._apply)
+        await self._catch_up()
+        self._publish()
 
     def _launch(self) -> None:
         from dbos import DBOS
@@ -192,9 +196,10 @@ class Scheduler:
                 await anyio.to_thread.run_sync(self._apply)
             self._publish()
 
-    async def _watch_signals(self) -> None:
+    async def _watch_signals(self, *, task_status: TaskStatus[None]) -> None:
         """SIGHUP reloads; the first SIGTERM or SIGINT stops; a second exits at once."""
         with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+            task_status.started()
             async for signum in signals:
                 if signum == signal.SIGHUP:
                     log.info("SIGHUP: reloading the job files")
