@@ -6,6 +6,7 @@ same SQLite state is refused."""
 
 from __future__ import annotations
 
+import itertools
 import signal
 import time
 from datetime import UTC, datetime, timedelta
@@ -66,7 +67,7 @@ def test_the_scheduler_keeps_the_target_in_step_with_a_changing_source(tmp_path:
     ran = [t for t in ticks if t.outcome == "ran"]
     assert [t.run_id for t in ran] == [r.id for r in runs]  # one run per tick that ran
     assert all(r.status == "succeeded" for r in runs)
-    gaps = [b.scheduled_at - a.scheduled_at for a, b in zip(ticks, ticks[1:], strict=False)]
+    gaps = [b.scheduled_at - a.scheduled_at for a, b in itertools.pairwise(ticks)]
     assert set(gaps) == {timedelta(seconds=2)}  # no tick missed, none twice
     assert "Traceback" not in scheduler.err.read_text() + scheduler.out.read_text()
 
@@ -171,7 +172,7 @@ def test_sigterm_mid_run_stops_at_a_checkpoint_and_the_next_tick_resumes(
             code = scheduler.stop()
         assert code == 0, scheduler.err.read_text()
         assert scheduler.stopped_in < 0.5 + 1 + EXIT_MARGIN
-        ticks, runs = ledger(url)
+        _ticks, runs = ledger(url)
         assert runs[-1].status == "interrupted"  # the lease released, the run recorded
         assert 0 < len(live_shas(w.spiffy)) < 24
 
@@ -202,7 +203,8 @@ def test_sighup_reloads_the_job_files_at_once(tmp_path: Path) -> None:
         scheduler = start_scheduler(jobs, tmp_path, w.env, "--reload-interval", "600")
         try:
             wait_until(lambda: scheduler.said("scheduled job(s)"), alive=scheduler)
-            (jobs / "job.toml").write_text((jobs / "job.toml").read_text().replace("1 1 *", "2 2 *"))
+            path = jobs / "job.toml"
+            path.write_text(path.read_text().replace("1 1 *", "2 2 *"))
             time.sleep(0.05)
             scheduler.process.send_signal(signal.SIGHUP)
             wait_until(lambda: scheduler.said("'0 0 2 2 *'"), alive=scheduler, timeout=20)
@@ -219,7 +221,8 @@ def test_a_second_scheduler_on_one_sqlite_state_is_refused(tmp_path: Path) -> No
             second = start_scheduler(jobs, tmp_path, w.env, name="second")
             assert second.process.wait(timeout=60) == 5
             text = second.err.read_text()
-            assert "one scheduler runs at a time" in text and "Traceback" not in text
+            assert "one scheduler runs at a time" in text
+            assert "Traceback" not in text
             assert len(text.strip().splitlines()) == 1
         finally:
             assert first.stop() == 0
