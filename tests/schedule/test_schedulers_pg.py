@@ -7,6 +7,7 @@ import itertools
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ def test_several_schedulers_run_each_tick_once_and_never_two_runs_at_once(
         ]  # fmt: skip
         try:
             for scheduler in started:
-                wait_until(lambda s=scheduler: s.said("scheduled job(s)"), alive=scheduler)
+                wait_until(partial(scheduler.said, "scheduled job(s)"), alive=scheduler)
             wait_until(lambda: converged(w), alive=started[0])
             time.sleep(WINDOW)
         finally:
