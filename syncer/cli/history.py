@@ -17,10 +17,21 @@ from syncer.cli.options import format_option, out_option
 @click.option(
     "--limit", type=click.IntRange(1), default=20, show_default=True, help="Runs to show."
 )
+@click.option(
+    "--ticks",
+    is_flag=True,
+    help="Show the scheduler's ticks of JOB instead: when each was due, what became of it "
+    "(ran, overlap, late, missed, dst_repeat, stopping, failed), its run, which scheduler "
+    "recorded it, and why.",
+)
 @format_option(("text", "json", "markdown"), "text: a table; json: a list; markdown: a table.")
-def history(job: Path, limit: int, fmt: str) -> None:
+def history(job: Path, limit: int, ticks: bool, fmt: str) -> None:
     """JOB's runs, newest first: mode, status, start, duration, and what each listed, did,
     failed, skipped, retried and uploaded (the counts the run printed when it ended)."""
+    if ticks:
+        from syncer.schedule.command import ticks_command
+
+        sys.exit(ticks_command(job, limit, fmt))
     from syncer.engine.history import history_command
 
     sys.exit(history_command(job, limit, fmt))

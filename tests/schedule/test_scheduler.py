@@ -226,3 +226,36 @@ def test_a_second_scheduler_on_one_sqlite_state_is_refused(tmp_path: Path) -> No
             assert len(text.strip().splitlines()) == 1
         finally:
             assert first.stop() == 0
+
+
+def test_a_scheduler_killed_mid_run_recovers_its_tick_and_duplicates_nothing(
+    tmp_path: Path,
+) -> None:
+    with world(images=24) as w:
+        slow = FaultConfig(latency_ms=150, jitter_ms=20)
+        w.spiffy.faults.configure(slow)
+        jobs, url = _setup(tmp_path, "0 0 1 1 *")  # no tick of its own: only the recovered one
+        record(url, TickRow("job", datetime(2020, 1, 1, tzinfo=UTC), "ran", "old", None, "x"))
+        year = datetime.now(UTC).year
+        # A tick enqueued by hand as a scheduler starting up does (the catch-up), run at once.
+        jobs_file = jobs / "job.toml"
+        jobs_file.write_text(
+            jobs_file.read_text().replace('"0 0 1 1 *"', '"0 0 1 1 *"\ncatchup = "1000d"')
+        )
+        scheduler = start_scheduler(jobs, tmp_path, w.env)
+        wait_until(lambda: 3 <= len(live_shas(w.spiffy)) < 24, alive=scheduler)
+        scheduler.stop(signal.SIGKILL)
+        assert len(live_shas(w.spiffy)) < 24
+
+        w.spiffy.faults.configure(FaultConfig())
+        again = start_scheduler(jobs, tmp_path, w.env, name="again")
+        try:
+            wait_until(lambda: converged(w), alive=again)
+            wait_until(lambda: any(t.outcome == "ran" and t.scheduled_at.year == year
+                                   for t in ledger(url)[0]), alive=again)  # fmt: skip
+        finally:
+            assert again.stop() == 0
+        assert len(live_shas(w.spiffy)) == 24  # each image once: the journal adopted the rest
+    ticks, runs = ledger(url)
+    assert [r.status for r in runs] == ["interrupted", "succeeded"]
+    assert next(t for t in ticks if t.scheduled_at.year == year).run_id == runs[-1].id
