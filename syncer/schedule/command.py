@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,11 @@ async def _serve(settings: Settings, metrics_address: str) -> int:
     metrics = Metrics()
     scheduler = Scheduler(settings, metrics)
     if metrics_address == "off":
-        return await scheduler.serve()
-    async with serving(metrics_address, scheduler, metrics):
-        return await scheduler.serve()
+        code = await scheduler.serve()
+    else:
+        async with serving(metrics_address, scheduler, metrics):
+            code = await scheduler.serve()
+    if scheduler.unfinished:  # DBOS's threads outlived the documented bound: do not wait
+        logging.shutdown()
+        os._exit(code)
+    return code

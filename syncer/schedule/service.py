@@ -75,6 +75,8 @@ class Scheduler:
             self.catalog, self.system.executor_id, self.observer, settings.stop_grace
         )
         self.launched = False
+        #: True when DBOS's shutdown outlasted the bound: the process must exit at once.
+        self.unfinished = False
         self._reload_now = anyio.Event()
         self._stop_requested = anyio.Event()
         self._stop_signal: int | None = None
@@ -226,6 +228,7 @@ class Scheduler:
             settings.drain_timeout,
         )
         budget = settings.drain_timeout + settings.stop_grace + SHUTDOWN_MARGIN
+        deadline = anyio.current_time() + budget
         stopper = threading.Thread(target=_destroy, args=(math.ceil(budget),), daemon=True)
         stopper.start()
         await self._wait_runs(settings.drain_timeout)
@@ -235,8 +238,12 @@ class Scheduler:
             log.warning(
                 "drain timeout: %d run(s) stop at a checkpoint; the next tick resumes them", count
             )
-            await self._wait_runs(settings.stop_grace + SHUTDOWN_MARGIN / 2)
-        await anyio.to_thread.run_sync(stopper.join, SHUTDOWN_MARGIN)
+            await self._wait_runs(deadline - anyio.current_time() - 2)
+        left = max(0.0, deadline - anyio.current_time())
+        await anyio.to_thread.run_sync(stopper.join, left)
+        self.unfinished = stopper.is_alive()
+        if self.unfinished:
+            log.warning("DBOS did not shut down within %g s; exiting anyway", budget)
         log.info("scheduler %s stopped", self.system.executor_id)
         return 0
 
