@@ -76,7 +76,9 @@ class Metrics(Observer):
             return Gauge(name, doc, labels, registry=registry)
 
         self.runs = counter("syncer_runs", "Runs ended, by job and outcome.", "job", "outcome")
-        self.ticks = counter("syncer_ticks", "Ticks recorded, by job and outcome.", "job", "outcome")
+        self.ticks = counter(
+            "syncer_ticks", "Ticks recorded, by job and outcome.", "job", "outcome"
+        )
         self.operations = counter(
             "syncer_operations",
             "Operations settled, by job, target, action and outcome (done, failed, skipped).",
@@ -151,7 +153,7 @@ class Metrics(Observer):
 
     def jobs_loaded(self, catalog: JobCatalog, next_runs: Mapping[str, datetime | None]) -> None:
         jobs = catalog.jobs()
-        crons = {}
+        crons: dict[str, CronSchedule] = {}
         for entry in catalog.entries():
             cron = entry.cron
             if entry.job is not None and cron is not None:

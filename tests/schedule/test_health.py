@@ -93,18 +93,24 @@ async def test_livez_and_a_ready_scheduler(metrics: Metrics) -> None:
         status, _, body = await get(f"{url}/livez")
         assert (status, json.loads(body)) == (200, {"status": "ok"})
         status, kind, body = await get(f"{url}/readyz")
-    assert status == 200 and kind.startswith("application/json")
+    assert status == 200
+    assert kind.startswith("application/json")
     ready = json.loads(body)
     assert ready["ready"] is ready["database"] is ready["launched"] is True
     assert ready["file_errors"] == {"manual.toml": "bad key", "broken.toml": "not TOML"}
     demo = ready["jobs"]["demo"]
-    assert demo["cron"] == "*/5 * * * *" and demo["timezone"] == "UTC"
+    assert demo["cron"] == "*/5 * * * *"
+    assert demo["timezone"] == "UTC"
     assert demo["next_run"] == NEXT.isoformat()
-    assert demo["last_outcome"] == "succeeded" and demo["last_success"] is not None
-    assert demo["running"] is True and demo["error"] is None
+    assert demo["last_outcome"] == "succeeded"
+    assert demo["last_success"] is not None
+    assert demo["running"] is True
+    assert demo["error"] is None
     manual = ready["jobs"]["manual"]
-    assert manual["next_run"] is None and manual["running"] is False
-    assert manual["error"] == "bad key" and manual["last_outcome"] is None
+    assert manual["next_run"] is None
+    assert manual["running"] is False
+    assert manual["error"] == "bad key"
+    assert manual["last_outcome"] is None
 
 
 @pytest.mark.parametrize(
@@ -124,8 +130,10 @@ async def test_readyz_refuses_until_every_part_is_ready(
     async with serving("127.0.0.1:0", scheduler, metrics) as url:
         status, _, body = await get(f"{url}/readyz")
         code, line = await anyio.to_thread.run_sync(healthcheck, f"{url}/readyz", 5.0)
-    assert status == 503 and json.loads(body)["ready"] is False
-    assert code == 1 and line.startswith(f"not ready: {why}")
+    assert status == 503
+    assert json.loads(body)["ready"] is False
+    assert code == 1
+    assert line.startswith(f"not ready: {why}")
 
 
 async def test_metrics_page_and_healthcheck_of_a_ready_scheduler(metrics: Metrics) -> None:
@@ -135,13 +143,15 @@ async def test_metrics_page_and_healthcheck_of_a_ready_scheduler(metrics: Metric
         code, line = await anyio.to_thread.run_sync(healthcheck, f"{url}/readyz", 5.0)
     assert (status, kind) == (200, CONTENT_TYPE)
     assert b'syncer_ticks_total{job="demo",outcome="ran"} 1.0' in body
-    assert code == 0 and line.startswith("ready")
+    assert code == 0
+    assert line.startswith("ready")
 
 
 def test_healthcheck_of_a_closed_port_says_unreachable() -> None:
     url = f"http://127.0.0.1:{closed_port()}/readyz"
     code, line = healthcheck(url, 5.0)
-    assert code == 1 and line.startswith(f"unreachable: {url}")
+    assert code == 1
+    assert line.startswith(f"unreachable: {url}")
 
 
 async def test_an_address_in_use_is_one_error_naming_it(metrics: Metrics) -> None:
@@ -153,7 +163,8 @@ async def test_an_address_in_use_is_one_error_naming_it(metrics: Metrics) -> Non
             async with serving(address, Scheduler(), metrics):
                 pass
     assert caught.value.exit_code == 5
-    assert address in str(caught.value) and "--metrics" in str(caught.value)
+    assert address in str(caught.value)
+    assert "--metrics" in str(caught.value)
 
 
 def test_addresses() -> None:
@@ -162,14 +173,18 @@ def test_addresses() -> None:
     for bad in ("9464", "host:", ":9464", "host:port", "h:70000"):
         with pytest.raises(ConfigError):
             parse_address(bad)
-    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
-    assert not is_loopback("0.0.0.0") and not is_loopback("example.org")
+    assert is_loopback("127.0.0.1")
+    assert is_loopback("::1")
+    assert is_loopback("localhost")
+    assert not is_loopback("0.0.0.0")
+    assert not is_loopback("example.org")
 
 
 async def test_the_database_probe_reuses_its_answer() -> None:
     scheduler = Scheduler()
     probe = DatabaseProbe(scheduler, None, ttl=3600)
-    assert await probe.reachable() and await probe.reachable()
+    assert await probe.reachable()
+    assert await probe.reachable()
     assert scheduler.system.pings == 1
     fresh = DatabaseProbe(scheduler, None, ttl=-1)  # never reused
     scheduler.system.answers = False

@@ -1,4 +1,4 @@
-"""The HTTP layer tells the process's observer about attempts and retries, under the target's name."""
+"""The HTTP layer tells the process's observer about attempts and retries, by target name."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from syncer.http import HttpClient, Lane, RetryPolicy, open_session
-from syncer.http import observe
+from syncer.http import HttpClient, Lane, RetryPolicy, observe, open_session
 from syncer.schedule.metrics import Metrics
 
 

@@ -95,7 +95,9 @@ def test_a_run_counts_its_outcome_operations_and_bytes(metrics: Metrics) -> None
     assert value(metrics, "syncer_run_duration_seconds_count", job="demo") == 1
     assert value(metrics, "syncer_run_duration_seconds_sum", job="demo") == 12.5
     text = metrics.render().decode()
-    assert "SKU-4711" not in text and "unchanged" not in text and "listed twice" not in text
+    assert "SKU-4711" not in text
+    assert "unchanged" not in text
+    assert "listed twice" not in text
 
 
 def test_only_a_success_sets_the_last_success_time(metrics: Metrics, clock: Clock) -> None:
@@ -107,7 +109,8 @@ def test_only_a_success_sets_the_last_success_time(metrics: Metrics, clock: Cloc
     assert value(metrics, "syncer_job_last_success_timestamp_seconds", job="demo") == first
     last = metrics.last_run("demo")
     assert last.outcome == "overlap"
-    assert last.success is not None and last.success.timestamp() == first
+    assert last.success is not None
+    assert last.success.timestamp() == first
     # An overlap ran nothing: it is counted, not timed.
     assert value(metrics, "syncer_run_duration_seconds_count", job="demo") == 2
     assert value(metrics, "syncer_runs_total", job="demo", outcome="overlap") == 1
