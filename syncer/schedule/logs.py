@@ -3,8 +3,9 @@
 ``--log-format auto`` (the default) writes JSON when stdout is not a terminal (a container, a
 pipe, a file) and text when it is. A JSON line is one object: ``time`` (UTC, ISO 8601),
 ``level``, ``logger``, ``message``, and ``job``, ``run``, ``tick``, ``target`` when the line is
-about one; an error's ``traceback`` too. Every value is passed through the redaction of known
-secrets (the loaded jobs' credentials, :mod:`syncer.crash`) before it is written.
+about one; an error's ``traceback`` too. The message and the traceback are passed through the
+redaction of known secrets (the loaded jobs' credentials, :mod:`syncer.crash`) before they are
+written; the names and ids (:data:`IDENTIFIERS`) are not, so that a line keeps its job.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from syncer.crash import redact
 
 #: The record attributes copied into a JSON line when a log call passes them (``extra``).
 FIELDS = ("job", "run", "tick", "target", "outcome", "traceback")
+#: Fields that are names from the job files or ids, never redacted: a secret that happens to
+#: equal a job's name (the demo's API key is ``demo``) would otherwise mask the name in every
+#: line, and lines could no longer be told apart by job.
+IDENTIFIERS = frozenset({"job", "run", "tick", "target", "outcome"})
 FORMATS = ("auto", "text", "json")
 
 
@@ -35,7 +40,7 @@ class JsonFormatter(logging.Formatter):
         for name in FIELDS:
             value = getattr(record, name, None)
             if value is not None:
-                line[name] = _plain(value)
+                line[name] = _plain(value, redacted=name not in IDENTIFIERS)
         if "traceback" not in line and (trace := _trace(self, record)):
             line["traceback"] = trace
         return json.dumps(line, ensure_ascii=False)
@@ -53,14 +58,14 @@ class TextFormatter(logging.Formatter):
         return f"{text}\n{trace.rstrip()}" if trace else text
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, *, redacted: bool = True) -> Any:
     """A field's value as JSON: numbers and booleans as they are, a moment in ISO 8601,
-    anything else as text with the secrets redacted."""
+    anything else as text (with the secrets redacted, unless ``redacted`` is False)."""
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, datetime):
         return value.isoformat()
-    return redact(str(value))
+    return redact(str(value)) if redacted else str(value)
 
 
 def _trace(formatter: logging.Formatter, record: logging.LogRecord) -> str:

@@ -70,13 +70,27 @@ def test_secrets_are_redacted_everywhere_in_a_json_line() -> None:
     try:
         raise RuntimeError(f"refused {SECRET}")
     except RuntimeError:
-        log.exception("token %s refused", SECRET, extra={"job": f"j-{SECRET}", "outcome": 1})
+        log.exception("token %s refused", SECRET, extra={"job": "demo", "run": 3})
     (line,) = lines(out)
     assert SECRET not in out.getvalue()
     assert "***" in str(line["message"])
-    assert "***" in str(line["job"])
+    assert (line["job"], line["run"]) == ("demo", 3)
     assert "RuntimeError: refused ***" in str(line["traceback"])
-    assert line["outcome"] == 1
+
+
+def test_names_and_ids_are_never_masked() -> None:
+    """A secret equal to a job's name (the demo's API key is ``demo``) masks the message,
+    not
+    the fields that tell lines apart."""
+    out = io.StringIO()
+    configure("json", stdout=out)
+    remember_secrets(["job-7c1e4b"])
+    log.info(
+        "job-7c1e4b: done", extra={"job": "job-7c1e4b", "target": "job-7c1e4b", "outcome": "ran"}
+    )
+    (line,) = lines(out)
+    assert line["message"] == "***: done"
+    assert (line["job"], line["target"], line["outcome"]) == ("job-7c1e4b", "job-7c1e4b", "ran")
 
 
 def test_a_given_traceback_is_kept_and_redacted() -> None:
