@@ -91,6 +91,14 @@ def test_names_and_ids_are_never_masked() -> None:
     assert (line["job"], line["target"], line["outcome"]) == (name, name, "ran")
 
 
+def test_a_given_traceback_is_kept_and_redacted() -> None:
+    out = io.StringIO()
+    configure("json", stdout=out)
+    log.error("demo: failed", extra={"job": "demo", "traceback": f"Traceback: {SECRET}"})
+    (line,) = lines(out)
+    assert line["traceback"] == "Traceback: ***"
+
+
 def test_auto_on_a_terminal_writes_text_on_stderr() -> None:
     out, err = Terminal(), io.StringIO()
     assert configure("auto", stdout=out, stderr=err) == "text"
