@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
 
 import aiohttp
 import pytest
 from aiohttp import web
 
+from syncer.engine.targets import build_targets, source_client
 from syncer.http import HttpClient, Lane, RetryPolicy, observe, open_session
+from syncer.jobs import load_job
 from syncer.schedule.metrics import Metrics
 
 
@@ -136,3 +140,19 @@ async def test_without_an_observer_requests_go_through(server: str) -> None:
     finally:
         observe.set_observer(previous)
     assert answer.status == 200
+
+
+async def test_the_engine_names_each_target_lane_after_its_target(tmp_path: Path) -> None:
+    demo = (Path(__file__).parents[2] / "jobs" / "demo.toml").read_text()
+    job_file = tmp_path / "named.toml"
+    job_file.write_text(
+        demo.replace(
+            '[[targets]]\nvendor = "spiffy"', '[[targets]]\nname = "shop"\nvendor = "spiffy"'
+        )
+    )
+    job = load_job(job_file)
+    async with open_session() as session:
+        (target,) = build_targets(job, session)
+        source = source_client(job, session)
+    assert cast(Any, target.client).http.label == "shop"
+    assert cast(Any, source).http.label == "partium"
