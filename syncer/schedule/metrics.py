@@ -75,6 +75,9 @@ class Metrics(Observer):
         def gauge(name: str, doc: str, *labels: str) -> Gauge:
             return Gauge(name, doc, labels, registry=registry)
 
+        def histogram(name: str, doc: str, label: str, buckets: tuple[float, ...]) -> Histogram:
+            return Histogram(name, doc, [label], buckets=buckets, registry=registry)
+
         self.runs = counter("syncer_runs", "Runs ended, by job and outcome.", "job", "outcome")
         self.ticks = counter(
             "syncer_ticks", "Ticks recorded, by job and outcome.", "job", "outcome"
@@ -82,29 +85,27 @@ class Metrics(Observer):
         self.operations = counter(
             "syncer_operations",
             "Operations settled, by job, target, action and outcome (done, failed, skipped).",
-            *("job", "target", "action", "outcome"),
+            "job",
+            "target",
+            "action",
+            "outcome",
         )
         self.uploaded = counter("syncer_uploaded_bytes", "Bytes sent to targets.", "job", "target")
         self.retries = counter("syncer_http_retries", "HTTP requests tried again.", "target")
         self.rate_limited = counter("syncer_http_rate_limited", "HTTP 429 answers.", "target")
-        self.request_seconds = Histogram(
+        self.request_seconds = histogram(
             "syncer_http_request_duration_seconds",
             "Seconds each HTTP attempt took, by target.",
-            ["target"],
-            buckets=REQUEST_BUCKETS,
-            registry=registry,
+            "target",
+            REQUEST_BUCKETS,
         )
         self.lane_rate = gauge("syncer_lane_rate", "Requests/s of each target's lane.", "target")
         self.last_success = gauge(
             "syncer_job_last_success_timestamp_seconds", "When a run last succeeded.", "job"
         )
         self.next_run = gauge("syncer_job_next_run_timestamp_seconds", "A job's next run.", "job")
-        self.run_seconds = Histogram(
-            "syncer_run_duration_seconds",
-            "Seconds each run took, by job.",
-            ["job"],
-            buckets=RUN_BUCKETS,
-            registry=registry,
+        self.run_seconds = histogram(
+            "syncer_run_duration_seconds", "Seconds each run took, by job.", "job", RUN_BUCKETS
         )
         self.jobs = gauge("syncer_jobs_loaded", "Jobs loaded from the job files.")
         self.file_errors = gauge("syncer_job_file_errors", "Job files with an error.")
