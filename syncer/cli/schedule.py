@@ -126,3 +126,28 @@ def schedule(
             log_format=log_format,
         )
     )
+
+
+@main.command()
+@click.option(
+    "--url",
+    default="http://127.0.0.1:9464/readyz",
+    show_default=True,
+    help="The scheduler's readiness URL (its --metrics address, path /readyz).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the answer.",
+)
+def healthcheck(url: str, timeout: float) -> None:
+    """Ask a running `syncer schedule` whether it is ready (for containers without curl):
+    exit 0 when its /readyz answers 200, 1 otherwise, with one line saying why."""
+    from syncer.schedule.health import healthcheck as check
+
+    code, line = check(url, timeout)
+    click.echo(line, err=code != 0)
+    sys.exit(code)

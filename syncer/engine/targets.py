@@ -53,7 +53,8 @@ class Target:
 def make_client(config: Any, session: aiohttp.ClientSession, *, downloads: int = 0) -> Client:
     """The client of a job's source or target table (its vendor's settings and limits)."""
     concurrency = max(1, config.concurrency)
-    lane = Lane(concurrency, config.rate, downloads=downloads or concurrency)
+    name = getattr(config, "name", None)  # a target's name labels its requests' metrics
+    lane = Lane(concurrency, config.rate, downloads=downloads or concurrency, name=name)
     client: Client = client_class(config.vendor)(config.settings(), session, lane=lane)
     return client
 

@@ -21,6 +21,7 @@ import anyio
 from multidict import CIMultiDictProxy
 
 from syncer.errors import NetworkError, ProtocolError, RequestBuildError, VendorError
+from syncer.http import observe
 from syncer.http.auth import Auth
 from syncer.http.errors import error_for_status, excerpt
 from syncer.http.limits import Lane
@@ -96,6 +97,8 @@ class HttpClient:
         self.base_url = base_url.rstrip("/")
         self.auth = auth or Auth()
         self.lane = lane or Lane()
+        #: What the metrics call this connection: the job's target name, else the vendor.
+        self.label = self.lane.name or vendor
         self.retry = retry or RetryPolicy()
         self.timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=CONNECT_TIMEOUT, sock_read=timeout
@@ -244,12 +247,15 @@ class HttpClient:
             await self.lane.rate.acquire()
             headers = await self._headers(None, authenticate)
             self.attempts += 1
+            started = observe.start()
             try:
                 response = await self.session.get(
                     self.url(url), headers=headers, timeout=self.timeout
                 )
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                observe.ended(self.label, None, started, self.lane.rate.current)
                 raise self._network_error(exc, operation, item) from None
+            observe.ended(self.label, response.status, started, self.lane.rate.current)
             if response.status == 200:
                 self.lane.rate.succeeded()
                 return response
@@ -305,6 +311,7 @@ class HttpClient:
         async with self.lane.slot():
             headers = await self._headers(extra, authenticate)
             self.attempts += 1
+            started = observe.start()
             try:
                 async with self.session.request(
                     method,
@@ -316,8 +323,10 @@ class HttpClient:
                     timeout=self.timeout,
                 ) as response:
                     payload = await response.read()
+                    observe.ended(self.label, response.status, started, self.lane.rate.current)
                     return Response(response.status, response.headers, payload, str(response.url))
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                observe.ended(self.label, None, started, self.lane.rate.current)
                 error = self._network_error(exc, "", None)
                 # A connection that never opened carried nothing: certainly not applied.
                 sent = not isinstance(exc, aiohttp.ClientConnectorError)
@@ -392,6 +401,7 @@ class HttpClient:
         """
         delay = self.retry.delay(attempt, error.retry_after, self._rng)
         self.retries += 1
+        observe.retried(self.label, self.lane.rate.current)
         log.info(
             "%s",
             self.redact(f"{error}; retry {attempt}/{self.retry.attempts - 1} in {delay:.2f} s"),

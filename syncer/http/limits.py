@@ -87,6 +87,10 @@ class AdaptiveRateLimiter:
         if self.max_rate is not None:
             self.rate = min(self.rate, self.max_rate)
 
+    def current(self) -> float:
+        """Requests/s now: the rate it spaces requests at, or (unlimited) the last second's."""
+        return self.rate if self.rate is not None else self._observed(self._clock())
+
     def _cut_interval(self, rate: float) -> float:
         return max(1.0, 2.0 / rate)
 
@@ -103,7 +107,9 @@ class AdaptiveRateLimiter:
 class Lane:
     """One vendor connection's limits: at most ``concurrency`` API requests at once and at most
     ``downloads`` file downloads at once (so that reading bytes never starves the listing, nor
-    the listing the downloads), all paced by one rate (the vendor's limit is per account)."""
+    the listing the downloads), all paced by one rate (the vendor's limit is per account).
+    ``name`` labels the connection's requests in the metrics (:mod:`syncer.http.observe`):
+    the job's target name, set by the engine; None means the vendor's name."""
 
     def __init__(
         self,
@@ -112,12 +118,14 @@ class Lane:
         *,
         max_rate: float | None = None,
         downloads: int | None = None,
+        name: str | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.limiter = anyio.CapacityLimiter(concurrency)
         self.downloads = anyio.CapacityLimiter(max(1, downloads or concurrency))
         self.rate = AdaptiveRateLimiter(rate, max_rate=max_rate)
+        self.name = name
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
