@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -80,8 +80,10 @@ class CronSchedule:
         many more there are (counted up to a year of ticks past the limit)."""
         found: list[datetime] = []
         more = 0
+        # In UTC: two datetimes of one zone compare by wall clock, blind to ``fold``.
+        stop = end.astimezone(UTC)
         for tick in self._ticks(start):
-            if tick >= end:
+            if tick.astimezone(UTC) >= stop:
                 break
             if self.is_dst_repeat(tick):
                 continue
@@ -94,16 +96,29 @@ class CronSchedule:
         return found, more
 
     def latest_before(self, moment: datetime) -> datetime | None:
-        """The latest run time at or before ``moment`` (None: none in the last year)."""
+        """The latest run time at or before ``moment`` (None: none in the last year).
+
+        croniter steps back to a run time, then the answer is found walking forward from it:
+        stepping back from inside a repeated hour lands on the repeat, and croniter's next
+        step back skips the first occurrence, which is the run."""
+        limit = moment.astimezone(UTC)
         it = croniter(
             self.expression,
             moment.astimezone(self.zone) + timedelta(microseconds=1),
             second_at_beginning=True,
         )
         for _ in range(10):
-            tick: datetime = it.get_prev(datetime)
-            if moment - tick > timedelta(days=366):
+            anchor: datetime = it.get_prev(datetime)
+            if limit - anchor.astimezone(UTC) > timedelta(days=366):
                 return None
+            if not self.is_dst_repeat(anchor):
+                break
+        else:  # pragma: no cover - ten DST repeats in a row cannot happen
+            return None
+        latest = anchor
+        for tick in self._ticks(anchor):
+            if tick.astimezone(UTC) > limit:
+                break
             if not self.is_dst_repeat(tick):
-                return tick
-        return None  # pragma: no cover - ten DST repeats in a row cannot happen
+                latest = tick
+        return latest

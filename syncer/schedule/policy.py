@@ -19,7 +19,7 @@ word (a tick that finds another run of the job holding it is recorded ``overlap`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from syncer.schedule.cron import CronSchedule
 
@@ -67,7 +67,8 @@ def decide(
     being ``last_recorded`` (None: the job has never ticked)."""
     missed: list[datetime] = []
     more = 0
-    if last_recorded is not None and last_recorded < tick:
+    # In UTC: two datetimes of one zone compare by wall clock, blind to ``fold``.
+    if last_recorded is not None and last_recorded.astimezone(UTC) < tick.astimezone(UTC):
         missed, more = cron.between(last_recorded, tick, MISSED_ROWS)
     if stopping:
         reason = "the scheduler was stopping; the next tick runs the job"
@@ -79,7 +80,7 @@ def decide(
             "first occurrence"
         )
         return Decision("dst_repeat", reason, missed, more)
-    late = now - tick
+    late = now.astimezone(UTC) - tick.astimezone(UTC)
     if late > catchup:
         reason = (
             f"started {_span(late)} after its time, past the catchup window of "
