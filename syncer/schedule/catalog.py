@@ -20,7 +20,6 @@ from syncer.errors import ConfigError
 from syncer.jobs import Job, load_job
 from syncer.schedule.cron import CronSchedule
 
-
 #: The stamp of a file that could not be read: it is read again at every reload.
 _UNREAD = (-1, -1)
 

@@ -56,17 +56,22 @@ def test_the_first_load(tmp_path: Path, catalog: JobCatalog) -> None:
     write(tmp_path / "daily.toml", job_text("@daily"))
     changes = catalog.reload()
     assert (changes.changed, changes.removed, changes.errors) == (["daily", "hourly"], [], [])
-    assert bool(changes) and catalog.loads == 1
+    assert bool(changes)
+    assert catalog.loads == 1
     assert sorted(catalog.scheduled()) == ["daily", "hourly"]
     hourly = catalog.get("hourly")
-    assert hourly is not None and hourly.schedule.timezone == "Europe/Berlin"
+    assert hourly is not None
+    assert hourly.schedule.timezone == "Europe/Berlin"
     entry = catalog.entries()[1]
-    assert entry.path == tmp_path / "hourly.toml" and entry.error == ""
-    assert entry.cron is not None and (entry.cron.expression, entry.cron.timezone) == (
+    assert entry.path == tmp_path / "hourly.toml"
+    assert entry.error == ""
+    assert entry.cron is not None
+    assert (entry.cron.expression, entry.cron.timezone) == (
         "0 * * * *",
         "Europe/Berlin",
     )
-    assert catalog.get("nope") is None and catalog.errors() == {}
+    assert catalog.get("nope") is None
+    assert catalog.errors() == {}
 
 
 def test_an_unchanged_directory_changes_nothing(tmp_path: Path, catalog: JobCatalog) -> None:
@@ -74,7 +79,8 @@ def test_an_unchanged_directory_changes_nothing(tmp_path: Path, catalog: JobCata
     catalog.reload()
     job = catalog.get("a")
     changes = catalog.reload()
-    assert not changes and catalog.loads == 2
+    assert not changes
+    assert catalog.loads == 2
     assert catalog.get("a") is job
 
 
@@ -95,7 +101,8 @@ def test_an_edit_is_seen_by_mtime_or_size(tmp_path: Path, catalog: JobCatalog) -
     write(path, job_text("5 * * * *"))
     assert catalog.reload().changed == ["a"]
     job = catalog.get("a")
-    assert job is not None and job.schedule.cron == "5 * * * *"
+    assert job is not None
+    assert job.schedule.cron == "5 * * * *"
     # Same size and same mtime: not looked at (the stat is the cheap test).
     info = path.stat()
     path.write_text(job_text("6 * * * *"), encoding="utf-8")
@@ -113,12 +120,16 @@ def test_a_bad_edit_keeps_the_last_good_version(tmp_path: Path, catalog: JobCata
     good = catalog.get("a")
     write(path, job_text("0 * * * *").replace('"spiffy"', '"shopify"') + "\nmore = 1\n")
     changes = catalog.reload()
-    assert changes.changed == [] and changes.removed == []
+    assert changes.changed == []
+    assert changes.removed == []
     (error,) = changes.errors
-    assert error.startswith(f"{path}: ") and "targets[0].vendor" in error
+    assert error.startswith(f"{path}: ")
+    assert "targets[0].vendor" in error
     assert error.endswith("; its last good version stays scheduled")
-    assert "\n" not in error and SECRET not in error
-    assert catalog.get("a") is good and "a" in catalog.scheduled()
+    assert "\n" not in error
+    assert SECRET not in error
+    assert catalog.get("a") is good
+    assert "a" in catalog.scheduled()
     assert catalog.errors() == {str(path): error}
     # Reported once: a reload that finds the same bad file says nothing.
     assert not catalog.reload()
@@ -129,7 +140,8 @@ def test_a_bad_edit_keeps_the_last_good_version(tmp_path: Path, catalog: JobCata
     assert (changes.changed, changes.errors) == (["a"], [])
     assert catalog.errors() == {}
     fixed = catalog.get("a")
-    assert fixed is not None and fixed.schedule.cron == "30 * * * *"
+    assert fixed is not None
+    assert fixed.schedule.cron == "30 * * * *"
 
 
 def test_an_error_in_a_secret_never_shows_it(tmp_path: Path, catalog: JobCatalog) -> None:
@@ -145,15 +157,18 @@ def test_several_problems_make_one_line(tmp_path: Path, catalog: JobCatalog) -> 
     write(tmp_path / "a.toml", text)
     (error,) = catalog.reload().errors
     assert "\n" not in error
-    assert "source.colour" in error and "targets[0].colour" in error
+    assert "source.colour" in error
+    assert "targets[0].colour" in error
 
 
 def test_a_file_that_never_loaded(tmp_path: Path, catalog: JobCatalog) -> None:
     path = write(tmp_path / "a.toml", 'x = "unterminated\n')
     (error,) = catalog.reload().errors
-    assert error.startswith(f"{path}: line 1") and "not valid TOML" in error
+    assert error.startswith(f"{path}: line 1")
+    assert "not valid TOML" in error
     assert "last good version" not in error
-    assert catalog.jobs() == {} and catalog.entries()[0].job is None
+    assert catalog.jobs() == {}
+    assert catalog.entries()[0].job is None
     assert catalog.entries()[0].cron is None
 
 
@@ -186,7 +201,8 @@ def test_two_files_naming_one_job(tmp_path: Path, catalog: JobCatalog) -> None:
         "rename one of them (the key 'name', or the file)"
     ]
     job = catalog.get("shop")
-    assert job is not None and job.schedule.cron == "0 * * * *"  # the first wins
+    assert job is not None
+    assert job.schedule.cron == "0 * * * *"
     assert catalog.errors() == {str(second): changes.errors[0]}
     assert not catalog.reload()  # reported once, not at every reload
     write(second, job_text("5 * * * *", name="other"))
@@ -205,7 +221,8 @@ def test_the_second_of_two_takes_over_when_the_first_goes(
     changes = catalog.reload()
     assert (changes.changed, changes.removed, changes.errors) == (["shop"], [], [])
     job = catalog.get("shop")
-    assert job is not None and job.schedule.cron == "5 * * * *"
+    assert job is not None
+    assert job.schedule.cron == "5 * * * *"
 
 
 def test_only_toml_files_are_jobs(tmp_path: Path, catalog: JobCatalog) -> None:
@@ -240,14 +257,16 @@ def test_an_unreadable_file(
     assert error == (
         f"{path}: cannot read: Permission denied; its last good version stays scheduled"
     )
-    assert catalog.get("a") is job and catalog.errors() == {str(path): error}
+    assert catalog.get("a") is job
+    assert catalog.errors() == {str(path): error}
     assert not catalog.reload()  # retried, reported once
     monkeypatch.undo()  # readable again (a chmod changes neither size nor mtime)
     changes = catalog.reload()
     assert (changes.changed, changes.errors) == (["a"], [])
     assert catalog.errors() == {}
     fixed = catalog.get("a")
-    assert fixed is not None and fixed.schedule.cron == "5 * * * *"
+    assert fixed is not None
+    assert fixed.schedule.cron == "5 * * * *"
 
 
 def test_an_unreadable_new_file(

@@ -16,11 +16,11 @@ BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"
 
 def at(zone: str, *parts: int, fold: int = 0) -> datetime:
     """A wall-clock time in ``zone`` (``fold=1``: the second occurrence of a repeated hour)."""
-    return datetime(*parts, tzinfo=ZoneInfo(zone), fold=fold)  # type: ignore[misc]
+    return datetime(*parts).replace(tzinfo=ZoneInfo(zone), fold=fold)  # type: ignore[arg-type]
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*parts).replace(tzinfo=UTC)  # type: ignore[arg-type]
 
 
 def in_utc(times: list[datetime]) -> list[datetime]:
@@ -88,7 +88,8 @@ def test_a_fixed_hour_job_runs_once_in_the_repeated_hour(
 ) -> None:
     cron = CronSchedule(expression, zone)
     assert not cron.interval_hours
-    assert cron.is_dst_repeat(second) and not cron.is_dst_repeat(first)
+    assert cron.is_dst_repeat(second)
+    assert not cron.is_dst_repeat(first)
     start = first - timedelta(hours=12)
     raw = dbos_fires(expression, zone, start, 3)
     assert in_utc(raw[:2]) == [first, second]  # DBOS fires both ...
@@ -120,7 +121,8 @@ def test_an_interval_job_fires_in_both_occurrences(
     fires = cron.next_fires(utc(2026, 10, 24, 23, 59), 5)  # 01:59 CEST
     assert in_utc(fires) == [utc(2026, 10, 25, h, m) for h, m in expected]
     walls = [(f.hour, f.minute, f.fold) for f in fires]
-    assert (2, 0, 0) in walls and (2, 0, 1) in walls  # 02:00 twice, both run
+    assert (2, 0, 0) in walls
+    assert (2, 0, 1) in walls
     assert not any(cron.is_dst_repeat(f) for f in fires)
 
 
@@ -158,7 +160,8 @@ def test_utc_is_the_default_zone() -> None:
     cron = CronSchedule("0 9 * * *")
     assert cron.timezone == "UTC"
     (fire,) = cron.next_fires(utc(2026, 10, 25, 0), 1)
-    assert fire == utc(2026, 10, 25, 9) and fire.utcoffset() == timedelta(0)
+    assert fire == utc(2026, 10, 25, 9)
+    assert fire.utcoffset() == timedelta(0)
 
 
 def test_a_fire_time_is_in_the_jobs_zone() -> None:
@@ -297,7 +300,8 @@ def test_latest_before_at_and_just_after_a_tick() -> None:
 def test_latest_before_across_the_fall_back(moment: datetime, expected: datetime) -> None:
     cron = CronSchedule("30 2 * * *", BERLIN)
     latest = cron.latest_before(moment)
-    assert latest is not None and latest.astimezone(UTC) == expected
+    assert latest is not None
+    assert latest.astimezone(UTC) == expected
     assert not cron.is_dst_repeat(latest)
     assert cron.latest_before(moment.astimezone(ZoneInfo(BERLIN))) == latest  # any zone
 
@@ -305,7 +309,8 @@ def test_latest_before_across_the_fall_back(moment: datetime, expected: datetime
 def test_latest_before_with_two_ticks_in_the_repeated_hour() -> None:
     cron = CronSchedule("15,45 2 * * *", BERLIN)
     latest = cron.latest_before(utc(2026, 10, 25, 1, 20))  # 02:20 CET, the second 02:xx
-    assert latest is not None and latest.astimezone(UTC) == utc(2026, 10, 25, 0, 45)
+    assert latest is not None
+    assert latest.astimezone(UTC) == utc(2026, 10, 25, 0, 45)
 
 
 @pytest.mark.parametrize(
@@ -318,13 +323,15 @@ def test_latest_before_with_two_ticks_in_the_repeated_hour() -> None:
 )
 def test_latest_before_across_the_spring_gap(moment: datetime, expected: datetime) -> None:
     latest = CronSchedule("30 2 * * *", BERLIN).latest_before(moment)
-    assert latest is not None and latest.astimezone(UTC) == expected
+    assert latest is not None
+    assert latest.astimezone(UTC) == expected
 
 
 def test_latest_before_an_interval_job_in_the_repeated_hour() -> None:
     cron = CronSchedule("*/30 * * * *", BERLIN)
     latest = cron.latest_before(utc(2026, 10, 25, 1, 10))  # 02:10 CET
-    assert latest is not None and (latest.hour, latest.minute, latest.fold) == (2, 0, 1)
+    assert latest is not None
+    assert (latest.hour, latest.minute, latest.fold) == (2, 0, 1)
 
 
 def test_latest_before_agrees_with_the_forward_sequence() -> None:
@@ -341,7 +348,8 @@ def test_latest_before_agrees_with_the_forward_sequence() -> None:
             moment = start + timedelta(minutes=step)
             expected = max(f for f in fires if f <= moment)
             latest = cron.latest_before(moment)
-            assert latest is not None and latest.astimezone(UTC) == expected, (expression, moment)
+            assert latest is not None, (expression, moment)
+            assert latest.astimezone(UTC) == expected, (expression, moment)
 
 
 def test_latest_before_none_within_a_year() -> None:

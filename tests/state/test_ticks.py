@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,11 +18,11 @@ T0 = datetime(2026, 5, 5, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-async def ledger(store: StateStore) -> AsyncIterator[StateStore]:
+async def ledger(store: StateStore) -> StateStore:
     """The store with an empty ledger (the shared PostgreSQL database keeps rows otherwise)."""
     async with store._write() as conn:
         await conn.execute(sa.delete(ticks_table))
-    yield store
+    return store
 
 
 def hours(n: int) -> timedelta:
@@ -34,7 +33,8 @@ async def test_record_tick_and_read_it_back(ledger: StateStore, clock: Clock) ->
     await ledger.record_tick(TickRow("shop", T0, "ran", "on time", 7, "exec-1"))
     (row,) = await ledger.ticks("shop")
     assert row == TickRow("shop", T0, "ran", "on time", 7, "exec-1", clock.now)
-    assert row.scheduled_at.tzinfo is not None and row.scheduled_at.utcoffset() == timedelta(0)
+    assert row.scheduled_at.tzinfo is not None
+    assert row.scheduled_at.utcoffset() == timedelta(0)
 
 
 async def test_record_tick_replaces_the_row_of_the_same_tick(
@@ -89,7 +89,9 @@ async def test_last_tick(ledger: StateStore) -> None:
     await ledger.record_tick(TickRow("shop", T0, "ran", "", 1, "exec-1"))
     await ledger.record_tick(TickRow("other", T0 + hours(5), "ran", "", 2, "exec-1"))
     latest = await ledger.last_tick("shop")
-    assert latest == T0 + hours(1) and latest is not None and latest.utcoffset() == timedelta(0)
+    assert latest == T0 + hours(1)
+    assert latest is not None
+    assert latest.utcoffset() == timedelta(0)
 
 
 async def test_ticks_order_limit_and_job_filter(ledger: StateStore) -> None:
