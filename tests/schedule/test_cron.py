@@ -355,3 +355,26 @@ def test_latest_before_agrees_with_the_forward_sequence() -> None:
 def test_latest_before_none_within_a_year() -> None:
     assert CronSchedule("0 0 29 2 *").latest_before(utc(2026, 5, 5)) is None  # 2024 was leap
     assert CronSchedule("0 0 29 2 *").latest_before(utc(2028, 3, 1)) == utc(2028, 2, 29)
+
+
+@pytest.mark.parametrize(
+    ("expression", "zone", "start"),
+    [
+        ("30 2 * * *", BERLIN, utc(2026, 10, 24, 18)),
+        ("*/30 * * * *", BERLIN, utc(2026, 10, 24, 22)),
+        ("30 1 * * *", NEW_YORK, utc(2026, 10, 31, 22)),
+        ("0 */20 * * * *", NEW_YORK, utc(2026, 3, 8, 5)),
+    ],
+)
+def test_latest_before_is_spelled_as_dbos_spells_the_tick(
+    expression: str, zone: str, start: datetime
+) -> None:
+    """The catch-up enqueues the latest tick under DBOS's workflow id, which holds the tick's
+    isoformat(): the same tick must be the same text, or it would run twice."""
+    cron = CronSchedule(expression, zone)
+    fires = dbos_fires(expression, zone, start - timedelta(days=1), 200)
+    spelled = {t.astimezone(UTC): t.isoformat() for t in fires}
+    for step in range(1, 8 * 60, 7):
+        latest = cron.latest_before(start + timedelta(minutes=step))
+        assert latest is not None
+        assert latest.isoformat() == spelled[latest.astimezone(UTC)]

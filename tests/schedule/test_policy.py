@@ -181,3 +181,12 @@ def test_missed_reason_when_this_tick_is_skipped_too() -> None:
     assert more.missed_reason(TICK).endswith(
         "(stopping); the next tick runs the job (7 more not listed)"
     )
+
+
+def test_a_tick_as_the_workflow_gets_it_from_its_isoformat() -> None:
+    """The tick workflow reads its tick back with fromisoformat: a fixed offset, no zone."""
+    berlin = CronSchedule("30 2 * * *", "Europe/Berlin")
+    repeat = datetime.fromisoformat("2026-10-25T02:30:00+01:00")
+    first = datetime.fromisoformat("2026-10-25T02:30:00+02:00")
+    assert decide(berlin, CATCHUP, repeat, repeat, first).outcome == "dst_repeat"
+    assert decide(berlin, CATCHUP, first, first, None).runs
