@@ -37,7 +37,19 @@ def test_an_iana_zone_is_accepted(load: Loader, zone: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "zone", ["Mars/Olympus", "", "europe/berlin", " UTC", "../../etc/passwd", "/etc/localtime"]
+    "zone",
+    [
+        "Mars/Olympus",
+        "",
+        "europe/berlin",
+        " UTC",
+        "../../etc/passwd",
+        "/etc/localtime",
+        "localtime",  # this machine's zone, whatever it is
+        "posixrules",
+        "right/UTC",  # counts leap seconds
+        "posix/Europe/Berlin",
+    ],
 )
 def test_a_bad_zone_is_a_located_one_line_error(tmp_path: Path, fail: Failure, zone: str) -> None:
     error = fail(schedule('cron = "@daily"', f'timezone = "{zone}"'))
