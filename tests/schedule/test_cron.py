@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from croniter import croniter
 
-from syncer.schedule.cron import CronSchedule
+from syncer.schedule.cron import MORE_COUNTED, CronSchedule
 
 BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"
 
@@ -378,3 +378,13 @@ def test_latest_before_is_spelled_as_dbos_spells_the_tick(
         latest = cron.latest_before(start + timedelta(minutes=step))
         assert latest is not None
         assert latest.isoformat() == spelled[latest.astimezone(UTC)]
+
+
+def test_between_counts_the_rest_up_to_a_cap() -> None:
+    cron = CronSchedule("* * * * * *")
+    start = utc(2026, 5, 5)
+    found, more = cron.between(start, start + timedelta(days=7), 10)
+    assert found == [start + timedelta(seconds=s) for s in range(1, 11)]
+    assert more == MORE_COUNTED
+    _, exact = cron.between(start, start + timedelta(seconds=MORE_COUNTED + 10), 10)
+    assert exact == MORE_COUNTED - 1  # ends are not between

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from syncer.schedule.cron import CronSchedule
+from syncer.schedule.cron import MORE_COUNTED, CronSchedule
 from syncer.schedule.policy import MISSED_ROWS, RUN, Decision, decide
 
 HOURLY = CronSchedule("0 * * * *")
@@ -190,3 +190,12 @@ def test_a_tick_as_the_workflow_gets_it_from_its_isoformat() -> None:
     first = datetime.fromisoformat("2026-10-25T02:30:00+02:00")
     assert decide(berlin, CATCHUP, repeat, repeat, first).outcome == "dst_repeat"
     assert decide(berlin, CATCHUP, first, first, None).runs
+
+
+def test_a_long_downtime_of_a_per_second_job_is_counted_up_to_a_cap() -> None:
+    """Counting every missed second of a month would keep the tick busy for minutes."""
+    cron = CronSchedule("* * * * * *")
+    decision = decide(cron, CATCHUP, TICK, TICK, TICK - timedelta(days=30))
+    assert len(decision.missed) == MISSED_ROWS
+    assert decision.missed_more == MORE_COUNTED
+    assert decision.missed_reason(TICK).endswith(f" (at least {MORE_COUNTED} more not listed)")
