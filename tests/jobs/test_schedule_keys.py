@@ -124,3 +124,12 @@ def test_the_schedule_keys_are_listed_for_an_unknown_one(fail: Failure) -> None:
     (problem,) = fail(schedule("zone = 'UTC'")).problems
     assert problem.key == "schedule.zone"
     assert "catchup, cron, full_every, timezone" in problem.message
+
+
+@pytest.mark.parametrize("key", ["catchup", "full_every"])
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_a_boolean_is_no_duration(fail: Failure, key: str, value: str) -> None:
+    """``catchup = true`` (catch up, please) must not become a one-second window."""
+    (problem,) = fail(schedule(f"{key} = {value}")).problems
+    assert problem.key == f"schedule.{key}"
+    assert problem.message == f"{value} is not a duration; write one such as '1h', '30m' or '7d'"
