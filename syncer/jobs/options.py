@@ -40,7 +40,9 @@ class JobModel(BaseModel):
 def _duration(value: Any) -> Any:
     if isinstance(value, str):
         return parse_duration(value)
-    if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
+    if isinstance(value, bool):  # pydantic would read true as one second
+        raise ValueError("is not a duration; write one such as '1h', '30m' or '7d'")
+    if isinstance(value, int | float) and value <= 0:
         raise ValueError("must be longer than 0 (e.g. '24h')")
     return value
 

@@ -89,9 +89,18 @@ def _check_item(spec: _CronField, item: str) -> None:
         raise ValueError(f"{spec.name} range {base!r} ends before it starts")
 
 
+#: Files of the zone database that load as zones but name none: this machine's own zone (it
+#: differs from machine to machine), and the copies under ``posix/`` and ``right/`` (the latter
+#: counting leap seconds).
+_NOT_ZONES = ("localtime", "posixrules")
+_NOT_ZONE_DIRS = ("posix/", "right/")
+
+
 def check_timezone(name: str) -> str:
     """``name`` if it is an IANA time zone this machine knows, or ValueError."""
     try:
+        if name in _NOT_ZONES or name.startswith(_NOT_ZONE_DIRS):
+            raise ValueError(name)
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(

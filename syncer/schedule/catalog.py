@@ -20,6 +20,9 @@ from syncer.errors import ConfigError
 from syncer.jobs import Job, load_job
 from syncer.schedule.cron import CronSchedule
 
+#: The stamp of a file that could not be read: it is read again at every reload.
+_UNREAD = (-1, -1)
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -56,6 +59,10 @@ class JobCatalog:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._entries: dict[Path, Entry] = {}
+        #: The files naming a job an earlier file defines: their error lines.
+        self._clashes: dict[Path, str] = {}
+        #: Why the directory could not be listed at the last reload, if it could not.
+        self._trouble = ""
         #: Reloads so far (the first load included).
         self.loads = 0
 
@@ -64,11 +71,10 @@ class JobCatalog:
         changes = Changes()
         before = self.jobs()
         seen: set[Path] = set()
-        try:
-            paths = sorted(p for p in self.directory.glob("*.toml") if p.is_file())
-        except OSError as exc:
-            changes.errors.append(f"{self.directory}: cannot list the job files: {exc}")
-            paths = list(self._entries)
+        paths, trouble = self._list()
+        if trouble and trouble != self._trouble:
+            changes.errors.append(trouble)
+        self._trouble = trouble
         for path in paths:
             seen.add(path)
             error = self._look(path)
@@ -77,25 +83,38 @@ class JobCatalog:
         for gone in set(self._entries) - seen:
             del self._entries[gone]
         after = self.jobs()
-        changes.errors += self._duplicates()
+        clashes = self._duplicates()
+        changes.errors += [line for p, line in clashes.items() if self._clashes.get(p) != line]
+        self._clashes = clashes
         changes.changed = sorted(n for n, j in after.items() if before.get(n) is not j)
         changes.removed = sorted(set(before) - set(after))
         self.loads += 1
         return changes
 
+    def _list(self) -> tuple[list[Path], str]:
+        """The job files, or (the directory gone or unreadable) the known ones and why."""
+        try:
+            if not self.directory.is_dir():
+                raise NotADirectoryError(20, "not a directory (any more)")
+            return sorted(p for p in self.directory.glob("*.toml") if p.is_file()), ""
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            return list(self._entries), f"{self.directory}: cannot list the job files: {why}"
+
     def _look(self, path: Path) -> str:
         """Read ``path`` if it changed; its error line, or empty."""
+        old = self._entries.get(path)
         try:
             info = path.stat()
             stamp = (info.st_mtime_ns, info.st_size)
-            old = self._entries.get(path)
             if old is not None and old.stamp == stamp:
                 return ""
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as exc:
-            return f"{path}: cannot read: {exc.strerror or exc}"
+            return self._unreadable(path, old, f"{path}: cannot read: {exc.strerror or exc}")
         if old is not None and old.digest == digest:
-            self._entries[path] = Entry(path, old.job, digest, stamp, old.error)
+            error = "" if old.stamp == _UNREAD else old.error  # back as it was: no change
+            self._entries[path] = Entry(path, old.job, digest, stamp, error)
             return ""
         try:
             loaded = load_job(path)
@@ -109,15 +128,26 @@ class JobCatalog:
         self._entries[path] = Entry(path, job, digest, stamp, error)
         return error
 
-    def _duplicates(self) -> list[str]:
+    def _unreadable(self, path: Path, old: Entry | None, error: str) -> str:
+        """Keep ``path``'s last good version, retried at every reload (a ``chmod`` changes
+        neither size nor mtime); ``error`` is reported once, not at every reload."""
+        job = old.job if old is not None else None
+        line = error + ("; its last good version stays scheduled" if job is not None else "")
+        # The digest stays when it is the good version's: the same content back is no change.
+        digest = old.digest if old is not None and not old.error else ""
+        self._entries[path] = Entry(path, job, digest, _UNREAD, line)
+        return "" if old is not None and old.error == line else line
+
+    def _duplicates(self) -> dict[Path, str]:
+        """The error of each file naming a job that an earlier file defines."""
         owner: dict[str, Path] = {}
-        errors = []
+        errors: dict[Path, str] = {}
         for path, entry in sorted(self._entries.items()):
             if entry.job is None:
                 continue
             first = owner.setdefault(entry.job.name, path)
             if first != path:
-                errors.append(
+                errors[path] = (
                     f"{path}: job {entry.job.name} is already defined by {first}; "
                     "rename one of them (the key 'name', or the file)"
                 )
@@ -143,5 +173,8 @@ class JobCatalog:
         return self.jobs().get(name)
 
     def errors(self) -> dict[str, str]:
-        """The current error of each file that has one."""
-        return {str(e.path): e.error for e in self.entries() if e.error}
+        """The current error of each file that has one (a clash of job names included)."""
+        found = {str(e.path): e.error for e in self.entries() if e.error}
+        for path, line in self._clashes.items():
+            found[str(path)] = f"{found[str(path)]}; {line}" if str(path) in found else line
+        return found

@@ -43,7 +43,7 @@ def next_text(catalog: JobCatalog, count: int, now: datetime) -> str:
     lines: list[str] = []
     for entry in catalog.entries():
         job, cron = entry.job, entry.cron
-        if job is None:
+        if job is None or catalog.get(job.name) is not job:  # broken, or a name's second file
             continue
         if cron is None:
             lines.append(f"{job.name}  on demand (no [schedule] cron)")

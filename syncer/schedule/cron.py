@@ -18,10 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
+
+#: Run times past :meth:`CronSchedule.between`'s limit that are counted; the count stops there
+#: (croniter takes about a second per 20 000, and a per-second job down for a month has
+#: millions).
+MORE_COUNTED = 10_000
 
 #: The hour field of each macro, for the DST rule (``@hourly`` runs on interval).
 _MACRO_HOURS = {"@hourly": "*"}
@@ -77,11 +82,13 @@ class CronSchedule:
 
     def between(self, start: datetime, end: datetime, limit: int) -> tuple[list[datetime], int]:
         """The run times strictly between ``start`` and ``end`` (at most ``limit``), and how
-        many more there are (counted up to a year of ticks past the limit)."""
+        many more there are (counted up to :data:`MORE_COUNTED`)."""
         found: list[datetime] = []
         more = 0
+        # In UTC: two datetimes of one zone compare by wall clock, blind to ``fold``.
+        stop = end.astimezone(UTC)
         for tick in self._ticks(start):
-            if tick >= end:
+            if tick.astimezone(UTC) >= stop:
                 break
             if self.is_dst_repeat(tick):
                 continue
@@ -89,21 +96,34 @@ class CronSchedule:
                 found.append(tick)
             else:
                 more += 1
-                if more > 366 * 24 * 3600:  # pragma: no cover - a year of one-second ticks
+                if more >= MORE_COUNTED:
                     break
         return found, more
 
     def latest_before(self, moment: datetime) -> datetime | None:
-        """The latest run time at or before ``moment`` (None: none in the last year)."""
+        """The latest run time at or before ``moment`` (None: none in the last year).
+
+        croniter steps back to a run time, then the answer is found walking forward from it:
+        stepping back from inside a repeated hour lands on the repeat, and croniter's next
+        step back skips the first occurrence, which is the run."""
+        limit = moment.astimezone(UTC)
         it = croniter(
             self.expression,
             moment.astimezone(self.zone) + timedelta(microseconds=1),
             second_at_beginning=True,
         )
         for _ in range(10):
-            tick: datetime = it.get_prev(datetime)
-            if moment - tick > timedelta(days=366):
+            anchor: datetime = it.get_prev(datetime)
+            if limit - anchor.astimezone(UTC) > timedelta(days=366):
                 return None
+            if not self.is_dst_repeat(anchor):
+                break
+        else:  # pragma: no cover - ten DST repeats in a row cannot happen
+            return None
+        latest = anchor
+        for tick in self._ticks(anchor):
+            if tick.astimezone(UTC) > limit:
+                break
             if not self.is_dst_repeat(tick):
-                return tick
-        return None  # pragma: no cover - ten DST repeats in a row cannot happen
+                latest = tick
+        return latest

@@ -19,9 +19,9 @@ word (a tick that finds another run of the job holding it is recorded ``overlap`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from syncer.schedule.cron import CronSchedule
+from syncer.schedule.cron import MORE_COUNTED, CronSchedule
 
 #: Missed ticks recorded one row each, per tick that finds them; the rest are counted.
 MISSED_ROWS = 1000
@@ -36,7 +36,8 @@ class Decision:
     reason: str
     #: Ticks before this one that no scheduler fired (recorded ``missed``).
     missed: list[datetime] = field(default_factory=list)
-    #: Missed ticks beyond :data:`MISSED_ROWS`, counted in the reason only.
+    #: Missed ticks beyond :data:`MISSED_ROWS`, counted in the reason only (up to
+    #: :data:`~syncer.schedule.cron.MORE_COUNTED`).
     missed_more: int = 0
 
     @property
@@ -45,7 +46,8 @@ class Decision:
 
     def missed_reason(self, tick: datetime) -> str:
         """Why the missed ticks were not run, naming the tick that covers them."""
-        more = f" ({self.missed_more} more not listed)" if self.missed_more else ""
+        least = "at least " if self.missed_more >= MORE_COUNTED else ""
+        more = f" ({least}{self.missed_more} more not listed)" if self.missed_more else ""
         if self.runs:
             return f"no scheduler was running; the run of tick {_iso(tick)} covers it{more}"
         return (
@@ -67,7 +69,8 @@ def decide(
     being ``last_recorded`` (None: the job has never ticked)."""
     missed: list[datetime] = []
     more = 0
-    if last_recorded is not None and last_recorded < tick:
+    # In UTC: two datetimes of one zone compare by wall clock, blind to ``fold``.
+    if last_recorded is not None and last_recorded.astimezone(UTC) < tick.astimezone(UTC):
         missed, more = cron.between(last_recorded, tick, MISSED_ROWS)
     if stopping:
         reason = "the scheduler was stopping; the next tick runs the job"
@@ -79,7 +82,7 @@ def decide(
             "first occurrence"
         )
         return Decision("dst_repeat", reason, missed, more)
-    late = now - tick
+    late = now.astimezone(UTC) - tick.astimezone(UTC)
     if late > catchup:
         reason = (
             f"started {_span(late)} after its time, past the catchup window of "

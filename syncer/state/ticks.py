@@ -55,9 +55,15 @@ class Ticks(StoreBase):
             dialect = conn.dialect.name
             for chunk in chunks(rows):
                 if dialect in ("sqlite", "postgresql"):
+                    # One statement per chunk, counted by RETURNING: an executemany's rowcount
+                    # is -1 on asyncpg.
                     insert = (sqlite if dialect == "sqlite" else postgresql).insert(ticks)
-                    result = await conn.execute(insert.on_conflict_do_nothing(), list(chunk))
-                    added += max(result.rowcount, 0)
+                    statement = (
+                        insert.values(list(chunk))
+                        .on_conflict_do_nothing()
+                        .returning(ticks.c.scheduled_at)
+                    )
+                    added += len((await conn.execute(statement)).all())
                     continue
                 for row in chunk:  # pragma: no cover - neither SQLite nor PostgreSQL
                     match = sa.and_(ticks.c.job == job, ticks.c.scheduled_at == row["scheduled_at"])
