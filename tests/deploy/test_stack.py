@@ -32,7 +32,7 @@ import pytest
 from PIL import Image
 
 from syncer.emulators.process import free_port
-from tests.deploy.compose import JOBS, load, parse
+from tests.deploy.compose import JOBS, is_command, load, parse
 from tests.engine.rigs import admin_images
 from tests.state.conftest import create_pg_database, drop_pg_database, skip_without_pg
 
@@ -187,8 +187,10 @@ def run_the_stack(running: Stack, services: dict[str, Any], state: str) -> None:
     assert parse(command).params["directory"] == Path("jobs")
     running.start("scheduler", command, scheduler_env(spec, running.urls, state))
     cycles(running)
+    health = healthcheck(spec["healthcheck"]["test"], metrics)
     scraped = scrape(f"http://{metrics}/metrics")
     stop(running)
+    assert health in (None, 0), f"the container's health check fails: exit {health}"
     check_metrics(scraped)
 
 
@@ -217,6 +219,16 @@ def cycles(running: Stack) -> None:
     running.poll(synced({added["sha256"]}, gone), "cycle 2: additions, a replacement, a deletion")
     http("DELETE", f"{beproduct}/_emulator/images/{added['id']}")
     running.poll(synced(set(), {added["sha256"]}), "cycle 3: a deletion down the chain")
+
+
+def healthcheck(test: list[str], metrics: str) -> int | None:
+    """The exit code of the compose health check (``CMD syncer healthcheck --url ...``) asking
+    this scheduler; None when ``syncer healthcheck`` is not on this branch yet."""
+    assert test[:3] == ["CMD", "syncer", "healthcheck"], test
+    if not is_command("healthcheck"):
+        return None
+    args = replaced(test[2:], {"--url": f"http://{metrics}/readyz"})
+    return subprocess.run([sys.executable, "-m", "syncer", *args], timeout=30).returncode
 
 
 def scrape(url: str) -> str | None:
