@@ -3,9 +3,9 @@ emulators and one scheduler, started from the compose file's own commands and en
 data directories and crons changed for a test), run for several cycles while the sources change.
 
 The jobs of jobs/ that run fast here are beproduct-to-partium and partium-to-spiffy (a chain:
-BeProduct -> Partium -> Spiffy). The other two keep a cron that never comes during the test:
-spiffy-to-moov-and-partium copies Spiffy back into Partium, which partium-to-spiffy copies to
-Spiffy again, so with all four on fast crons the catalogs grow every cycle and never converge.
+BeProduct -> Partium -> Spiffy). The other two keep a cron that never comes during the test: with
+them the four jobs copy images around a circle (Spiffy -> Moov -> BeProduct, Spiffy -> Partium),
+each copy comes back as a new source image and the catalogs grow every cycle, never converging.
 """
 
 from __future__ import annotations
