@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import yaml  # type: ignore[import-untyped]  # types-PyYAML is not a dev dependency
 
 from syncer.cli import main
@@ -64,12 +63,6 @@ def parse(args: list[str]) -> Invocation:
     assert command is not None, args
     context = command.make_context(name, rest, parent=group)
     return Invocation(name, dict(context.params))
-
-
-def is_command(name: str) -> bool:
-    """Whether ``syncer NAME`` exists (some land on other branches)."""
-    with click.Context(main) as context:
-        return main.get_command(context, name) is not None
 
 
 def job_variables() -> dict[str, set[str]]:

@@ -8,12 +8,9 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
-
 from tests.deploy.compose import (
     JOBS,
     ROOT,
-    is_command,
     job_variables,
     load,
     parse,
@@ -151,8 +148,6 @@ def test_the_scheduler_health_check_asks_its_own_metrics_address() -> None:
     test = spec["healthcheck"]["test"]
     assert test[:3] == ["CMD", "syncer", "healthcheck"]
     assert test[test.index("--url") + 1] == "http://127.0.0.1:9464/readyz"
-    if not is_command("healthcheck"):
-        pytest.skip("`syncer healthcheck` is not on this branch yet (issue 12, item 4)")
     assert parse(test[2:]).name == "healthcheck"
 
 
