@@ -48,13 +48,13 @@ def lines(stream: io.StringIO) -> list[dict[str, object]]:
 def test_json_is_one_object_a_line_with_the_run_fields() -> None:
     out = io.StringIO()
     assert configure("json", stdout=out) == "json"
-    log.info("nightly: run starting", extra={"job": "nightly", "tick": TICK, "run": 12})
+    log.info("job9: run starting", extra={"job": "job9", "tick": TICK, "run": 12})
     log.warning("two\nlines", extra={"job": "demo", "target": "shop"})
     first, second = lines(out)
-    assert first["message"] == "nightly: run starting"
+    assert first["message"] == "job9: run starting"
     assert first["level"] == "info"
     assert first["logger"] == "syncer.schedule"
-    assert (first["job"], first["run"], first["tick"]) == ("demo", 12, TICK.isoformat())
+    assert (first["job"], first["run"], first["tick"]) == ("job9", 12, TICK.isoformat())
     assert str(first["time"]).endswith("+00:00")
     assert (second["message"], second["target"], second["level"]) == (
         "two\nlines",
@@ -94,7 +94,7 @@ def test_names_and_ids_are_never_masked() -> None:
 def test_a_given_traceback_is_kept_and_redacted() -> None:
     out = io.StringIO()
     configure("json", stdout=out)
-    log.error("nightly: failed", extra={"job": "demo", "traceback": f"Traceback: {SECRET}"})
+    log.error("job9: failed", extra={"job": "demo", "traceback": f"Traceback: {SECRET}"})
     (line,) = lines(out)
     assert line["traceback"] == "Traceback: ***"
 
@@ -102,12 +102,12 @@ def test_a_given_traceback_is_kept_and_redacted() -> None:
 def test_auto_on_a_terminal_writes_text_on_stderr() -> None:
     out, err = Terminal(), io.StringIO()
     assert configure("auto", stdout=out, stderr=err) == "text"
-    log.info("nightly: run starting %s", SECRET, extra={"job": "nightly"})
-    log.error("nightly: failed", extra={"traceback": "Traceback (most recent call last): boom"})
+    log.info("job9: run starting %s", SECRET, extra={"job": "job9"})
+    log.error("job9: failed", extra={"traceback": "Traceback (most recent call last): boom"})
     assert out.getvalue() == ""
     first, *rest = err.getvalue().splitlines()
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d info    nightly: run starting \*\*\*", first)
-    assert rest[0].endswith("error   nightly: failed")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d info    job9: run starting \*\*\*", first)
+    assert rest[0].endswith("error   job9: failed")
     assert "boom" in rest[1]
 
 

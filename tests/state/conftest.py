@@ -105,7 +105,7 @@ async def empty_tables(url: str) -> None:
         async with engine.begin() as conn:
             exists = await conn.scalar(text("SELECT to_regclass('runs') IS NOT NULL"))
             if exists:
-                tables = "ops, links, items, cursors, blobs, runs"
+                tables = "ops, links, items, cursors, blobs, plans, ticks, runs"
                 await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
