@@ -182,8 +182,8 @@ DEFAULT_CATCHUP = timedelta(hours=1)
 class Schedule(JobModel):
     """When ``syncer schedule`` runs the job, and how often an incremental sync sweeps fully.
 
-    ``cron`` (five fields, six with seconds in front, or an ``@daily``-style macro; None: only
-    on demand), read in ``timezone`` (an IANA name; UTC by default). ``catchup``: a tick the
+    ``cron`` (five fields, six with seconds in front, or an ``@daily``-style macro; None or
+    empty: only on demand), read in ``timezone`` (an IANA name; UTC by default). ``catchup``: a tick the
     scheduler missed (it was down, or the tick waited for a free slot) still runs when it is at
     most this late, once for all the ticks missed; later than that it is skipped and recorded.
     ``full_every``: an incremental sync runs a full listing at least this often, since
@@ -194,6 +194,12 @@ class Schedule(JobModel):
     timezone: str = "UTC"
     catchup: Duration = DEFAULT_CATCHUP
     full_every: Duration = timedelta(hours=24)
+
+    @field_validator("cron", mode="before")
+    @classmethod
+    def _empty_is_on_demand(cls, value: Any) -> Any:
+        """``cron = ""`` (or an empty ``${VAR:-}``): on demand only."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
     @classmethod

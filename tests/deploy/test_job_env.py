@@ -10,12 +10,13 @@ from syncer.jobs import load_job
 from syncer.jobs.load import JobFileError
 from tests.deploy.compose import JOBS
 
-#: Each scheduled job and its own cron (what it runs on when ``<JOB>_CRON`` is unset or empty).
+#: Each scheduled job and its own cron (what it runs on when ``<JOB>_CRON`` is unset or empty;
+#: None: on demand, since scheduled with the others it would feed them back in a circle).
 CRONS = {
     "beproduct-to-partium": "30 2 * * *",
     "moov-to-beproduct": "0 */6 * * *",
     "partium-to-spiffy": "*/15 * * * *",
-    "spiffy-to-moov-and-partium": "0 * * * *",
+    "spiffy-to-moov-and-partium": None,
 }
 SCHEDULED = tuple(CRONS)
 PG = "postgresql+asyncpg://postgres:pw@postgres:5432/syncer"

@@ -133,3 +133,8 @@ def test_a_boolean_is_no_duration(fail: Failure, key: str, value: str) -> None:
     (problem,) = fail(schedule(f"{key} = {value}")).problems
     assert problem.key == f"schedule.{key}"
     assert problem.message == f"{value} is not a duration; write one such as '1h', '30m' or '7d'"
+
+
+@pytest.mark.parametrize("value", ['""', '"   "'])
+def test_an_empty_cron_means_on_demand(load: Loader, value: str) -> None:
+    assert load(schedule(f"cron = {value}")).schedule.cron is None
