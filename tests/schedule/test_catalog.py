@@ -9,24 +9,12 @@ from pathlib import Path
 import pytest
 
 from syncer.schedule.catalog import JobCatalog
+from tests.jobs.conftest import VALID
 
 SECRET = "Sup3rSekrit-pw"
 
-JOB = """
-[source]
-vendor = "partium"
-base_url = "http://127.0.0.1:8103"
-api_key = "demo"
-
-[[targets]]
-vendor = "spiffy"
-base_url = "http://127.0.0.1:8104"
-api_key = "demo"
-password = "{password}"
-
-[targets.mapping]
-default_owner = "products/100003"
-"""
+#: The small valid job of the job-file tests, its Spiffy password a placeholder.
+JOB = VALID.replace('password = "demo"', 'password = "{password}"')
 
 
 def job_text(cron: str | None = "0 * * * *", name: str | None = None, zone: str = "UTC") -> str:

@@ -11,22 +11,9 @@ from click.testing import CliRunner
 from syncer.cli import main
 from syncer.schedule.catalog import JobCatalog
 from syncer.schedule.command import next_text
+from tests.jobs.conftest import VALID
 
-JOB = """
-[source]
-vendor = "partium"
-base_url = "http://127.0.0.1:8103"
-api_key = "demo"
-
-[[targets]]
-vendor = "spiffy"
-base_url = "http://127.0.0.1:8104"
-api_key = "demo"
-password = "demo"
-
-[targets.mapping]
-default_owner = "products/100003"
-"""
+JOB = VALID  # a small valid Partium -> Spiffy job
 NOW = datetime(2026, 10, 24, 23, 59, tzinfo=UTC)  # 01:59 CEST, an hour before clocks go back
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -14,18 +13,9 @@ import pytest
 
 from syncer.emulators.faults import FaultConfig
 from tests.schedule.rig import converged, job_text, ledger, start_scheduler, wait_until, world
-from tests.state.conftest import create_pg_database, drop_pg_database, skip_without_pg
 
 #: Seconds the schedulers share the job's every-second cron.
 WINDOW = 10.0
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    skip_without_pg()
-    name, url = create_pg_database()
-    yield url
-    drop_pg_database(name)
 
 
 @pytest.mark.parametrize("schedulers", [2, 3])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,15 +9,6 @@ import pytest
 from syncer.errors import ConfigError, JobBusyError, StateError
 from syncer.schedule import system
 from syncer.schedule.system import DBOS_SCHEMA, MIN_SQLITE, sqlite_module, system_database
-from tests.state.conftest import create_pg_database, drop_pg_database, skip_without_pg
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    skip_without_pg()
-    name, url = create_pg_database()
-    yield url
-    drop_pg_database(name)
 
 
 def test_a_sqlite_state_keeps_dbos_beside_it_for_one_process(tmp_path: Path) -> None:
