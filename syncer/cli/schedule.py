@@ -110,22 +110,14 @@ def schedule(
     not start (another scheduler holds the database or the executor id, no database).
     """
     from syncer.schedule.command import next_command, schedule_command
+    from syncer.schedule.service import Settings
 
     if next_count is not None:
         sys.exit(next_command(directory, next_count))
-    sys.exit(
-        schedule_command(
-            directory,
-            state_url=state_url,
-            executor_id=executor_id,
-            concurrency=concurrency,
-            drain_timeout=drain_timeout,
-            stop_grace=stop_grace,
-            reload_interval=reload_interval,
-            metrics_address=metrics_address,
-            log_format=log_format,
-        )
+    settings = Settings(
+        directory, state_url, executor_id, concurrency, drain_timeout, stop_grace, reload_interval
     )
+    sys.exit(schedule_command(settings, metrics_address=metrics_address, log_format=log_format))
 
 
 @main.command()

@@ -183,9 +183,10 @@ class Schedule(JobModel):
     """When ``syncer schedule`` runs the job, and how often an incremental sync sweeps fully.
 
     ``cron`` (five fields, six with seconds in front, or an ``@daily``-style macro; None or
-    empty: only on demand), read in ``timezone`` (an IANA name; UTC by default). ``catchup``: a tick the
-    scheduler missed (it was down, or the tick waited for a free slot) still runs when it is at
-    most this late, once for all the ticks missed; later than that it is skipped and recorded.
+    empty: only on demand), read in ``timezone`` (an IANA name; UTC by default). ``catchup``: a
+    tick the scheduler missed (it was down, or the tick waited for a free slot) still runs when
+    it is at most this late, once for all the ticks missed; later than that it is skipped and
+    recorded.
     ``full_every``: an incremental sync runs a full listing at least this often, since
     incremental cursors cannot see deletions.
     """

@@ -114,32 +114,12 @@ def _ticks_table(rows: list[dict[str, Any]], *, markdown: bool) -> str:
     )
 
 
-def schedule_command(
-    directory: Path,
-    *,
-    state_url: str | None,
-    executor_id: str | None,
-    concurrency: int,
-    drain_timeout: float,
-    stop_grace: float,
-    reload_interval: float,
-    metrics_address: str,
-    log_format: str,
-) -> int:
+def schedule_command(settings: Settings, *, metrics_address: str, log_format: str) -> int:
     """Run the scheduler until a signal stops it; the exit code."""
     configure(log_format)
-    if not directory.is_dir():
-        click.echo(f"error: {directory} is not a directory of job files", err=True)
+    if not settings.directory.is_dir():
+        click.echo(f"error: {settings.directory} is not a directory of job files", err=True)
         return CONFIG
-    settings = Settings(
-        directory,
-        state_url=state_url,
-        executor_id=executor_id,
-        concurrency=concurrency,
-        drain_timeout=drain_timeout,
-        stop_grace=stop_grace,
-        reload_interval=reload_interval,
-    )
     try:
         return anyio.run(_serve, settings, metrics_address)
     except SyncerError as exc:
