@@ -116,15 +116,16 @@ def _ticks_table(rows: list[dict[str, Any]], *, markdown: bool) -> str:
 
 def schedule_command(settings: Settings, *, metrics_address: str, log_format: str) -> int:
     """Run the scheduler until a signal stops it; the exit code."""
-    configure(log_format)
+    chosen = configure(log_format)
     if not settings.directory.is_dir():
         click.echo(f"error: {settings.directory} is not a directory of job files", err=True)
         return CONFIG
     try:
         return anyio.run(_serve, settings, metrics_address)
     except SyncerError as exc:
-        log.error("error: %s", exc)
-        click.echo(f"error: {exc}", err=True)
+        log.error("%s", exc)
+        if chosen == "json":  # the log is on stdout: stderr gets the one line too
+            click.echo(f"error: {exc}", err=True)
         return exc.exit_code
 
 
