@@ -1,12 +1,13 @@
 """The scheduler's HTTP endpoint (``/metrics``, ``/livez``, ``/readyz``) and ``syncer healthcheck``.
 
 ``/livez`` answers 200 while the process's event loop does. ``/readyz`` answers 200 when the
-scheduler has launched DBOS, has loaded its job files and its database answers (a probe run in a
-thread, its answer kept :data:`PING_CACHE` seconds so that a busy prober never floods the
-database), else 503; its JSON body says which part is missing and how every job stands. The
-endpoint binds loopback by default; another address is the user's explicit choice, logged as a
-warning. :func:`healthcheck` asks ``/readyz`` with the standard library only, for containers
-without curl. aiohttp is imported only when the endpoint starts: the health check stays light.
+scheduler has launched DBOS, has loaded its job files, is not stopping and its database answers
+(a probe run in a thread, its answer kept :data:`PING_CACHE` seconds so that a busy prober never
+floods the database), else 503; its JSON body says which part is missing and how every job
+stands. The endpoint binds loopback by default; another address is the user's explicit choice,
+logged as a warning. :func:`healthcheck` asks ``/readyz`` with the standard library only, for
+containers without curl. aiohttp is imported only when the endpoint starts: the health check
+stays light.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ NOT_READY = {
     "launched": "DBOS not launched",
     "loaded": "job files not loaded",
     "database": "database unreachable",
+    "serving": "stopping (a signal was received)",
 }
 
 
@@ -89,11 +91,13 @@ def readiness(scheduler: Any, metrics: Metrics | None, database: bool) -> dict[s
     """The body of ``/readyz``: each part, and how every job stands."""
     launched = bool(scheduler.launched)
     loaded = scheduler.catalog.loads > 0
+    serving = not scheduler.handler.stopping.is_set()
     return {
-        "ready": launched and loaded and database,
+        "ready": launched and loaded and database and serving,
         "database": database,
         "launched": launched,
         "loaded": loaded,
+        "serving": serving,
         "jobs": jobs_status(scheduler, metrics),
         "file_errors": scheduler.catalog.errors(),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,7 +62,9 @@ class Scheduler:
             entries=lambda: entries,
             errors=lambda: {e.path: e.error for e in entries if e.error},
         )
-        self.handler = SimpleNamespace(active=SimpleNamespace(jobs=lambda: list(self.running)))
+        self.handler = SimpleNamespace(
+            active=SimpleNamespace(jobs=lambda: list(self.running)), stopping=threading.Event()
+        )
 
     def next_runs(self) -> dict[str, datetime | None]:
         return {"demo": NEXT}
@@ -119,6 +122,7 @@ async def test_livez_and_a_ready_scheduler(metrics: Metrics) -> None:
         ({"launched": False}, "DBOS not launched"),
         ({"database": False}, "database unreachable"),
         ({"loads": 0}, "job files not loaded"),
+        ({"stopping": True}, "stopping"),
     ],
 )
 async def test_readyz_refuses_until_every_part_is_ready(
@@ -127,6 +131,8 @@ async def test_readyz_refuses_until_every_part_is_ready(
     scheduler = Scheduler(launched=change.get("launched", True))
     scheduler.system.answers = change.get("database", True)
     scheduler.catalog.loads = change.get("loads", 1)
+    if change.get("stopping"):
+        scheduler.handler.stopping.set()
     async with serving("127.0.0.1:0", scheduler, metrics) as url:
         status, _, body = await get(f"{url}/readyz")
         code, line = await anyio.to_thread.run_sync(healthcheck, f"{url}/readyz", 5.0)
