@@ -33,6 +33,7 @@ import anyio
 from anyio.abc import TaskStatus
 
 from syncer.engine.stopping import DEFAULT_GRACE
+from syncer.errors import StateError
 from syncer.schedule import workflows
 from syncer.schedule.catalog import Changes, JobCatalog
 from syncer.schedule.events import Observer
@@ -80,6 +81,8 @@ class Scheduler:
         self._reload_now = anyio.Event()
         self._stop_requested = anyio.Event()
         self._stop_signal: int | None = None
+        #: Job-file changes not yet applied to DBOS's schedules (its database was away).
+        self._unapplied = False
 
     # -- start -----------------------------------------------------------------------------
 
@@ -120,13 +123,17 @@ class Scheduler:
         config["application_version"] = "syncer-schedule-1"
         DBOS(config=config)
         workflows.install(self.handler)
-        DBOS.launch()
-        DBOS.register_queue(
-            workflows.QUEUE,
-            worker_concurrency=self.settings.concurrency,
-            polling_interval_sec=1.0,
-            on_conflict="always_update",
-        )
+        try:
+            DBOS.launch()
+            DBOS.register_queue(
+                workflows.QUEUE,
+                worker_concurrency=self.settings.concurrency,
+                polling_interval_sec=1.0,
+                on_conflict="always_update",
+            )
+        except Exception as exc:  # its database refused it: a schema, a permission, a lock
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise StateError(f"DBOS could not start on {self.system.where}: {first}") from exc
         self.launched = True
 
     def _apply(self) -> None:
@@ -194,8 +201,13 @@ class Scheduler:
             self._reload_now = anyio.Event()
             changes = self.catalog.reload()
             self._report(changes)
-            if changes.changed or changes.removed:
-                await anyio.to_thread.run_sync(self._apply)
+            self._unapplied |= bool(changes.changed or changes.removed)
+            if self._unapplied:
+                try:
+                    await anyio.to_thread.run_sync(self._apply)
+                    self._unapplied = False
+                except Exception as exc:  # the database is away: the next look tries again
+                    log.warning("the schedules could not be updated (%s); retrying", exc)
             self._publish()
 
     async def _watch_signals(self, *, task_status: TaskStatus[None]) -> None:
