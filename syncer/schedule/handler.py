@@ -22,6 +22,7 @@ import anyio
 
 from syncer.crash import job_secrets, remember_secrets
 from syncer.engine.stopping import DEFAULT_GRACE, Stop
+from syncer.errors import SyncerError
 from syncer.jobs import Job
 from syncer.schedule.catalog import JobCatalog
 from syncer.schedule.cron import CronSchedule
@@ -97,7 +98,12 @@ class TickHandler:
         job = self._job(name, tick)
         if job is None:
             return {"outcome": "unknown_job", "reason": "no such job here"}
-        return anyio.run(self._decide, job, tick)
+        try:
+            return anyio.run(self._decide, job, tick)
+        except SyncerError as exc:  # its state store is away: nothing to record it in
+            self.observer.tick(job.name, "failed")
+            self._log(logging.ERROR, job, tick, f"tick not run: {exc}")
+            return {"outcome": "failed", "reason": str(exc)}
 
     async def _decide(self, job: Job, tick: datetime) -> dict[str, Any]:
         assert job.schedule.cron is not None
@@ -144,10 +150,13 @@ class TickHandler:
             result = await run_once(job, stop)
         seconds = time.monotonic() - started
         outcome, reason = _tick_outcome(result)
-        async with await StateStore.open(job.state) as store:
-            await store.record_tick(
-                TickRow(job.name, tick, outcome, reason, result.run_id, self.executor_id)
-            )
+        try:
+            async with await StateStore.open(job.state) as store:
+                await store.record_tick(
+                    TickRow(job.name, tick, outcome, reason, result.run_id, self.executor_id)
+                )
+        except SyncerError as exc:  # the run's own outcome is in its run row, if it had one
+            self._log(logging.ERROR, job, tick, f"the tick's outcome was not recorded: {exc}")
         self.observer.tick(job.name, outcome)
         self.observer.run_finished(job.name, result.status, result.summary, seconds)
         level = logging.INFO if result.status in ("succeeded", "overlap") else logging.WARNING

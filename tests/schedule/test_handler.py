@@ -103,3 +103,16 @@ def test_a_run_that_starts_after_the_drain_stops_at_once(served: World, tmp_path
     assert result["outcome"] == "ran"
     assert recorder.runs == [("job", "interrupted")]
     assert not converged(served)
+
+
+def test_a_state_store_that_cannot_be_opened_fails_the_tick_in_one_line(
+    served: World, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the state's directory should be")
+    url = f"sqlite+aiosqlite:///{blocked}/state.db"
+    handler, recorder, _ = _handler(tmp_path, job_text(url, "*/5 * * * *"))
+    result = handler.decide("job", _now())
+    assert result["outcome"] == "failed"
+    assert "not-a-dir" in result["reason"]
+    assert ("job", "failed", 1) in recorder.ticks
