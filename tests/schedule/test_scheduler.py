@@ -160,7 +160,8 @@ def test_sigterm_mid_run_stops_at_a_checkpoint_and_the_next_tick_resumes(
     tmp_path: Path,
 ) -> None:
     with world(images=24) as w:
-        slow = FaultConfig(latency_ms=150, jitter_ms=20)
+        # About 4 s of creates (24 at two at a time): far more than the drain lets finish.
+        slow = FaultConfig(latency_ms=300, jitter_ms=20)
         w.partium.faults.configure(slow)
         w.spiffy.faults.configure(slow)
         jobs, url = _setup(tmp_path, "*/2 * * * * *")
