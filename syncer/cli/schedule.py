@@ -109,6 +109,10 @@ def schedule(
     --ticks`. Exit codes: 0 stopped by a signal after draining, 2 configuration error, 5 could
     not start (another scheduler holds the database or the executor id, no database).
     """
+    if next_count is None:  # a stop while DBOS loads (a second or more) still drains
+        from syncer.schedule.signals import keep_early_signals
+
+        keep_early_signals()
     from syncer.schedule.command import next_command, schedule_command
     from syncer.schedule.service import Settings
 

@@ -38,6 +38,7 @@ from syncer.schedule import workflows
 from syncer.schedule.catalog import Changes, JobCatalog
 from syncer.schedule.events import Observer
 from syncer.schedule.handler import TickHandler
+from syncer.schedule.signals import EARLY as _EARLY
 from syncer.schedule.system import SystemDatabase, system_database
 from syncer.state import StateStore
 
@@ -211,20 +212,27 @@ class Scheduler:
             self._publish()
 
     async def _watch_signals(self, *, task_status: TaskStatus[None]) -> None:
-        """SIGHUP reloads; the first SIGTERM or SIGINT stops; a second exits at once."""
+        """SIGHUP reloads; the first SIGTERM or SIGINT stops; a second exits at once. Signals
+        that came before (:func:`early_signals` caught them) count as the first ones."""
         with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
             task_status.started()
+            for signum in _EARLY:
+                self._on_signal(signum)
+            _EARLY.clear()
             async for signum in signals:
-                if signum == signal.SIGHUP:
-                    log.info("SIGHUP: reloading the job files")
-                    self._reload_now.set()
-                elif self._stop_signal is None:
-                    self._stop_signal = signum
-                    self.handler.stopping.set()
-                    self._stop_requested.set()
-                    self._reload_now.set()
-                else:
-                    _exit_now(signum)
+                self._on_signal(signum)
+
+    def _on_signal(self, signum: int) -> None:
+        if signum == signal.SIGHUP:
+            log.info("SIGHUP: reloading the job files")
+            self._reload_now.set()
+        elif self._stop_signal is None:
+            self._stop_signal = signum
+            self.handler.stopping.set()
+            self._stop_requested.set()
+            self._reload_now.set()
+        else:
+            _exit_now(signum)
 
     async def _drain(self) -> int:
         signum = self._stop_signal or signal.SIGTERM

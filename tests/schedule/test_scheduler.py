@@ -260,3 +260,12 @@ def test_a_scheduler_killed_mid_run_recovers_its_tick_and_duplicates_nothing(
     ticks, runs = ledger(url)
     assert [r.status for r in runs] == ["interrupted", "succeeded"]
     assert next(t for t in ticks if t.scheduled_at.year == year).run_id == runs[-1].id
+
+
+def test_a_stop_while_dbos_launches_still_drains(tmp_path: Path) -> None:
+    with world() as w:
+        jobs, _ = _setup(tmp_path, "0 0 1 1 *")
+        scheduler = start_scheduler(jobs, tmp_path, w.env)
+        wait_until(lambda: scheduler.said("job job loaded"), alive=scheduler)  # before launch
+        assert scheduler.stop() == 0, scheduler.err.read_text()
+    assert scheduler.said("SIGTERM: stopping")
