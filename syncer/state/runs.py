@@ -35,9 +35,11 @@ class Runs(StoreBase):
         running run whose heartbeat is older than the lease (its process died) is marked
         ``interrupted`` and the lease taken over.
         """
-        now = self._now()
         try:
             async with self._write() as conn:
+                # The clock is read once the write lock is held: a start that waited for the lock
+                # (SQLite serialises writers) is stamped when it took the lease, not before.
+                now = self._now()
                 await self._take_lease(conn, job, now)
                 values = {"job": job, "mode": mode, "status": "running", "started_at": now}
                 values |= {"heartbeat_at": now, "finished_at": None, "counts": {}}
