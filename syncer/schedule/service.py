@@ -123,6 +123,9 @@ class Scheduler:
         config: Any = dict(self.system.config)
         config["application_version"] = "syncer-schedule-1"
         DBOS(config=config)
+        # Only the ticks' queue: other syncer queues in the same database (a worker's) are not
+        # this process's to run.
+        DBOS.listen_queues([workflows.QUEUE])
         workflows.install(self.handler)
         try:
             DBOS.launch()
