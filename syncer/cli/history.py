@@ -29,7 +29,7 @@ def history(job: Path, limit: int, ticks: bool, fmt: str) -> None:
     """JOB's runs, newest first: mode, status, start, duration, and what each listed, did,
     failed, skipped, retried and uploaded (the counts the run printed when it ended)."""
     if ticks:
-        from syncer.schedule.command import ticks_command
+        from syncer.engine.history import ticks_command
 
         sys.exit(ticks_command(job, limit, fmt))
     from syncer.engine.history import history_command

@@ -15,18 +15,20 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC
 from pathlib import Path
 from typing import IO, Any
 
 import anyio
 import click
 
+from syncer.display import printable
 from syncer.engine.run_counts import duration_s, totals
 from syncer.engine.run_report import run_report
 from syncer.errors import ConfigError, SyncerError
 from syncer.jobs import load_job
 from syncer.plans.render import Format, render
-from syncer.state import RunRow, StateStore
+from syncer.state import RunRow, StateStore, TickRow
 
 OK = 0
 #: The columns of ``syncer history``: (key of a row, heading).
@@ -63,39 +65,67 @@ def history_row(run: RunRow) -> dict[str, Any]:
     }
 
 
+#: The columns of ``syncer history JOB --ticks``: what became of each of the scheduler's ticks.
+TICK_COLUMNS = (
+    ("scheduled_at", "scheduled (UTC)"),
+    ("outcome", "outcome"),
+    ("run", "run"),
+    ("scheduler", "scheduler"),
+    ("reason", "reason"),
+)
+TICK_WORDS = frozenset({"scheduled_at", "outcome", "scheduler", "reason"})
+Columns = tuple[tuple[str, str], ...]
+
+
 def history_text(rows: list[dict[str, Any]]) -> str:
     """The runs as an aligned table (numbers to the right)."""
-    if not rows:
-        return "no runs yet"
-    cells = [[_cell(row[key]) for key, _ in COLUMNS] for row in rows]
-    heads = [head for _, head in COLUMNS]
+    return _text(rows, COLUMNS, WORDS) if rows else "no runs yet"
+
+
+def history_markdown(rows: list[dict[str, Any]]) -> str:
+    """The runs as a Markdown table."""
+    return _markdown(rows, COLUMNS, WORDS) if rows else "no runs yet"
+
+
+def tick_row(tick: TickRow) -> dict[str, Any]:
+    """One tick as ``history --ticks`` shows it (and as its JSON holds it)."""
+    return {
+        "scheduled_at": tick.scheduled_at.astimezone(UTC).isoformat(),
+        "outcome": tick.outcome,
+        "run": tick.run_id,
+        "scheduler": tick.executor,
+        "reason": tick.reason,
+    }
+
+
+def _text(rows: list[dict[str, Any]], columns: Columns, words: frozenset[str]) -> str:
+    cells = [[_cell(row[key]) for key, _ in columns] for row in rows]
+    heads = [head for _, head in columns]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(heads)]
 
     def line(values: list[str]) -> str:
         return "  ".join(
-            v.ljust(w) if key in WORDS else v.rjust(w)
-            for v, w, (key, _) in zip(values, widths, COLUMNS, strict=True)
+            v.ljust(w) if key in words else v.rjust(w)
+            for v, w, (key, _) in zip(values, widths, columns, strict=True)
         ).rstrip()
 
     return "\n".join([line(heads), *(line(r) for r in cells)])
 
 
-def history_markdown(rows: list[dict[str, Any]]) -> str:
-    """The runs as a Markdown table."""
-    if not rows:
-        return "no runs yet"
-    rule = ["---" if key in WORDS else "---:" for key, _ in COLUMNS]
-    lines = [_pipes([head for _, head in COLUMNS]), _pipes(rule)]
-    lines += [_pipes([_cell(row[key]) for key, _ in COLUMNS]) for row in rows]
+def _markdown(rows: list[dict[str, Any]], columns: Columns, words: frozenset[str]) -> str:
+    rule = ["---" if key in words else "---:" for key, _ in columns]
+    lines = [_pipes([head for _, head in columns]), _pipes(rule)]
+    lines += [_pipes([_cell(row[key]) for key, _ in columns]) for row in rows]
     return "\n".join(lines)
 
 
 def _pipes(cells: list[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
 
 def _cell(value: Any) -> str:
-    return "-" if value is None else str(value)
+    """A table cell: ``-`` for nothing, else one printable line."""
+    return "-" if value is None else printable(str(value))
 
 
 def history_command(job_path: Path, limit: int, fmt: str) -> int:
@@ -117,9 +147,36 @@ def history_command(job_path: Path, limit: int, fmt: str) -> int:
     return OK
 
 
+def ticks_command(job_path: Path, limit: int, fmt: str) -> int:
+    """Print the job's latest ``limit`` ticks of ``syncer schedule``, newest first, as ``fmt``
+    (``text``, ``json`` or ``markdown``)."""
+    try:
+        job = load_job(job_path)
+        ticks = anyio.run(_ticks, job.state, job.name, limit)
+    except SyncerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    rows = [tick_row(tick) for tick in ticks]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return OK
+    if not rows:
+        click.echo(f"no ticks recorded for {job.name} yet (syncer schedule records them)")
+        return OK
+    shown = [{**row, "scheduled_at": row["scheduled_at"][:19].replace("T", " ")} for row in rows]
+    table = _markdown if fmt == "markdown" else _text
+    click.echo(table(shown, TICK_COLUMNS, TICK_WORDS))
+    return OK
+
+
 async def _runs(url: str, job: str, limit: int) -> list[RunRow]:
     async with await StateStore.open(url, create=False) as store:
         return await store.runs(job, limit=limit)
+
+
+async def _ticks(url: str, job: str, limit: int) -> list[TickRow]:
+    async with await StateStore.open(url, create=False) as store:
+        return await store.ticks(job, limit=limit)
 
 
 def report_command(

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import anyio
 import click
 
-from syncer.display import printable
 from syncer.errors import SyncerError
-from syncer.jobs import load_job
 from syncer.schedule.catalog import JobCatalog
 from syncer.schedule.logs import configure
 from syncer.schedule.service import Scheduler, Settings
-from syncer.state import StateStore, TickRow
 
 log = logging.getLogger("syncer.schedule")
 OK, CONFIG = 0, 2
@@ -54,64 +49,6 @@ def next_text(catalog: JobCatalog, count: int, now: datetime) -> str:
             utc = fire.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             lines.append(f"  {local}" + ("" if cron.timezone == "UTC" else f"  ({utc})"))
     return "\n".join(lines) if lines else f"no job files in {catalog.directory}"
-
-
-def ticks_command(job_path: Path, limit: int, fmt: str) -> int:
-    """Print the job's latest ``limit`` ticks, newest first, as ``fmt`` (text, json, markdown)."""
-    try:
-        job = load_job(job_path)
-        ticks = anyio.run(_ticks, job.state, job.name, limit)
-    except SyncerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        return exc.exit_code
-    rows = [
-        {
-            "scheduled_at": t.scheduled_at.astimezone(UTC).isoformat(),
-            "outcome": t.outcome,
-            "run": t.run_id,
-            "scheduler": t.executor,
-            "reason": t.reason,
-        }
-        for t in ticks
-    ]
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return OK
-    if not rows:
-        click.echo(f"no ticks recorded for {job.name} yet (syncer schedule records them)")
-        return OK
-    click.echo(_ticks_table(rows, markdown=fmt == "markdown"))
-    return OK
-
-
-async def _ticks(url: str, job: str, limit: int) -> list[TickRow]:
-    async with await StateStore.open(url, create=False) as store:
-        return await store.ticks(job, limit=limit)
-
-
-def _ticks_table(rows: list[dict[str, Any]], *, markdown: bool) -> str:
-    head = ["scheduled (UTC)", "outcome", "run", "scheduler", "reason"]
-    body = [
-        [
-            str(r["scheduled_at"])[:19].replace("T", " "),
-            str(r["outcome"]),
-            "" if r["run"] is None else str(r["run"]),
-            printable(str(r["scheduler"])),
-            printable(str(r["reason"])),
-        ]
-        for r in rows
-    ]
-    if markdown:
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in body]
-        return "\n".join(lines)
-    widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head) - 1)]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-        + "  "
-        + row[-1]
-        for row in [head, *body]
-    )
 
 
 def schedule_command(settings: Settings, *, metrics_address: str, log_format: str) -> int:
