@@ -36,9 +36,7 @@ class Entry:
 
     @property
     def cron(self) -> CronSchedule | None:
-        if self.job is None or self.job.schedule.cron is None:
-            return None
-        return CronSchedule(self.job.schedule.cron, self.job.schedule.timezone)
+        return None if self.job is None else CronSchedule.of(self.job.schedule)
 
 
 @dataclass

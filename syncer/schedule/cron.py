@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -27,6 +28,9 @@ from croniter import croniter
 #: (croniter takes about a second per 20 000, and a per-second job down for a month has
 #: millions).
 MORE_COUNTED = 10_000
+
+if TYPE_CHECKING:
+    from syncer.jobs import Schedule
 
 #: The hour field of each macro, for the DST rule (``@hourly`` runs on interval).
 _MACRO_HOURS = {"@hourly": "*"}
@@ -42,6 +46,11 @@ class CronSchedule:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "zone", ZoneInfo(self.timezone))
+
+    @classmethod
+    def of(cls, schedule: Schedule) -> CronSchedule | None:
+        """A job's ``[schedule]`` as a cron in its zone; None for a job run on demand only."""
+        return None if schedule.cron is None else cls(schedule.cron, schedule.timezone)
 
     @property
     def interval_hours(self) -> bool:

@@ -106,8 +106,8 @@ class TickHandler:
             return {"outcome": "failed", "reason": str(exc)}
 
     async def _decide(self, job: Job, tick: datetime) -> dict[str, Any]:
-        assert job.schedule.cron is not None
-        cron = CronSchedule(job.schedule.cron, job.schedule.timezone)
+        cron = CronSchedule.of(job.schedule)
+        assert cron is not None  # _job() gives scheduled jobs only
         async with await StateStore.open(job.state) as store:
             last = await store.last_tick(job.name)
             decision = decide(

@@ -36,6 +36,7 @@ from syncer.engine.stopping import DEFAULT_GRACE
 from syncer.errors import StateError
 from syncer.schedule import workflows
 from syncer.schedule.catalog import Changes, JobCatalog
+from syncer.schedule.cron import CronSchedule
 from syncer.schedule.events import Observer
 from syncer.schedule.handler import TickHandler
 from syncer.schedule.signals import EARLY as _EARLY
@@ -170,9 +171,8 @@ class Scheduler:
         """Enqueue the latest missed tick of each job, under the id DBOS would give it."""
         now = datetime.now(UTC)
         for name, job in self.catalog.scheduled().items():
-            entry = next(e for e in self.catalog.entries() if e.job is job)
-            cron = entry.cron
-            assert cron is not None
+            cron = CronSchedule.of(job.schedule)
+            assert cron is not None  # scheduled() gives jobs with a cron
             try:
                 async with await StateStore.open(job.state) as store:
                     last = await store.last_tick(name)
@@ -292,11 +292,10 @@ class Scheduler:
         """Each scheduled job's next run time."""
         moment = now or datetime.now(UTC)
         found: dict[str, datetime | None] = {}
-        for entry in self.catalog.entries():
-            cron = entry.cron
-            if entry.job is not None and cron is not None:
-                fires = cron.next_fires(moment, 1)
-                found.setdefault(entry.job.name, fires[0] if fires else None)
+        for name, job in self.catalog.scheduled().items():
+            cron = CronSchedule.of(job.schedule)
+            fires = cron.next_fires(moment, 1) if cron is not None else []
+            found[name] = fires[0] if fires else None
         return found
 
     def _publish(self) -> None:
