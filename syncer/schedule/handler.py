@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import anyio
@@ -147,21 +148,24 @@ class TickHandler:
         with self.active.running(job.name, stop):
             if self.stop_signal is not None:
                 stop.request(self.stop_signal)
-            result = await run_once(job, stop)
+            result = await run_once(job, stop, partial(self._settle, job, tick))
         seconds = time.monotonic() - started
         outcome, reason = _tick_outcome(result)
-        try:
-            async with await StateStore.open(job.state) as store:
-                await store.record_tick(
-                    TickRow(job.name, tick, outcome, reason, result.run_id, self.executor_id)
-                )
-        except SyncerError as exc:  # the run's own outcome is in its run row, if it had one
-            self._log(logging.ERROR, job, tick, f"the tick's outcome was not recorded: {exc}")
         self.observer.tick(job.name, outcome)
         self.observer.run_finished(job.name, result.status, result.summary, seconds)
         level = logging.INFO if result.status in ("succeeded", "overlap") else logging.WARNING
         self._log(level, job, tick, f"{reason} in {seconds:.1f} s", run=result.run_id)
         return {"outcome": outcome, "reason": reason, "run": result.run_id}
+
+    async def _settle(self, job: Job, tick: datetime, store: StateStore, result: RunResult) -> None:
+        """Record what became of the tick, in the store the run used."""
+        outcome, reason = _tick_outcome(result)
+        try:
+            await store.record_tick(
+                TickRow(job.name, tick, outcome, reason, result.run_id, self.executor_id)
+            )
+        except SyncerError as exc:  # the run's own outcome is in its run row, if it had one
+            self._log(logging.ERROR, job, tick, f"the tick's outcome was not recorded: {exc}")
 
     # -- helpers ---------------------------------------------------------------------------
 

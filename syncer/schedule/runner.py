@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from syncer.crash import reported
@@ -34,14 +34,25 @@ class RunResult:
     error: str = ""
 
 
-async def run_once(job: Job, stop: Stop) -> RunResult:
-    """Sync ``job`` once; never raises (an unexpected error is logged with its traceback)."""
+#: What the caller does with the result before the run's state store closes (records it).
+Settle = Callable[[StateStore, RunResult], Awaitable[None]]
+
+
+async def run_once(job: Job, stop: Stop, settle: Settle) -> RunResult:
+    """Sync ``job`` once, then ``settle(store, result)`` in the same state store; never raises
+    (an unexpected error is logged with its traceback)."""
     try:
-        async with (
-            await StateStore.open(job.state) as store,
-            Spool(SPOOL_ROOT / job.name) as spool,
-            open_session() as session,
-        ):
+        async with await StateStore.open(job.state) as store:
+            result = await _sync(job, stop, store)
+            await settle(store, result)
+            return result
+    except SyncerError as exc:  # the state store could not be opened: nothing to record in
+        return RunResult("failed", error=str(exc))
+
+
+async def _sync(job: Job, stop: Stop, store: StateStore) -> RunResult:
+    try:
+        async with Spool(SPOOL_ROOT / job.name) as spool, open_session() as session:
             try:
                 summary = await run_job(
                     job, Mode.SYNC, store=store, spool=spool, session=session, stop=stop
