@@ -67,17 +67,9 @@ class Metrics(Observer):
             observe.set_observer(self)
 
     def _define(self) -> None:
-        registry = self.registry
-
-        def counter(name: str, doc: str, *labels: str) -> Counter:
-            return Counter(name, doc, labels, registry=registry)
-
-        def gauge(name: str, doc: str, *labels: str) -> Gauge:
-            return Gauge(name, doc, labels, registry=registry)
-
-        def histogram(name: str, doc: str, label: str, buckets: tuple[float, ...]) -> Histogram:
-            return Histogram(name, doc, [label], buckets=buckets, registry=registry)
-
+        """The job-level metrics; the HTTP-level ones in :meth:`_define_http`."""
+        make = _Makers(self.registry)
+        counter, gauge, histogram = make.counter, make.gauge, make.histogram
         self.runs = counter("syncer_runs", "Runs ended, by job and outcome.", "job", "outcome")
         self.ticks = counter(
             "syncer_ticks", "Ticks recorded, by job and outcome.", "job", "outcome"
@@ -91,15 +83,6 @@ class Metrics(Observer):
             "outcome",
         )
         self.uploaded = counter("syncer_uploaded_bytes", "Bytes sent to targets.", "job", "target")
-        self.retries = counter("syncer_http_retries", "HTTP requests tried again.", "target")
-        self.rate_limited = counter("syncer_http_rate_limited", "HTTP 429 answers.", "target")
-        self.request_seconds = histogram(
-            "syncer_http_request_duration_seconds",
-            "Seconds each HTTP attempt took, by target.",
-            "target",
-            REQUEST_BUCKETS,
-        )
-        self.lane_rate = gauge("syncer_lane_rate", "Requests/s of each target's lane.", "target")
         self.last_success = gauge(
             "syncer_job_last_success_timestamp_seconds", "When a run last succeeded.", "job"
         )
@@ -109,6 +92,20 @@ class Metrics(Observer):
         )
         self.jobs = gauge("syncer_jobs_loaded", "Jobs loaded from the job files.")
         self.file_errors = gauge("syncer_job_file_errors", "Job files with an error.")
+        self._define_http()
+
+    def _define_http(self) -> None:
+        make = _Makers(self.registry)
+        counter, gauge, histogram = make.counter, make.gauge, make.histogram
+        self.retries = counter("syncer_http_retries", "HTTP requests tried again.", "target")
+        self.rate_limited = counter("syncer_http_rate_limited", "HTTP 429 answers.", "target")
+        self.request_seconds = histogram(
+            "syncer_http_request_duration_seconds",
+            "Seconds each HTTP attempt took, by target.",
+            "target",
+            REQUEST_BUCKETS,
+        )
+        self.lane_rate = gauge("syncer_lane_rate", "Requests/s of each target's lane.", "target")
 
     def close(self) -> None:
         """Stop being the process's HTTP observer (when it still is)."""
@@ -210,3 +207,19 @@ class Metrics(Observer):
         """The registry in Prometheus' text format (:data:`CONTENT_TYPE`)."""
         self._refresh_next()
         return generate_latest(self.registry)
+
+
+@dataclass(frozen=True)
+class _Makers:
+    """Counters, gauges and histograms registered in one registry."""
+
+    registry: CollectorRegistry
+
+    def counter(self, name: str, doc: str, *labels: str) -> Counter:
+        return Counter(name, doc, labels, registry=self.registry)
+
+    def gauge(self, name: str, doc: str, *labels: str) -> Gauge:
+        return Gauge(name, doc, labels, registry=self.registry)
+
+    def histogram(self, name: str, doc: str, label: str, buckets: tuple[float, ...]) -> Histogram:
+        return Histogram(name, doc, [label], buckets=buckets, registry=self.registry)
