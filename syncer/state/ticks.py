@@ -9,7 +9,7 @@ before it that no scheduler fired (all were down) are written by the next tick t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -86,19 +86,8 @@ class Ticks(StoreBase):
             query = query.where(ticks.c.job == job)
         async with self._read() as conn:
             rows = (await conn.execute(query)).all()
-        return [
-            TickRow(r.job, r.scheduled_at, r.outcome, r.reason, r.run_id, r.executor, r.recorded_at)
-            for r in rows
-        ]
+        return [TickRow(**row._mapping) for row in rows]  # the columns are the fields
 
 
 def _values(tick: TickRow, now: datetime) -> dict[str, object]:
-    return {
-        "job": tick.job,
-        "scheduled_at": tick.scheduled_at,
-        "outcome": tick.outcome,
-        "reason": tick.reason,
-        "run_id": tick.run_id,
-        "executor": tick.executor,
-        "recorded_at": now,
-    }
+    return {**asdict(tick), "recorded_at": now}
